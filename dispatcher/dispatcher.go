@@ -1,0 +1,114 @@
+package dispatcher
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/ferrydata/ferry/internal/bus"
+	"github.com/ferrydata/ferry/internal/fault"
+	"github.com/ferrydata/ferry/internal/ledger"
+	"github.com/ferrydata/ferry/internal/metrics"
+)
+
+// Config is what the dispatcher needs: every route's limits.
+type Config struct {
+	Routes  map[string]Limits
+	AckWait time.Duration // of the closed-event consumer; must exceed every MaxWait
+}
+
+// Validate checks that events are not redelivered while they wait in a batch.
+func (c Config) Validate() error {
+	if len(c.Routes) == 0 {
+		return errors.New("dispatcher: no routes")
+	}
+	for name, l := range c.Routes {
+		if l.Files < 1 || l.Bytes < 1 || l.MaxWait <= 0 {
+			return fmt.Errorf("dispatcher: route %s: batch limits must be positive", name)
+		}
+		if l.MaxWait >= c.AckWait {
+			return fmt.Errorf("dispatcher: route %s: batch.max_wait %s must be shorter than retry.ack_wait %s", name, l.MaxWait, c.AckWait)
+		}
+	}
+	return nil
+}
+
+// Deps are the dispatcher's collaborators.
+type Deps struct {
+	Bus     *bus.Bus
+	Ledger  *ledger.Ledger
+	Log     *slog.Logger
+	Metrics *metrics.Metrics
+}
+
+// Dispatcher turns closed-file events into jobs.
+type Dispatcher struct {
+	cfg Config
+	Deps
+	batch *batcher[*bus.Delivery]
+}
+
+// New checks the config and returns a dispatcher.
+func New(cfg Config, deps Deps) (*Dispatcher, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	d := &Dispatcher{cfg: cfg, Deps: deps}
+	d.batch = newBatcher[*bus.Delivery](func(route string) Limits { return cfg.Routes[route] })
+	return d, nil
+}
+
+// Run batches events until ctx is cancelled. Events still waiting in a batch
+// then are handed back to the server, not lost.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	events, err := d.Bus.Stream(ctx, bus.ConsumerConfig{Stage: bus.StageDispatch, AckWait: d.cfg.AckWait, MaxAckPending: 50000})
+	if err != nil {
+		return err
+	}
+	tick := time.NewTicker(d.tickEvery())
+	defer tick.Stop()
+	for {
+		select {
+		case msg, ok := <-events:
+			if !ok {
+				d.handBack()
+				return nil
+			}
+			d.add(ctx, msg)
+		case now := <-tick.C:
+			d.flush(ctx, d.batch.due(now, false))
+		case <-ctx.Done():
+			d.handBack()
+			return nil
+		}
+	}
+}
+
+func (d *Dispatcher) tickEvery() time.Duration {
+	every := time.Second
+	for _, l := range d.cfg.Routes {
+		every = min(every, max(l.MaxWait/4, 10*time.Millisecond))
+	}
+	return every
+}
+
+func (d *Dispatcher) add(ctx context.Context, msg *bus.Delivery) {
+	ev, err := bus.DecodeClosed(msg.Data())
+	if err == nil {
+		if _, known := d.cfg.Routes[ev.Route]; !known {
+			err = fmt.Errorf("unknown route %q: %w", ev.Route, fault.ErrInvalid)
+		}
+	}
+	if err != nil {
+		d.reject(ctx, msg, ev, err)
+		return
+	}
+	full, dup := d.batch.add(groupKey{ev.Route, ev.Host}, item[*bus.Delivery]{file: ev.File, ref: msg}, time.Now())
+	if dup {
+		_ = msg.Ack(ctx)
+		return
+	}
+	d.flush(ctx, full)
+}

@@ -1,0 +1,70 @@
+package dispatcher
+
+import (
+	"context"
+	"time"
+
+	"github.com/ferrydata/ferry/internal/bus"
+	"github.com/ferrydata/ferry/internal/fault"
+	"github.com/ferrydata/ferry/internal/ledger"
+)
+
+// flush publishes each group as a job, then acknowledges its events. If the
+// publish fails the events go back to the server to be batched again.
+func (d *Dispatcher) flush(ctx context.Context, groups []*group[*bus.Delivery]) {
+	for _, g := range groups {
+		job := bus.Job{ID: bus.NewJobID(time.Now()), Route: g.key.route, Host: g.key.host}
+		for _, it := range g.items {
+			job.Files = append(job.Files, it.file)
+		}
+		if err := d.Bus.PublishJob(ctx, bus.StageCopy, job); err != nil {
+			d.Log.Error("couldn't publish job; events handed back", "route", job.Route, "host", job.Host, "err", err)
+			for _, it := range g.items {
+				_ = it.ref.Retry(time.Second)
+			}
+			continue
+		}
+		for _, f := range job.Files {
+			err := d.Ledger.Set(ctx, job.Route, job.Host, f, ledger.Batched, func(r *ledger.Record) { r.JobID = job.ID })
+			if err != nil {
+				d.Log.Warn("couldn't record batched file", "path", f.Path, "err", err)
+			}
+		}
+		for _, it := range g.items {
+			if err := it.ref.Ack(ctx); err != nil {
+				// The job is out; a redelivered event only makes a duplicate
+				// job, and every later step is idempotent.
+				d.Log.Warn("couldn't ack closed event", "path", it.file.Path, "err", err)
+			}
+		}
+		d.Metrics.Jobs.WithLabelValues(string(bus.StageDispatch), job.Route, "ok").Inc()
+		d.Log.Info("job dispatched", "job", job.ID, "route", job.Route, "host", job.Host, "files", len(job.Files), "bytes", g.bytes)
+	}
+}
+
+// handBack returns every event still waiting in a batch to the server at
+// once, so another dispatcher picks them up without waiting for ack-wait.
+func (d *Dispatcher) handBack() {
+	for _, g := range d.batch.due(time.Time{}, true) {
+		for _, it := range g.items {
+			_ = it.ref.Retry(0)
+		}
+	}
+}
+
+// reject dead-letters an event that cannot be batched, then drops it.
+func (d *Dispatcher) reject(ctx context.Context, msg *bus.Delivery, ev bus.Closed, err error) {
+	reason, _ := fault.Classify(err)
+	dl := bus.DeadLetter{Route: ev.Route, Host: ev.Host, Reason: reason, Error: err.Error(), Raw: msg.Data()}
+	if ev.File.Path != "" {
+		dl.Files = []bus.DeadFile{{File: ev.File, Reason: reason, Error: err.Error()}}
+	}
+	if perr := d.Bus.PublishDead(ctx, bus.StageDispatch, dl); perr != nil {
+		d.Log.Error("couldn't dead-letter a bad event; will retry", "err", perr)
+		_ = msg.Retry(5 * time.Second)
+		return
+	}
+	d.Log.Error("bad closed event dead-lettered", "subject", msg.Subject(), "reason", reason, "err", err)
+	d.Metrics.DeadLetters.WithLabelValues(string(bus.StageDispatch), ev.Route, reason).Inc()
+	_ = msg.Term(reason)
+}

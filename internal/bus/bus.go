@@ -1,0 +1,170 @@
+package bus
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// ConnConfig says how to reach JetStream.
+type ConnConfig struct {
+	URLs     []string // servers of an existing deployment
+	Server   *Server  // or an embedded server in this process (used when URLs is empty)
+	Name     string   // client name shown by the server
+	Creds    string   // .creds file
+	User     string
+	Password string
+	NKeySeed string // nkey seed file
+	TLS      TLSConfig
+	Replicas int // stream and ledger replicas: 1 on one node, 3 on a cluster
+}
+
+// TLSConfig holds file paths; all empty means plain connections.
+type TLSConfig struct{ CA, Cert, Key string }
+
+// Bus is a connection with ferry's streams and ledger bucket in place.
+type Bus struct {
+	nc  *nats.Conn
+	js  jetstream.JetStream
+	kv  *KV
+	log *slog.Logger
+}
+
+// Connect connects, then creates streams and the ledger idempotently, so
+// whichever daemon starts first sets them up.
+func Connect(ctx context.Context, cfg ConnConfig, log *slog.Logger) (*Bus, error) {
+	opts := []nats.Option{
+		nats.Name(cfg.Name),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(500 * time.Millisecond),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			log.Warn("disconnected from nats", "err", err)
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("reconnected to nats", "url", nc.ConnectedUrlRedacted()) }),
+	}
+	opts = append(opts, authOptions(cfg)...)
+	url := strings.Join(cfg.URLs, ",")
+	if url == "" {
+		if cfg.Server == nil {
+			return nil, errors.New("couldn't connect to nats: no url and no embedded server")
+		}
+		opts = append(opts, nats.InProcessServer(cfg.Server))
+	}
+	nc, err := nats.Connect(url, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't connect to nats %q: %w", url, err)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("couldn't open jetstream: %w", err)
+	}
+	b := &Bus{nc: nc, js: js, log: log}
+	if err := b.setup(ctx, max(cfg.Replicas, 1)); err != nil {
+		nc.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+func authOptions(cfg ConnConfig) []nats.Option {
+	var opts []nats.Option
+	if cfg.Creds != "" {
+		opts = append(opts, nats.UserCredentials(cfg.Creds))
+	}
+	if cfg.User != "" {
+		opts = append(opts, nats.UserInfo(cfg.User, cfg.Password))
+	}
+	if cfg.NKeySeed != "" {
+		if opt, err := nats.NkeyOptionFromSeed(cfg.NKeySeed); err == nil {
+			opts = append(opts, opt)
+		} else {
+			opts = append(opts, func(*nats.Options) error { return fmt.Errorf("couldn't read nkey seed: %w", err) })
+		}
+	}
+	if cfg.TLS.CA != "" {
+		opts = append(opts, nats.RootCAs(cfg.TLS.CA))
+	}
+	if cfg.TLS.Cert != "" {
+		opts = append(opts, nats.ClientCert(cfg.TLS.Cert, cfg.TLS.Key))
+	}
+	return opts
+}
+
+func (b *Bus) setup(ctx context.Context, replicas int) error {
+	streams := []jetstream.StreamConfig{
+		{Name: StreamClosed, Subjects: []string{"ferry.closed.>"}, Retention: jetstream.WorkQueuePolicy,
+			Duplicates: 2 * time.Minute},
+		{Name: StreamJobs, Subjects: []string{"ferry.copy.>", "ferry.verify.>"}, Retention: jetstream.WorkQueuePolicy,
+			Duplicates: 10 * time.Minute},
+		{Name: StreamDead, Subjects: []string{"ferry.dead.>"}, Retention: jetstream.LimitsPolicy,
+			Duplicates: 10 * time.Minute},
+	}
+	for _, sc := range streams {
+		sc.Storage, sc.Replicas = jetstream.FileStorage, replicas
+		if _, err := b.js.CreateOrUpdateStream(ctx, sc); err != nil {
+			return fmt.Errorf("couldn't create stream %s: %w", sc.Name, err)
+		}
+	}
+	kv, err := b.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket: LedgerBucket, History: 1, Storage: jetstream.FileStorage, Replicas: replicas,
+	})
+	if err != nil {
+		return fmt.Errorf("couldn't create ledger bucket: %w", err)
+	}
+	b.kv = &KV{kv: kv}
+	return nil
+}
+
+// Close drains nothing: work in flight is handed back by ack-wait expiry.
+func (b *Bus) Close() { b.nc.Close() }
+
+// Ledger returns the key-value store the ledger lives in.
+func (b *Bus) Ledger() *KV { return b.kv }
+
+// PublishClosed announces a closed file; repeats within the dedup window are dropped.
+func (b *Bus) PublishClosed(ctx context.Context, c Closed) error {
+	c.V = Version
+	return b.publish(ctx, ClosedSubject(c.Route, c.Host), c, c.ID())
+}
+
+// PublishJob hands a job to a stage on the job's host.
+func (b *Bus) PublishJob(ctx context.Context, stage Stage, j Job) error {
+	j.V = Version
+	return b.publish(ctx, JobSubject(stage, j.Route, j.Host), j, string(stage)+":"+j.ID+":"+filesDigest(j.Files))
+}
+
+// PublishDead stores a dead letter; it is kept until an operator removes it.
+func (b *Bus) PublishDead(ctx context.Context, stage Stage, d DeadLetter) error {
+	d.V, d.Stage = Version, string(stage)
+	if d.At.IsZero() {
+		d.At = time.Now().UTC()
+	}
+	id := ""
+	if d.JobID != "" {
+		id = fmt.Sprintf("dead:%s:%s:%d", stage, d.JobID, d.Attempts)
+	}
+	return b.publish(ctx, DeadSubject(stage, d.Route, d.Host), d, id)
+}
+
+func (b *Bus) publish(ctx context.Context, subject string, v any, msgID string) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("couldn't encode message for %s: %w", subject, err)
+	}
+	var opts []jetstream.PublishOpt
+	if msgID != "" {
+		opts = append(opts, jetstream.WithMsgID(msgID))
+	}
+	if _, err := b.js.Publish(ctx, subject, data, opts...); err != nil {
+		return fmt.Errorf("couldn't publish to %s: %w", subject, err)
+	}
+	return nil
+}

@@ -1,0 +1,114 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// ConsumerConfig names who consumes what.
+type ConsumerConfig struct {
+	Stage   Stage
+	Host    string        // whose jobs; HostAny for shared ones. Ignored for StageDispatch.
+	AckWait time.Duration // how long a silent worker keeps a message
+	// MaxAckPending bounds messages in flight across all workers of the consumer.
+	MaxAckPending int
+}
+
+func (b *Bus) consumer(ctx context.Context, cc ConsumerConfig) (jetstream.Consumer, error) {
+	stream, name, filter := StreamJobs, consumerName(cc.Stage, cc.Host), "ferry."+string(cc.Stage)+".*."+HostToken(cc.Host)
+	if cc.Stage == StageDispatch {
+		stream, name, filter = StreamClosed, "dispatcher", "ferry.closed.>"
+	}
+	cons, err := b.js.CreateOrUpdateConsumer(ctx, stream, jetstream.ConsumerConfig{
+		Durable:       name,
+		FilterSubject: filter,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       cc.AckWait,
+		// Deliveries are not failures: a crash or restart redelivers, and
+		// workers count the failures they saw in the ledger instead.
+		MaxDeliver:    -1,
+		MaxAckPending: cc.MaxAckPending,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("couldn't create consumer %s: %w", name, err)
+	}
+	return cons, nil
+}
+
+// Work runs workers goroutines, each holding at most one message at a time, so
+// a long job never waits in a client buffer while its ack-wait runs out.
+// It returns when ctx is cancelled and every handler has returned.
+func (b *Bus) Work(ctx context.Context, cc ConsumerConfig, workers int, handle func(context.Context, *Delivery)) error {
+	cons, err := b.consumer(ctx, cc)
+	if err != nil {
+		return err
+	}
+	done := make(chan struct{}, workers)
+	for range workers {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for ctx.Err() == nil {
+				msg, err := cons.Next(jetstream.FetchMaxWait(time.Second))
+				if err != nil {
+					b.waitAfterFetch(ctx, err)
+					continue
+				}
+				handle(ctx, &Delivery{msg: msg})
+			}
+		}()
+	}
+	for range workers {
+		<-done
+	}
+	return nil
+}
+
+// Stream delivers messages to one goroutine, for the dispatcher which holds
+// many at once while it batches them.
+func (b *Bus) Stream(ctx context.Context, cc ConsumerConfig) (<-chan *Delivery, error) {
+	cons, err := b.consumer(ctx, cc)
+	if err != nil {
+		return nil, err
+	}
+	iter, err := cons.Messages(jetstream.PullMaxMessages(256))
+	if err != nil {
+		return nil, fmt.Errorf("couldn't start consuming %s: %w", cc.Stage, err)
+	}
+	out := make(chan *Delivery)
+	go func() { <-ctx.Done(); iter.Stop() }()
+	go func() {
+		defer close(out)
+		for {
+			msg, err := iter.Next()
+			if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+				return
+			}
+			if err != nil {
+				b.waitAfterFetch(ctx, err)
+				continue
+			}
+			select {
+			case out <- &Delivery{msg: msg}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
+}
+
+func (b *Bus) waitAfterFetch(ctx context.Context, err error) {
+	if errors.Is(err, nats.ErrTimeout) || errors.Is(err, jetstream.ErrNoMessages) || ctx.Err() != nil {
+		return
+	}
+	b.log.Warn("couldn't fetch message; retrying", "err", err)
+	select {
+	case <-ctx.Done():
+	case <-time.After(time.Second):
+	}
+}

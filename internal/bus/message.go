@@ -1,0 +1,177 @@
+package bus
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/ferrydata/ferry/internal/fault"
+	"github.com/ferrydata/ferry/internal/relpath"
+)
+
+// Version is the message schema version; anything else is rejected.
+const Version = 1
+
+// MaxJobFiles bounds a job so a forged message cannot make a worker loop over
+// a million entries.
+const MaxJobFiles = 10000
+
+// File is one closed file as the watcher saw it. Path is slash-separated and
+// relative to the route's source; Hash is set once the mover has read it.
+type File struct {
+	Path    string `json:"path"`
+	Size    int64  `json:"size"`
+	ModTime int64  `json:"mtime_ns"`
+	Hash    string `json:"hash,omitempty"`
+}
+
+// MTime returns the modification time the watcher recorded.
+func (f File) MTime() time.Time { return time.Unix(0, f.ModTime) }
+
+// Key names the file in the ledger: one key per (route, path), whatever its host.
+func (f File) Key(route string) string { return FileKey(route, f.Path) }
+
+// FileKey is a ledger key: KV keys allow only [-/_=.a-zA-Z0-9], so the path is hashed.
+func FileKey(route, path string) string {
+	sum := sha256.Sum256([]byte(path))
+	return "file." + route + "." + hex.EncodeToString(sum[:16])
+}
+
+// Closed announces that one file is complete and may be moved.
+type Closed struct {
+	V     int    `json:"v"`
+	Route string `json:"route"`
+	Host  string `json:"host"`
+	File  File   `json:"file"`
+}
+
+// ID is the dedup id: the same file seen twice (event and rescan) is one message.
+func (c Closed) ID() string {
+	return "closed:" + c.Route + ":" + c.Host + ":" + c.File.Path + ":" +
+		strconv.FormatInt(c.File.Size, 10) + ":" + strconv.FormatInt(c.File.ModTime, 10)
+}
+
+// Job is a batch of files of one route and host, for the mover and then the verifier.
+type Job struct {
+	V     int    `json:"v"`
+	ID    string `json:"id"`
+	Route string `json:"route"`
+	Host  string `json:"host"`
+	Files []File `json:"files"`
+}
+
+// DeadFile is a file that will not be retried, and why.
+type DeadFile struct {
+	File   File   `json:"file"`
+	Reason string `json:"reason"`
+	Error  string `json:"error"`
+}
+
+// DeadLetter records files an operator must look at. Raw holds the original
+// message when it could not be decoded at all.
+type DeadLetter struct {
+	V        int        `json:"v"`
+	Stage    string     `json:"stage"`
+	JobID    string     `json:"job_id,omitempty"`
+	Route    string     `json:"route,omitempty"`
+	Host     string     `json:"host,omitempty"`
+	Files    []DeadFile `json:"files,omitempty"`
+	Reason   string     `json:"reason"`
+	Error    string     `json:"error"`
+	Attempts int        `json:"attempts"`
+	Raw      []byte     `json:"raw,omitempty"`
+	At       time.Time  `json:"at"`
+}
+
+var (
+	tokenRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+	jobIDRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+)
+
+// ValidToken reports whether s can stand as one NATS subject token.
+func ValidToken(s string) bool { return tokenRE.MatchString(s) }
+
+// DecodeClosed parses and checks a closed event; errors wrap fault.ErrInvalid.
+func DecodeClosed(data []byte) (Closed, error) {
+	var c Closed
+	if err := json.Unmarshal(data, &c); err != nil {
+		return c, fmt.Errorf("couldn't decode closed event: %w: %v", fault.ErrInvalid, err)
+	}
+	if err := checkHeader(c.V, c.Route, c.Host); err != nil {
+		return c, err
+	}
+	return c, checkFile(c.File)
+}
+
+// DecodeJob parses and checks a job; errors wrap fault.ErrInvalid.
+func DecodeJob(data []byte) (Job, error) {
+	var j Job
+	if err := json.Unmarshal(data, &j); err != nil {
+		return j, fmt.Errorf("couldn't decode job: %w: %v", fault.ErrInvalid, err)
+	}
+	if err := checkHeader(j.V, j.Route, j.Host); err != nil {
+		return j, err
+	}
+	if !jobIDRE.MatchString(j.ID) {
+		return j, fmt.Errorf("job id %q: %w", j.ID, fault.ErrInvalid)
+	}
+	if len(j.Files) == 0 || len(j.Files) > MaxJobFiles {
+		return j, fmt.Errorf("job has %d files, want 1..%d: %w", len(j.Files), MaxJobFiles, fault.ErrInvalid)
+	}
+	seen := make(map[string]bool, len(j.Files))
+	for _, f := range j.Files {
+		if err := checkFile(f); err != nil {
+			return j, err
+		}
+		if seen[f.Path] {
+			return j, fmt.Errorf("path %q twice in one job: %w", f.Path, fault.ErrInvalid)
+		}
+		seen[f.Path] = true
+	}
+	return j, nil
+}
+
+func checkHeader(v int, route, host string) error {
+	if v != Version {
+		return fmt.Errorf("message version %d, want %d: %w", v, Version, fault.ErrInvalid)
+	}
+	if !ValidToken(route) {
+		return fmt.Errorf("route %q: %w", route, fault.ErrInvalid)
+	}
+	if host == "" || len(host) > 255 {
+		return fmt.Errorf("host %q: %w", host, fault.ErrInvalid)
+	}
+	return nil
+}
+
+func checkFile(f File) error {
+	if err := relpath.Check(f.Path); err != nil {
+		return err
+	}
+	if f.Size < 0 {
+		return fmt.Errorf("file %q has size %d: %w", f.Path, f.Size, fault.ErrInvalid)
+	}
+	return nil
+}
+
+// NewJobID returns a unique, sortable job id that is safe in subjects and keys.
+func NewJobID(now time.Time) string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return now.UTC().Format("20060102T150405") + "-" + hex.EncodeToString(b[:])
+}
+
+// filesDigest names a set of files, so two versions of one job that carry
+// different files are not taken for duplicates.
+func filesDigest(files []File) string {
+	h := sha256.New()
+	for _, f := range files {
+		fmt.Fprintf(h, "%s\x00%d\x00%d\x00", f.Path, f.Size, f.ModTime)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8])
+}

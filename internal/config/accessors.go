@@ -1,0 +1,50 @@
+package config
+
+import (
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Route returns the route with the given name.
+func (c *Config) Route(name string) (*Route, bool) {
+	for i := range c.Routes {
+		if c.Routes[i].Name == name {
+			return &c.Routes[i], true
+		}
+	}
+	return nil, false
+}
+
+// NATSURLs splits nats.url at commas, trims spaces and drops empty entries.
+// It returns nil when the embedded server is to be used.
+func (c *Config) NATSURLs() []string {
+	var urls []string
+	for u := range strings.SplitSeq(c.NATS.URL, ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			urls = append(urls, u)
+		}
+	}
+	return urls
+}
+
+// JetStreamDir is where the JetStream store lives: state_dir/jetstream.
+func (c *Config) JetStreamDir() string {
+	return filepath.Join(c.StateDir, "jetstream")
+}
+
+// RcloneCacheDir is rclone's cache directory: state_dir/rclone.
+func (c *Config) RcloneCacheDir() string {
+	return filepath.Join(c.StateDir, "rclone")
+}
+
+// Delay returns how long to wait before trying again after the given failed
+// attempt (1 for the first). Backoff[attempt-1] is used; past the end of the
+// list its last entry repeats, and an empty list means no delay.
+func (r Retry) Delay(attempt int) time.Duration {
+	if len(r.Backoff) == 0 {
+		return 0
+	}
+	i := min(max(attempt-1, 0), len(r.Backoff)-1)
+	return time.Duration(r.Backoff[i])
+}

@@ -1,0 +1,101 @@
+package config
+
+// Config is ferry's whole configuration file. Load, Parse and Default return
+// it with every default filled in.
+type Config struct {
+	// Host names this machine; default os.Hostname(). Routes with an empty
+	// host are scanned here. "any" is reserved (see Route.Host).
+	Host string `yaml:"host"`
+	// StateDir holds the JetStream store and the rclone cache.
+	StateDir string  `yaml:"state_dir"`
+	NATS     NATS    `yaml:"nats"`
+	Rclone   Rclone  `yaml:"rclone"`
+	Metrics  Metrics `yaml:"metrics"`
+	Routes   []Route `yaml:"routes"`
+	Retry    Retry   `yaml:"retry"`
+	// RescanInterval is how often sources are listed again.
+	RescanInterval Duration `yaml:"rescan_interval"`
+	// StaleAfter: a ledger record not updated for this long is announced
+	// again, because its job was lost. Must exceed retry.ack_wait.
+	StaleAfter Duration `yaml:"stale_after"`
+	Mover      Workers  `yaml:"mover"`
+	Verifier   Workers  `yaml:"verifier"`
+}
+
+// NATS says how to reach the bus, or what to serve when URL is empty.
+type NATS struct {
+	// URL is a comma-separated list of nats:// URLs; empty runs an embedded
+	// server in-process. See Config.NATSURLs.
+	URL string `yaml:"url"`
+	// Replicas of every stream and KV bucket, 1..5.
+	Replicas int `yaml:"replicas"`
+	// At most one way to authenticate: a .creds file, user and password,
+	// or an nkey seed file.
+	Creds    string     `yaml:"creds"`
+	User     string     `yaml:"user"`
+	Password string     `yaml:"password"` // secret: see Config.Redacted
+	NKey     string     `yaml:"nkey"`
+	TLS      TLS        `yaml:"tls"`
+	Server   NATSServer `yaml:"server"`
+}
+
+// TLS names PEM files. Cert and Key are set both or neither.
+type TLS struct {
+	CA   string `yaml:"ca"`
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
+}
+
+// NATSServer is what `ferry nats` serves, and `ferry run` when nats.url is empty.
+type NATSServer struct {
+	// Name of the server; default the host.
+	Name string `yaml:"name"`
+	// Listen is the client listener host:port; empty means none (in-process
+	// connections only, for `ferry run`).
+	Listen string `yaml:"listen"`
+	// HTTP is the optional monitoring listener host:port.
+	HTTP    string  `yaml:"http"`
+	Cluster Cluster `yaml:"cluster"`
+}
+
+// Cluster joins the server to other NATS servers.
+type Cluster struct {
+	// Name is required when Listen is set.
+	Name   string `yaml:"name"`
+	Listen string `yaml:"listen"`
+	// Routes are nats:// URLs of the other servers' cluster listeners.
+	Routes []string `yaml:"routes,omitempty"`
+}
+
+// Rclone says where the rclone configuration comes from.
+type Rclone struct {
+	// Config is an rclone config file.
+	Config string `yaml:"config"`
+	// SecretID names an AWS Secrets Manager secret holding the rclone
+	// config; it wins over Config.
+	SecretID     string `yaml:"secret_id"`
+	SecretRegion string `yaml:"secret_region"`
+}
+
+// Metrics configures the Prometheus endpoint.
+type Metrics struct {
+	// Listen is host:port; empty disables metrics.
+	Listen string `yaml:"listen"`
+}
+
+// Retry bounds how often a failed job is tried again.
+type Retry struct {
+	// MaxAttempts counts the first attempt too.
+	MaxAttempts int `yaml:"max_attempts"`
+	// AckWait is how long a job may run unacknowledged before redelivery.
+	AckWait Duration `yaml:"ack_wait"`
+	// Backoff lists the delays after the 1st, 2nd, ... failed attempt; when
+	// it is shorter, its last entry repeats. Empty means no delay. See Delay.
+	Backoff []Duration `yaml:"backoff"`
+}
+
+// Workers sizes a role's worker pool.
+type Workers struct {
+	// Concurrency is the number of jobs run at once, 1..64.
+	Concurrency int `yaml:"concurrency"`
+}

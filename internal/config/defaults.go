@@ -1,0 +1,77 @@
+package config
+
+import (
+	"os"
+	"time"
+)
+
+// Defaults of keys whose value is not simply the zero value.
+const (
+	DefaultStateDir      = "/var/lib/ferry"
+	DefaultMetricsListen = "127.0.0.1:9464"
+)
+
+// Default returns the configuration with every default and no route. Host
+// is os.Hostname(), or empty (which Validate rejects) if that fails.
+func Default() *Config {
+	c := base()
+	c.resolve()
+	return c
+}
+
+// base is Default before the defaults that depend on other keys.
+func base() *Config {
+	return &Config{
+		StateDir: DefaultStateDir,
+		NATS:     NATS{Replicas: 1},
+		Metrics:  Metrics{Listen: DefaultMetricsListen},
+		Retry: Retry{
+			MaxAttempts: 3,
+			AckWait:     Duration(2 * time.Minute),
+			Backoff:     []Duration{Duration(10 * time.Second), Duration(time.Minute)},
+		},
+		RescanInterval: Duration(time.Minute),
+		StaleAfter:     Duration(30 * time.Minute),
+		Mover:          Workers{Concurrency: 2},
+		Verifier:       Workers{Concurrency: 2},
+	}
+}
+
+// resolve fills the defaults that depend on other keys.
+func (c *Config) resolve() {
+	if c.Host == "" {
+		c.Host, _ = os.Hostname()
+	}
+	if c.NATS.Server.Name == "" {
+		c.NATS.Server.Name = c.Host
+	}
+}
+
+// DefaultRoute returns a route with every default and no name, source or
+// destination. Each call returns fresh slices and pointer.
+func DefaultRoute() Route {
+	deleteSource := true
+	return Route{
+		Include:      DefaultInclude(),
+		Exclude:      DefaultExclude(),
+		Hash:         HashMD5,
+		DeleteSource: &deleteSource,
+		Batch: Batch{
+			Files:   20,
+			Bytes:   8 << 30,
+			MaxWait: Duration(10 * time.Second),
+		},
+	}
+}
+
+// DefaultInclude returns the include patterns of a route that omits them:
+// Heritrix WARCs and rotated crawl logs.
+func DefaultInclude() []string {
+	return []string{"*.warc.gz", "*.warc", "crawl.log.cp*", "crawl.log.[0-9]*"}
+}
+
+// DefaultExclude returns the exclude patterns of a route that omits them:
+// files Heritrix is still writing, and the live crawl log.
+func DefaultExclude() []string {
+	return []string{"*.open", "*.lck", "crawl.log"}
+}

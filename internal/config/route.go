@@ -1,0 +1,75 @@
+package config
+
+// AnyHost as a route's host lets any worker take the route's jobs (remote sources).
+const AnyHost = "any"
+
+// Hash algorithms a route may use.
+const (
+	HashMD5    = "md5"
+	HashSHA1   = "sha1"
+	HashSHA256 = "sha256"
+)
+
+// Route moves the closed files of one source to one destination.
+type Route struct {
+	// Name is unique and a NATS subject token: ^[A-Za-z0-9_-]+$.
+	Name string `yaml:"name"`
+	// Source is a local directory or an rclone remote "name:path".
+	Source string `yaml:"source"`
+	// Destination is an rclone remote "name:path" or a local path.
+	Destination string `yaml:"destination"`
+	// Host that scans the source: empty for the config host (a local
+	// source), AnyHost for any worker (a remote source). See RouteHost.
+	Host string `yaml:"host"`
+	// Include and Exclude are rclone glob patterns matched against file
+	// paths relative to Source. A file is moved when it matches an include
+	// pattern and no exclude pattern.
+	Include []string `yaml:"include"`
+	Exclude []string `yaml:"exclude"`
+	// MinAge: a file must be unmodified for this long to count as closed.
+	MinAge Duration `yaml:"min_age"`
+	// Hash is md5, sha1 or sha256.
+	Hash string `yaml:"hash"`
+	// DeleteSource says whether verified files are deleted from the source;
+	// nil means true. Read it with DeletesSource.
+	DeleteSource *bool `yaml:"delete_source"`
+	Batch        Batch `yaml:"batch"`
+}
+
+// Batch bounds how many files the dispatcher puts in one job. A batch is sent
+// when it reaches Files or Bytes, or when its first file has waited MaxWait.
+type Batch struct {
+	Files   int      `yaml:"files"`
+	Bytes   ByteSize `yaml:"bytes"`
+	MaxWait Duration `yaml:"max_wait"`
+}
+
+// UnmarshalYAML starts from DefaultRoute, so that keys omitted from a route
+// keep their defaults while explicit values (even false or []) are kept.
+//
+// It uses yaml.v3's older func-style Unmarshaler on purpose: that one decodes
+// with the caller's decoder and so keeps KnownFields, where yaml.Node.Decode
+// would silently accept unknown keys inside a route.
+func (r *Route) UnmarshalYAML(unmarshal func(any) error) error {
+	type route Route // without this method, to avoid recursion
+	p := route(DefaultRoute())
+	if err := unmarshal(&p); err != nil {
+		return err
+	}
+	*r = Route(p)
+	return nil
+}
+
+// DeletesSource reports whether verified files are deleted from the source.
+func (r *Route) DeletesSource() bool {
+	return r.DeleteSource == nil || *r.DeleteSource
+}
+
+// RouteHost returns the host that scans the route: r.Host if set, else
+// configHost. It may be AnyHost.
+func (r *Route) RouteHost(configHost string) string {
+	if r.Host != "" {
+		return r.Host
+	}
+	return configHost
+}

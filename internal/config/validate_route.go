@@ -1,0 +1,65 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// routeName is the syntax of a route name: it is a NATS subject token.
+var routeName = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+// validate checks one route; key is its prefix ("routes[0]") and ackWait
+// bounds batch.max_wait, because the dispatcher holds messages unacked while
+// it fills a batch.
+func (r *Route) validate(p *problems, key string, ackWait Duration) {
+	switch {
+	case r.Name == "":
+		p.addf(key+".name", "must not be empty")
+	case !routeName.MatchString(r.Name):
+		p.addf(key+".name", "%q must match %s (it is a NATS subject token)", r.Name, routeName)
+	}
+	if r.Source == "" {
+		p.addf(key+".source", "must not be empty")
+	}
+	if r.Destination == "" {
+		p.addf(key+".destination", "must not be empty")
+	}
+	if strings.TrimSpace(r.Host) != r.Host {
+		p.addf(key+".host", "%q must not start or end with spaces", r.Host)
+	}
+	if len(r.Include) == 0 {
+		p.addf(key+".include", `at least one pattern is required (use "*" for every file)`)
+	}
+	checkPatterns(p, key+".include", r.Include)
+	checkPatterns(p, key+".exclude", r.Exclude)
+	if r.MinAge < 0 {
+		p.addf(key+".min_age", "must not be negative")
+	}
+	switch r.Hash {
+	case HashMD5, HashSHA1, HashSHA256:
+	default:
+		p.addf(key+".hash", "%q must be one of %s, %s, %s", r.Hash, HashMD5, HashSHA1, HashSHA256)
+	}
+	b := r.Batch
+	if b.Files < 1 || b.Files > MaxBatchFiles {
+		p.addf(key+".batch.files", "must be between 1 and %d, got %d", MaxBatchFiles, b.Files)
+	}
+	if b.Bytes < 1 {
+		p.addf(key+".batch.bytes", "must be at least 1")
+	}
+	if b.MaxWait <= 0 {
+		p.addf(key+".batch.max_wait", "must be positive")
+	} else if b.MaxWait >= ackWait {
+		p.addf(key+".batch.max_wait", "must be shorter than retry.ack_wait (%s)", ackWait)
+	}
+}
+
+// checkPatterns rejects empty patterns; their glob syntax is rclone's to check.
+func checkPatterns(p *problems, key string, patterns []string) {
+	for i, pat := range patterns {
+		if strings.TrimSpace(pat) == "" {
+			p.addf(fmt.Sprintf("%s[%d]", key, i), "must not be empty")
+		}
+	}
+}

@@ -1,0 +1,65 @@
+// Package fault holds the errors that decide what happens to a failed file:
+// retry later, or straight to the dead letters with a reason. It is the one
+// place that maps an error to that decision.
+package fault
+
+import (
+	"context"
+	"errors"
+)
+
+// Sentinel errors. Wrap them with %w; Classify finds them with errors.Is.
+var (
+	// ErrConflict: the destination holds a different file; never overwritten.
+	ErrConflict = errors.New("conflict")
+	// ErrMismatch: the bytes read back do not hash equal to the source.
+	ErrMismatch = errors.New("mismatch")
+	// ErrMissingHash: a hash needed for a decision could not be computed.
+	ErrMissingHash = errors.New("missing hash")
+	// ErrSourceChanged: the source is not the file that was announced or copied.
+	ErrSourceChanged = errors.New("source changed")
+	// ErrSourceMissing: the source vanished before it was verified.
+	ErrSourceMissing = errors.New("source missing")
+	// ErrInvalid: a malformed or forged message, or a path that is not allowed
+	// (absolute, "..", through a symlink, not a regular file, bad name).
+	ErrInvalid = errors.New("invalid")
+	// ErrNotFound: an object or file does not exist (retryable: it may be eventual).
+	ErrNotFound = errors.New("not found")
+)
+
+// Reasons, as they appear in dead letters, the ledger and metric labels.
+const (
+	ReasonConflict      = "conflict"
+	ReasonMismatch      = "mismatch"
+	ReasonMissingHash   = "missing_hash"
+	ReasonSourceChanged = "source_changed"
+	ReasonSourceMissing = "source_missing"
+	ReasonInvalid       = "invalid"
+	ReasonMaxAttempts   = "max_attempts"
+	ReasonError         = "error"
+)
+
+// Classify says why err happened and whether trying again can help.
+func Classify(err error) (reason string, retryable bool) {
+	switch {
+	case err == nil:
+		return "", false
+	case errors.Is(err, ErrConflict):
+		return ReasonConflict, false
+	case errors.Is(err, ErrMismatch):
+		return ReasonMismatch, false
+	case errors.Is(err, ErrMissingHash):
+		return ReasonMissingHash, false
+	case errors.Is(err, ErrSourceChanged):
+		return ReasonSourceChanged, false
+	case errors.Is(err, ErrSourceMissing):
+		return ReasonSourceMissing, false
+	case errors.Is(err, ErrInvalid):
+		return ReasonInvalid, false
+	case errors.Is(err, context.Canceled):
+		// Shutdown, not the file's failure: hand the job back untouched.
+		return ReasonError, true
+	default:
+		return ReasonError, true
+	}
+}

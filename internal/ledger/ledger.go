@@ -1,0 +1,108 @@
+package ledger
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ferrydata/ferry/internal/bus"
+)
+
+// ErrNoRecord means the ledger has never heard of the file.
+var ErrNoRecord = errors.New("no ledger record")
+
+// Ledger reads and writes file records and job attempt counts.
+type Ledger struct {
+	kv  *bus.KV
+	now func() time.Time
+}
+
+// New returns a ledger over the bus's key-value bucket.
+func New(kv *bus.KV) *Ledger { return &Ledger{kv: kv, now: time.Now} }
+
+// Get returns a file's record and its revision, or ErrNoRecord.
+func (l *Ledger) Get(ctx context.Context, route, path string) (*Record, uint64, error) {
+	val, rev, err := l.kv.Get(ctx, bus.FileKey(route, path))
+	if errors.Is(err, bus.ErrNoKey) {
+		return nil, 0, ErrNoRecord
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	var r Record
+	if err := json.Unmarshal(val, &r); err != nil {
+		return nil, 0, fmt.Errorf("couldn't decode ledger record of %s: %w", path, err)
+	}
+	return &r, rev, nil
+}
+
+// Announce records a closed file unless it is already known and in flight.
+// It reports whether the caller should publish the file. The write is a
+// compare-and-set, so a racing rescan and event announce a file once.
+func (l *Ledger) Announce(ctx context.Context, route, host string, f bus.File, staleAfter time.Duration) (bool, error) {
+	old, rev, err := l.Get(ctx, route, f.Path)
+	if err != nil && !errors.Is(err, ErrNoRecord) {
+		return false, err
+	}
+	now := l.now().UTC()
+	if !ShouldAnnounce(old, f, now, staleAfter) {
+		return false, nil
+	}
+	r := Record{Route: route, Host: host, Path: f.Path, Size: f.Size, ModTime: f.ModTime,
+		State: Closed, Created: now, Updated: now}
+	val, err := json.Marshal(r)
+	if err != nil {
+		return false, err
+	}
+	key := bus.FileKey(route, f.Path)
+	if old == nil {
+		_, err = l.kv.Create(ctx, key, val)
+	} else {
+		_, err = l.kv.Update(ctx, key, val, rev)
+	}
+	if errors.Is(err, bus.ErrKeyTaken) {
+		return false, nil // someone else announced or advanced it just now
+	}
+	return err == nil, err
+}
+
+// Set moves a file's record to state, keeping what is known of it.
+// edit, if not nil, changes more fields before the write.
+func (l *Ledger) Set(ctx context.Context, route, host string, f bus.File, state State, edit func(*Record)) error {
+	r, _, err := l.Get(ctx, route, f.Path)
+	if errors.Is(err, ErrNoRecord) || (err == nil && !r.Same(f)) {
+		r = &Record{Route: route, Host: host, Path: f.Path, Size: f.Size, ModTime: f.ModTime, Created: l.now().UTC()}
+	} else if err != nil {
+		return err
+	}
+	r.State, r.Updated = state, l.now().UTC()
+	if f.Hash != "" {
+		r.Hash = f.Hash
+	}
+	if edit != nil {
+		edit(r)
+	}
+	val, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	_, err = l.kv.Put(ctx, bus.FileKey(route, f.Path), val)
+	return err
+}
+
+// Records calls fn for every file record, of one route or all ("").
+func (l *Ledger) Records(ctx context.Context, route string, fn func(*Record) error) error {
+	filter := "file.>"
+	if route != "" {
+		filter = "file." + route + ".>"
+	}
+	return l.kv.Scan(ctx, filter, func(key string, val []byte) error {
+		var r Record
+		if err := json.Unmarshal(val, &r); err != nil {
+			return fmt.Errorf("couldn't decode ledger record %s: %w", key, err)
+		}
+		return fn(&r)
+	})
+}

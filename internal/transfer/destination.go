@@ -1,0 +1,111 @@
+package transfer
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/ferrydata/ferry/internal/fault"
+	"github.com/rclone/rclone/fs"
+	"github.com/rclone/rclone/fs/accounting"
+	"github.com/rclone/rclone/fs/cache"
+	"github.com/rclone/rclone/fs/object"
+)
+
+// Destination is a route's long-term storage: any rclone remote.
+type Destination struct {
+	f  fs.Fs    // the remote itself: uploads and existence checks
+	h  fs.Fs    // a hasher over f: read-backs (see ReadBack)
+	ht HashType // the hash Put and ReadBack compute
+}
+
+// OpenDestination opens remote ("remote:path", or a local path) for files
+// hashed with t. Init must have been called.
+func OpenDestination(ctx context.Context, remote string, t HashType) (*Destination, error) {
+	if _, err := t.new(); err != nil {
+		return nil, err
+	}
+	f, err := cache.Get(ctx, remote)
+	if errors.Is(err, fs.ErrorIsFile) {
+		return nil, fmt.Errorf("couldn't open destination %q: it is a file: %w", remote, fault.ErrInvalid)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("couldn't open destination %q: %w", remote, err)
+	}
+	h, err := openHasher(ctx, remote, t)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't open hasher over destination %q: %w", remote, err)
+	}
+	return &Destination{f: f, h: h, ht: t}, nil
+}
+
+// String names the destination without any credentials a connection string
+// may have held.
+func (d *Destination) String() string { return fs.ConfigString(d.f) }
+
+// Stat says whether rel exists at the destination and its size.
+func (d *Destination) Stat(ctx context.Context, rel string) (size int64, exists bool, err error) {
+	if err := ValidPath(rel); err != nil {
+		return 0, false, err
+	}
+	obj, err := d.f.NewObject(ctx, rel)
+	switch {
+	case errors.Is(err, fs.ErrorObjectNotFound):
+		return 0, false, nil
+	case errors.Is(err, fs.ErrorIsDir), errors.Is(err, fs.ErrorNotAFile):
+		// Whatever it is, a file can never be put there.
+		return 0, false, fmt.Errorf("couldn't stat %s on %s: not a file: %w", rel, d, fault.ErrConflict)
+	case err != nil:
+		return 0, false, fmt.Errorf("couldn't stat %s on %s: %w", rel, d, err)
+	}
+	return obj.Size(), true, nil
+}
+
+// Put uploads exactly size bytes of r as rel with modTime and returns the Sum
+// of the bytes it sent. It never overwrites: an existing rel is
+// fault.ErrConflict. The check and the upload are not atomic; ferry relies
+// on one mover per file. A source shorter or longer than size is
+// fault.ErrSourceChanged, and the object is not left behind.
+func (d *Destination) Put(ctx context.Context, rel string, r io.Reader, size int64, modTime time.Time, p *Progress) (sum Sum, err error) {
+	if size < 0 {
+		return Sum{}, fmt.Errorf("couldn't put %s: negative size %d: %w", rel, size, fault.ErrInvalid)
+	}
+	_, exists, err := d.Stat(ctx, rel)
+	if err != nil {
+		return Sum{}, err
+	}
+	if exists {
+		return Sum{}, fmt.Errorf("couldn't put %s on %s: an object is already there: %w", rel, d, fault.ErrConflict)
+	}
+	h, _ := d.ht.new() // checked in OpenDestination
+	sr := &sizedReader{r: r, size: size, left: size, h: h, p: p}
+	tr := accounting.Stats(ctx).NewTransferRemoteSize(rel, size, nil, d.f)
+	defer func() { tr.Done(ctx, err) }()
+	in := tr.Account(ctx, io.NopCloser(sr))
+	obj, err := d.f.Put(ctx, in, object.NewStaticObjectInfo(rel, modTime, size, true, nil, d.f))
+	if err != nil {
+		if sr.err != nil {
+			return Sum{}, fmt.Errorf("couldn't upload %s to %s: %w", rel, d, sr.err)
+		}
+		return Sum{}, fmt.Errorf("couldn't upload %s to %s: %w", rel, d, err)
+	}
+	if err := sr.finish(); err != nil {
+		if rmErr := obj.Remove(ctx); rmErr != nil {
+			err = fmt.Errorf("%w (and couldn't remove the truncated copy: %v)", err, rmErr)
+		}
+		return Sum{}, fmt.Errorf("couldn't upload %s to %s: %w", rel, d, err)
+	}
+	if obj.Size() != size {
+		return Sum{}, fmt.Errorf("couldn't upload %s to %s: stored %d bytes, sent %d: %w", rel, d, obj.Size(), size, fault.ErrMismatch)
+	}
+	return Sum{Size: size, Hash: hex.EncodeToString(h.Sum(nil)), Type: d.ht}, nil
+}
+
+// quote makes s one value of an rclone connection string.
+func quote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}

@@ -1,0 +1,22 @@
+// Package transfer is ferry's only door to rclone. It owns:
+//
+//   - process-wide rclone set-up (Init): config file or in-memory config,
+//     cache dir, accounting and its Prometheus collector;
+//   - destinations (any rclone remote) that upload without ever overwriting
+//     and read objects back in full to hash the bytes actually stored;
+//   - sources (a local directory through os.Root, or any rclone remote) that
+//     list, stat, open and remove files by validated relative paths;
+//   - the path rules (ValidPath) and rclone's filter-glob semantics (CompileGlob).
+//
+// What it must never do:
+//
+//   - overwrite or replace an object at the destination;
+//   - report a hash it did not compute from bytes it read itself: never
+//     Object.Hash, the hasher cache, S3 ETags or operations.CheckHashes,
+//     whose "no common hash" counts as a match (rclone issue #6350);
+//   - read, follow or remove anything outside a local source's root, follow
+//     a symlink there, or open a FIFO or device;
+//   - decide whether a source may be deleted: it only removes what it is told.
+//
+// No other ferry package imports rclone; they use the types here instead.
+package transfer

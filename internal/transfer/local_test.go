@@ -1,0 +1,221 @@
+package transfer_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ferrydata/ferry/internal/fault"
+	"github.com/ferrydata/ferry/internal/transfer"
+)
+
+// localTree is a source root holding one file of each awkward kind, and an
+// outside dir it must never reach.
+type localTree struct {
+	root, outside string
+	src           transfer.Source
+}
+
+func newLocalTree(t *testing.T) localTree {
+	t.Helper()
+	lt := localTree{root: t.TempDir(), outside: t.TempDir()}
+	writeFile(t, lt.outside, "secret.txt", "outside")
+	writeFile(t, lt.root, "real/f.warc.gz", "inside")
+	writeFile(t, lt.root, "plain", "plain")
+	symlink(t, filepath.Join(lt.root, "plain"), lt.root, "link-to-file")
+	symlink(t, filepath.Join(lt.outside, "secret.txt"), lt.root, "link-out")
+	symlink(t, lt.outside, lt.root, "escape")
+	symlink(t, filepath.Join(lt.root, "real"), lt.root, "alias")
+	if err := syscall.Mkfifo(filepath.Join(lt.root, "fifo"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src, err := transfer.OpenLocalSource(lt.root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lt.src = src
+	return lt
+}
+
+func writeFile(t *testing.T, dir, rel, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func symlink(t *testing.T, target, dir, name string) {
+	t.Helper()
+	if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func wantIs(t *testing.T, what string, err, target error) {
+	t.Helper()
+	if !errors.Is(err, target) {
+		t.Errorf("%s: err = %v, want %v", what, err, target)
+	}
+}
+
+func TestLocalSourceRefuses(t *testing.T) {
+	lt := newLocalTree(t)
+	ctx := t.Context()
+	tests := []struct {
+		name string
+		rel  string
+		want error
+	}{
+		{"symlink to file", "link-to-file", fault.ErrInvalid},
+		{"symlink out of root", "link-out", fault.ErrInvalid},
+		{"symlinked parent out of root", "escape/secret.txt", fault.ErrInvalid},
+		{"symlinked parent inside root", "alias/f.warc.gz", fault.ErrInvalid},
+		{"FIFO", "fifo", fault.ErrInvalid},
+		{"directory", "real", fault.ErrInvalid},
+		{"dot-dot", "../secret.txt", fault.ErrInvalid},
+		{"absolute", filepath.Join(lt.outside, "secret.txt"), fault.ErrInvalid},
+		{"newline", "plain\n", fault.ErrInvalid},
+		{"missing", "nope.warc.gz", fault.ErrSourceMissing},
+		{"missing parent", "nope/x", fault.ErrSourceMissing},
+		{"parent is a file", "plain/x", fault.ErrSourceMissing},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := lt.src.Stat(ctx, tt.rel)
+			wantIs(t, "Stat", err, tt.want)
+			done := make(chan error, 1)
+			go func() { // a FIFO opened without O_NONBLOCK would hang here
+				rc, _, err := lt.src.Open(ctx, tt.rel)
+				if rc != nil {
+					rc.Close()
+				}
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				wantIs(t, "Open", err, tt.want)
+			case <-time.After(5 * time.Second):
+				t.Fatal("Open blocked")
+			}
+			wantIs(t, "Remove", lt.src.Remove(ctx, tt.rel), tt.want)
+		})
+	}
+	// Nothing was removed, inside or out.
+	for _, p := range []string{"link-to-file", "link-out", "escape", "alias", "fifo", "real/f.warc.gz", "plain"} {
+		if _, err := os.Lstat(filepath.Join(lt.root, p)); err != nil {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(lt.outside, "secret.txt")); err != nil {
+		t.Errorf("outside file: %v", err)
+	}
+}
+
+func TestLocalSourceWalk(t *testing.T) {
+	lt := newLocalTree(t)
+	writeFile(t, lt.root, "bad\nname", "x") // reported, for the caller to reject
+	var got []string
+	err := lt.src.Walk(t.Context(), func(fi transfer.FileInfo) error {
+		got = append(got, fi.Path)
+		if transfer.ValidPath(fi.Path) != nil {
+			return nil
+		}
+		st, err := lt.src.Stat(t.Context(), fi.Path)
+		if err != nil || st.Size != fi.Size || !st.ModTime.Equal(fi.ModTime) {
+			t.Errorf("Stat(%q) = %+v, %v; Walk said %+v", fi.Path, st, err, fi)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"bad\nname", "plain", "real/f.warc.gz"}
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Fatalf("Walk = %q, want %q", got, want)
+	}
+}
+
+func TestLocalSourceWalkStops(t *testing.T) {
+	lt := newLocalTree(t)
+	stop := errors.New("stop")
+	if err := lt.src.Walk(t.Context(), func(transfer.FileInfo) error { return stop }); !errors.Is(err, stop) {
+		t.Fatalf("Walk = %v, want the callback's error", err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := lt.src.Walk(ctx, func(transfer.FileInfo) error { return nil }); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Walk on a cancelled context = %v", err)
+	}
+}
+
+func TestLocalSourceWeirdNames(t *testing.T) {
+	names := []string{
+		"sp ace/a b.warc.gz",
+		"ünï©ødé/✓.warc.gz",
+		"100%#.gz",
+		"colon:in:name",
+		"-leading-dash",
+		`quote'"mark`,
+		"glob*?[x]",
+		"..dots..",
+	}
+	root := t.TempDir()
+	for _, n := range names {
+		writeFile(t, root, n, "content of "+n)
+	}
+	src, err := transfer.OpenLocalSource(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	for _, n := range names {
+		t.Run(n, func(t *testing.T) {
+			rc, fi, err := src.Open(ctx, n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := io.ReadAll(rc)
+			rc.Close()
+			if err != nil || string(b) != "content of "+n || fi.Size != int64(len(b)) || fi.Path != n {
+				t.Fatalf("Open = %q, %+v, %v", b, fi, err)
+			}
+			if err := src.Remove(ctx, n); err != nil {
+				t.Fatal(err)
+			}
+			_, err = src.Stat(ctx, n)
+			wantIs(t, "Stat after Remove", err, fault.ErrSourceMissing)
+		})
+	}
+}
+
+func TestLocalSourcePermissionDenied(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root reads everything")
+	}
+	root := t.TempDir()
+	writeFile(t, root, "locked/f", "x")
+	if err := os.Chmod(filepath.Join(root, "locked"), 0); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod(filepath.Join(root, "locked"), 0o755) })
+	src, err := transfer.OpenLocalSource(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = src.Stat(t.Context(), "locked/f")
+	if reason, retry := fault.Classify(err); err == nil || !retry {
+		t.Fatalf("Stat = %v (%s), want a retryable error", err, reason)
+	}
+}

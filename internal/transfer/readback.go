@@ -1,0 +1,69 @@
+package transfer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+
+	"github.com/ferrydata/ferry/internal/fault"
+	rfs "github.com/rclone/rclone/fs"
+	"github.com/rclone/rclone/fs/accounting"
+)
+
+// openHasher wraps remote in rclone's hasher backend, built from a
+// connection string so nothing is added to (or lost on a reload of) the
+// config file. Its bolt DB lives under the cache dir given to Init. ferry
+// reads objects through it, keeping the hasher's cache as warm as the UKWA
+// recipe's `check --download … remote-hasher:` does, but never trusts that
+// cache: it fingerprints by size and modtime, so bytes changed in place
+// still "match".
+func openHasher(ctx context.Context, remote string, t HashType) (rfs.Fs, error) {
+	spec := fmt.Sprintf(":hasher,remote=%s,hashes=%s,max_age=off:", quote(remote), t)
+	return rfs.NewFs(ctx, spec)
+}
+
+// ReadBack downloads rel in full and returns the size and hash of the bytes
+// actually read. The hash is never taken from Object.Hash, the hasher's
+// cache, an S3 ETag or operations.CheckHashes: those can vouch for bytes that
+// are no longer there, or for none at all. A missing object is
+// fault.ErrNotFound (retryable: storage may be eventually consistent).
+func (d *Destination) ReadBack(ctx context.Context, rel string, p *Progress) (sum Sum, err error) {
+	if err := ValidPath(rel); err != nil {
+		return Sum{}, err
+	}
+	obj, err := d.h.NewObject(ctx, rel)
+	if err != nil {
+		return Sum{}, readBackErr(rel, d, err)
+	}
+	tr := accounting.Stats(ctx).NewTransfer(obj, nil)
+	defer func() { tr.Done(ctx, err) }()
+	// No range or seek option: the hasher and the backend see a whole read.
+	rc, err := obj.Open(ctx)
+	if err != nil {
+		return Sum{}, readBackErr(rel, d, err)
+	}
+	in := tr.Account(ctx, rc)
+	defer func() { _ = in.Close() }() // read-only: a close error can't change the bytes hashed
+	sum, err = HashReader(in, d.ht, p)
+	if err != nil {
+		return Sum{}, readBackErr(rel, d, err)
+	}
+	if sum.Size != obj.Size() {
+		return Sum{}, fmt.Errorf("couldn't read back %s from %s: read %d bytes of %d", rel, d, sum.Size, obj.Size())
+	}
+	if sum.Hash == "" {
+		return Sum{}, fmt.Errorf("couldn't read back %s from %s: no %s computed: %w", rel, d, d.ht, fault.ErrMissingHash)
+	}
+	return sum, nil
+}
+
+func readBackErr(rel string, d *Destination, err error) error {
+	if errors.Is(err, rfs.ErrorObjectNotFound) || errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("couldn't read back %s from %s: %w: %w", rel, d, err, fault.ErrNotFound)
+	}
+	if errors.Is(err, rfs.ErrorIsDir) || errors.Is(err, rfs.ErrorNotAFile) {
+		return fmt.Errorf("couldn't read back %s from %s: %w: %w", rel, d, err, fault.ErrConflict)
+	}
+	return fmt.Errorf("couldn't read back %s from %s: %w", rel, d, err)
+}

@@ -1,0 +1,157 @@
+package transfer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/ferrydata/ferry/internal/fault"
+	"github.com/rclone/rclone/fs"
+	"github.com/rclone/rclone/fs/cache"
+	"github.com/rclone/rclone/fs/fspath"
+	"github.com/rclone/rclone/fs/walk"
+)
+
+// FileInfo describes one file of a source.
+type FileInfo struct {
+	Path    string // slash-separated, relative to the source's root
+	Size    int64
+	ModTime time.Time
+}
+
+// Source is where files come from. Every method taking rel runs ValidPath
+// on it first. A missing file wraps fault.ErrSourceMissing.
+type Source interface {
+	// Walk calls fn for every regular file under the root, recursively;
+	// symlinks and other non-regular files are skipped. Names are reported
+	// as found, even ones ValidPath rejects, so the caller can report them
+	// instead of losing them silently.
+	Walk(ctx context.Context, fn func(FileInfo) error) error
+	Stat(ctx context.Context, rel string) (FileInfo, error)
+	Open(ctx context.Context, rel string) (io.ReadCloser, FileInfo, error)
+	Remove(ctx context.Context, rel string) error
+	String() string
+}
+
+var (
+	_ Source = (*localSource)(nil)
+	_ Source = (*remoteSource)(nil)
+)
+
+// OpenSource opens spec with rclone's own reading of it: a path is local
+// unless a ':' comes before any '/' ("remote:path", ":backend:path").
+func OpenSource(ctx context.Context, spec string) (Source, error) {
+	remote, err := isRemote(spec)
+	if err != nil {
+		return nil, err
+	}
+	if remote {
+		return OpenRemoteSource(ctx, spec)
+	}
+	return OpenLocalSource(spec)
+}
+
+func isRemote(spec string) (bool, error) {
+	parsed, err := fspath.Parse(spec)
+	if err != nil {
+		return false, fmt.Errorf("couldn't parse source %q: %w: %w", spec, err, fault.ErrInvalid)
+	}
+	return parsed.Name != "", nil
+}
+
+// remoteSource is any rclone remote. It has no os.Root to lean on; the
+// backend's own path handling keeps rel under its root.
+type remoteSource struct {
+	f fs.Fs
+}
+
+// OpenRemoteSource opens an rclone "remote:path" as a source. Init must have
+// been called.
+func OpenRemoteSource(ctx context.Context, remote string) (Source, error) {
+	f, err := cache.Get(ctx, remote)
+	if errors.Is(err, fs.ErrorIsFile) {
+		return nil, fmt.Errorf("couldn't open source %q: it is a file: %w", remote, fault.ErrInvalid)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("couldn't open source %q: %w", remote, err)
+	}
+	return &remoteSource{f: f}, nil
+}
+
+func (s *remoteSource) String() string { return fs.ConfigString(s.f) }
+
+func (s *remoteSource) Walk(ctx context.Context, fn func(FileInfo) error) error {
+	// includeAll: no rclone filters in ctx may hide a file from ferry's own rules.
+	err := walk.ListR(ctx, s.f, "", true, -1, walk.ListObjects, func(entries fs.DirEntries) error {
+		for _, e := range entries {
+			if o, ok := e.(fs.Object); ok {
+				if err := fn(remoteInfo(ctx, o)); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("couldn't walk %s: %w", s, err)
+	}
+	return nil
+}
+
+func (s *remoteSource) Stat(ctx context.Context, rel string) (FileInfo, error) {
+	o, err := s.object(ctx, rel)
+	if err != nil {
+		return FileInfo{}, err
+	}
+	return remoteInfo(ctx, o), nil
+}
+
+func (s *remoteSource) Open(ctx context.Context, rel string) (io.ReadCloser, FileInfo, error) {
+	o, err := s.object(ctx, rel)
+	if err != nil {
+		return nil, FileInfo{}, err
+	}
+	rc, err := o.Open(ctx)
+	if err != nil {
+		return nil, FileInfo{}, s.fail("open", rel, err)
+	}
+	return rc, remoteInfo(ctx, o), nil
+}
+
+func (s *remoteSource) Remove(ctx context.Context, rel string) error {
+	o, err := s.object(ctx, rel)
+	if err != nil {
+		return err
+	}
+	if err := o.Remove(ctx); err != nil {
+		return s.fail("remove", rel, err)
+	}
+	return nil
+}
+
+func (s *remoteSource) object(ctx context.Context, rel string) (fs.Object, error) {
+	if err := ValidPath(rel); err != nil {
+		return nil, err
+	}
+	o, err := s.f.NewObject(ctx, rel)
+	if err != nil {
+		return nil, s.fail("stat", rel, err)
+	}
+	return o, nil
+}
+
+func (s *remoteSource) fail(op, rel string, err error) error {
+	switch {
+	case errors.Is(err, fs.ErrorObjectNotFound):
+		return fmt.Errorf("couldn't %s %s in %s: %w: %w", op, rel, s, err, fault.ErrSourceMissing)
+	case errors.Is(err, fs.ErrorIsDir), errors.Is(err, fs.ErrorNotAFile):
+		return fmt.Errorf("couldn't %s %s in %s: %w: %w", op, rel, s, err, fault.ErrInvalid)
+	}
+	return fmt.Errorf("couldn't %s %s in %s: %w", op, rel, s, err)
+}
+
+func remoteInfo(ctx context.Context, o fs.Object) FileInfo {
+	return FileInfo{Path: o.Remote(), Size: o.Size(), ModTime: o.ModTime(ctx)}
+}

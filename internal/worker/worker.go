@@ -1,0 +1,109 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/ferrydata/ferry/internal/bus"
+	"github.com/ferrydata/ferry/internal/ledger"
+	"github.com/ferrydata/ferry/internal/metrics"
+	"github.com/ferrydata/ferry/internal/transfer"
+)
+
+// Policy says how long a job may stay silent and how often it is retried.
+type Policy struct {
+	MaxAttempts int             // failed attempts before the dead letters
+	Backoff     []time.Duration // delay before attempt n+1; the last entry repeats
+	AckWait     time.Duration   // heartbeats come every AckWait/3
+	StallAfter  time.Duration   // no bytes moved for this long fails the attempt
+}
+
+func (p Policy) backoff(attempt int) time.Duration {
+	if len(p.Backoff) == 0 {
+		return 10 * time.Second
+	}
+	return p.Backoff[min(attempt, len(p.Backoff))-1]
+}
+
+// Outcome is what a handler did with a job. Files not named in Dead or
+// Pending succeeded.
+type Outcome struct {
+	Dead    []bus.DeadFile // will never succeed: dead-letter now
+	Pending []bus.File     // failed for a reason that may pass: retry the job
+	Err     error          // why Pending failed
+}
+
+// Handler does a stage's work on one valid job.
+type Handler func(ctx context.Context, job bus.Job, progress *transfer.Progress) Outcome
+
+// Deps are what the loop needs.
+type Deps struct {
+	Bus     *bus.Bus
+	Ledger  *ledger.Ledger
+	Log     *slog.Logger
+	Metrics *metrics.Metrics
+}
+
+// Loop consumes one stage's jobs for some hosts.
+type Loop struct {
+	Stage       bus.Stage
+	Hosts       []string // the config host, and bus.HostAny when a route is shared
+	Concurrency int
+	Policy      Policy
+	// Accept rejects jobs this worker must not run (unknown route, wrong
+	// host); the error should wrap fault.ErrInvalid.
+	Accept func(bus.Job) error
+	Handle Handler
+	Deps
+}
+
+// Run consumes until ctx is cancelled, then waits for jobs in flight.
+func (l *Loop) Run(ctx context.Context) error {
+	errs := make(chan error, len(l.Hosts))
+	for _, host := range l.Hosts {
+		go func() {
+			cc := bus.ConsumerConfig{Stage: l.Stage, Host: host, AckWait: l.Policy.AckWait, MaxAckPending: 1000}
+			errs <- l.Bus.Work(ctx, cc, l.Concurrency, l.handle)
+		}()
+	}
+	var all []error
+	for range l.Hosts {
+		all = append(all, <-errs)
+	}
+	return errors.Join(all...)
+}
+
+func (l *Loop) handle(ctx context.Context, msg *bus.Delivery) {
+	job, err := bus.DecodeJob(msg.Data())
+	if err == nil {
+		err = l.Accept(job)
+	}
+	if err != nil {
+		l.reject(ctx, msg, job, err)
+		return
+	}
+	start := time.Now()
+	progress := &transfer.Progress{}
+	work, stop := bus.KeepAlive(ctx, msg, l.Policy.AckWait, l.Policy.StallAfter, progress.Load)
+	out := l.run(work, job, progress)
+	if out.Err != nil && errors.Is(context.Cause(work), bus.ErrStalled) {
+		out.Err = fmt.Errorf("%w: %v", bus.ErrStalled, out.Err)
+	}
+	stop()
+	l.Metrics.StageSeconds.WithLabelValues(string(l.Stage), job.Route).Observe(time.Since(start).Seconds())
+	l.settle(ctx, msg, job, out)
+}
+
+// run calls the handler; a panic is a failed attempt, not a dead daemon.
+func (l *Loop) run(ctx context.Context, job bus.Job, progress *transfer.Progress) (out Outcome) {
+	defer func() {
+		if r := recover(); r != nil {
+			l.Log.Error("job handler panicked", "stage", l.Stage, "job", job.ID, "panic", r)
+			out = Outcome{Pending: job.Files, Err: fmt.Errorf("handler panicked: %v", r)}
+		}
+	}()
+	return l.Handle(ctx, job, progress)
+}

@@ -1,0 +1,140 @@
+package mover
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/ferrydata/ferry/internal/bus"
+	"github.com/ferrydata/ferry/internal/fault"
+	"github.com/ferrydata/ferry/internal/ledger"
+	"github.com/ferrydata/ferry/internal/transfer"
+	"github.com/ferrydata/ferry/internal/worker"
+)
+
+// copyJob copies every file of a job not yet handed on, then passes the
+// copied ones to the verifier.
+func (m *Mover) copyJob(ctx context.Context, job bus.Job, progress *transfer.Progress) worker.Outcome {
+	r := m.routes[job.Route]
+	var out worker.Outcome
+	var copied []bus.File
+	for _, f := range job.Files {
+		if m.handedOn(ctx, job, f) {
+			continue
+		}
+		sum, err := m.copyFile(ctx, job, r, f, progress)
+		if err == nil {
+			f.Hash = sum.Hash
+			copied = append(copied, f)
+			continue
+		}
+		if reason, retry := fault.Classify(err); retry {
+			out.Pending = append(out.Pending, f)
+			out.Err = errors.Join(out.Err, err)
+		} else {
+			out.Dead = append(out.Dead, bus.DeadFile{File: f, Reason: reason, Error: err.Error()})
+		}
+	}
+	if len(copied) > 0 {
+		next := bus.Job{ID: job.ID, Route: job.Route, Host: job.Host, Files: copied}
+		if err := m.deps.Bus.PublishJob(ctx, bus.StageVerify, next); err != nil {
+			// Nothing was lost: the retry finds the copies and hands them on.
+			return worker.Outcome{Dead: out.Dead, Pending: append(out.Pending, copied...), Err: errors.Join(out.Err, err)}
+		}
+		for _, f := range copied {
+			m.record(ctx, job, f, ledger.Copied)
+		}
+	}
+	return out
+}
+
+// handedOn reports whether an earlier attempt of this job already passed the
+// file on or dead-lettered it, so a retry only redoes what failed. The ledger
+// is only a hint here: skipping never deletes, and a file whose verify job is
+// lost is announced again by the watcher's rescan once its record is stale.
+func (m *Mover) handedOn(ctx context.Context, job bus.Job, f bus.File) bool {
+	rec, _, err := m.deps.Ledger.Get(ctx, job.Route, f.Path)
+	if err != nil || !rec.Same(f) {
+		return false
+	}
+	if rec.State == ledger.Moved || rec.State == ledger.Verified {
+		return true // a duplicate job: another one already finished the file
+	}
+	if rec.JobID != job.ID {
+		return false
+	}
+	switch rec.State {
+	case ledger.Copied, ledger.Verifying, ledger.Failed:
+		return true
+	}
+	return false
+}
+
+// copyFile copies one file unless an identical copy is already there, and
+// returns the hash of the source bytes it read.
+func (m *Mover) copyFile(ctx context.Context, job bus.Job, r *worker.OpenRoute, f bus.File, progress *transfer.Progress) (transfer.Sum, error) {
+	m.record(ctx, job, f, ledger.Copying)
+	info, err := r.Src.Stat(ctx, f.Path)
+	if err != nil {
+		return transfer.Sum{}, fmt.Errorf("couldn't stat source %s: %w", f.Path, err)
+	}
+	if info.Size != f.Size || info.ModTime.UnixNano() != f.ModTime {
+		return transfer.Sum{}, fmt.Errorf("source %s is %d bytes at %s, announced %d at %s: %w",
+			f.Path, info.Size, info.ModTime, f.Size, f.MTime(), fault.ErrSourceChanged)
+	}
+	size, exists, err := r.Dst.Stat(ctx, f.Path)
+	if err != nil {
+		return transfer.Sum{}, fmt.Errorf("couldn't stat destination of %s: %w", f.Path, err)
+	}
+	if exists {
+		return m.compareExisting(ctx, r, f, size, progress)
+	}
+	rd, _, err := r.Src.Open(ctx, f.Path)
+	if err != nil {
+		return transfer.Sum{}, fmt.Errorf("couldn't open source %s: %w", f.Path, err)
+	}
+	defer rd.Close()
+	sum, err := r.Dst.Put(ctx, f.Path, rd, f.Size, f.MTime(), progress)
+	if err != nil {
+		return transfer.Sum{}, fmt.Errorf("couldn't copy %s: %w", f.Path, err)
+	}
+	m.deps.Metrics.FilesCopied.WithLabelValues(job.Route).Inc()
+	m.deps.Metrics.BytesCopied.WithLabelValues(job.Route).Add(float64(sum.Size))
+	return sum, nil
+}
+
+// compareExisting decides whether a file already at the destination is this
+// one, by size and by hashing both sides' bytes: never by size and mtime.
+func (m *Mover) compareExisting(ctx context.Context, r *worker.OpenRoute, f bus.File, dstSize int64, progress *transfer.Progress) (transfer.Sum, error) {
+	if dstSize != f.Size {
+		return transfer.Sum{}, fmt.Errorf("destination %s exists with %d bytes, source has %d: %w",
+			f.Path, dstSize, f.Size, fault.ErrConflict)
+	}
+	rd, _, err := r.Src.Open(ctx, f.Path)
+	if err != nil {
+		return transfer.Sum{}, fmt.Errorf("couldn't open source %s: %w", f.Path, err)
+	}
+	defer rd.Close()
+	src, err := transfer.HashReader(rd, r.Hash, progress)
+	if err != nil {
+		return transfer.Sum{}, fmt.Errorf("couldn't hash source %s: %w", f.Path, err)
+	}
+	dst, err := r.Dst.ReadBack(ctx, f.Path, progress)
+	if err != nil {
+		return transfer.Sum{}, fmt.Errorf("couldn't read back existing %s: %w", f.Path, err)
+	}
+	if src.Size != dst.Size || src.Hash != dst.Hash || src.Hash == "" {
+		return transfer.Sum{}, fmt.Errorf("destination %s exists with different content (%s %s, source %s %s): %w",
+			f.Path, dst.Type, dst.Hash, src.Type, src.Hash, fault.ErrConflict)
+	}
+	return src, nil
+}
+
+func (m *Mover) record(ctx context.Context, job bus.Job, f bus.File, state ledger.State) {
+	err := m.deps.Ledger.Set(ctx, job.Route, job.Host, f, state, func(rec *ledger.Record) {
+		rec.JobID, rec.HashType = job.ID, string(m.routes[job.Route].Hash)
+	})
+	if err != nil {
+		m.deps.Log.Warn("couldn't update ledger", "path", f.Path, "state", state, "err", err)
+	}
+}

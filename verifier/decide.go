@@ -1,0 +1,48 @@
+package verifier
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/ferrydata/ferry/internal/bus"
+	"github.com/ferrydata/ferry/internal/fault"
+	"github.com/ferrydata/ferry/internal/transfer"
+)
+
+// Evidence is everything measured in one verification of one file.
+type Evidence struct {
+	Want   bus.File          // as announced, with the hash the mover read while copying
+	Type   transfer.HashType // the route's hash
+	Dest   transfer.Sum      // of the bytes just read back from the destination
+	Source transfer.Sum      // of the source bytes read just now
+	Before transfer.FileInfo // source stat before hashing it
+	After  transfer.FileInfo // source stat after hashing it
+}
+
+// MayDelete decides whether the source may be deleted. A nil error is the only
+// yes; every error wraps the sentinel that says why not.
+func MayDelete(e Evidence) error {
+	switch {
+	case e.Dest.Hash == "" || e.Source.Hash == "" || e.Want.Hash == "":
+		return fmt.Errorf("%s: no hash computed for one side: %w", e.Want.Path, fault.ErrMissingHash)
+	case e.Dest.Type != e.Type || e.Source.Type != e.Type:
+		return fmt.Errorf("%s: hashes of different types (%s, %s), want %s: %w",
+			e.Want.Path, e.Dest.Type, e.Source.Type, e.Type, fault.ErrMissingHash)
+	case !sameStat(e.Before, e.After):
+		return fmt.Errorf("%s: source changed while it was hashed: %w", e.Want.Path, fault.ErrSourceChanged)
+	case e.Before.Size != e.Want.Size || e.Before.ModTime.UnixNano() != e.Want.ModTime || e.Source.Size != e.Want.Size:
+		return fmt.Errorf("%s: source is %d bytes at %s, copied %d at %s: %w", e.Want.Path,
+			e.Source.Size, e.Before.ModTime.Format(time.RFC3339Nano), e.Want.Size, e.Want.MTime().Format(time.RFC3339Nano), fault.ErrSourceChanged)
+	case e.Want.Hash != e.Source.Hash:
+		return fmt.Errorf("%s: source hash %s differs from %s read while copying: %w",
+			e.Want.Path, e.Source.Hash, e.Want.Hash, fault.ErrSourceChanged)
+	case e.Dest.Size != e.Source.Size || e.Dest.Hash != e.Source.Hash:
+		return fmt.Errorf("%s: destination read back %d bytes %s %s, source %d bytes %s: %w", e.Want.Path,
+			e.Dest.Size, e.Type, e.Dest.Hash, e.Source.Size, e.Source.Hash, fault.ErrMismatch)
+	}
+	return nil
+}
+
+func sameStat(a, b transfer.FileInfo) bool {
+	return a.Size == b.Size && a.ModTime.Equal(b.ModTime)
+}

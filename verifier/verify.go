@@ -1,0 +1,130 @@
+package verifier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ferrydata/ferry/internal/bus"
+	"github.com/ferrydata/ferry/internal/fault"
+	"github.com/ferrydata/ferry/internal/ledger"
+	"github.com/ferrydata/ferry/internal/transfer"
+	"github.com/ferrydata/ferry/internal/worker"
+)
+
+// verifyJob verifies every file of a job that is not already done.
+func (v *Verifier) verifyJob(ctx context.Context, job bus.Job, progress *transfer.Progress) worker.Outcome {
+	r := v.routes[job.Route]
+	var out worker.Outcome
+	for _, f := range job.Files {
+		if v.done(ctx, job, f) {
+			continue
+		}
+		state, err := v.verifyFile(ctx, r, job, f, progress)
+		if err == nil {
+			v.record(ctx, job, f, state)
+			continue
+		}
+		reason, retry := fault.Classify(err)
+		if reason == fault.ReasonMismatch || reason == fault.ReasonMissingHash {
+			v.deps.Metrics.VerifyFailures.WithLabelValues(job.Route, reason).Inc()
+		}
+		if retry {
+			out.Pending = append(out.Pending, f)
+			out.Err = errors.Join(out.Err, err)
+		} else {
+			out.Dead = append(out.Dead, bus.DeadFile{File: f, Reason: reason, Error: err.Error()})
+		}
+	}
+	return out
+}
+
+// done reports whether the file was already verified (a duplicate job) or
+// dead-lettered by an earlier attempt of this job.
+func (v *Verifier) done(ctx context.Context, job bus.Job, f bus.File) bool {
+	rec, _, err := v.deps.Ledger.Get(ctx, job.Route, f.Path)
+	if err != nil || !rec.Same(f) {
+		return false
+	}
+	return rec.State == ledger.Moved || rec.State == ledger.Verified ||
+		(rec.State == ledger.Failed && rec.JobID == job.ID)
+}
+
+// verifyFile reads the copy back, hashes the source, and deletes the source
+// only if MayDelete says yes. It returns the file's new state.
+func (v *Verifier) verifyFile(ctx context.Context, r *worker.OpenRoute, job bus.Job, f bus.File, progress *transfer.Progress) (ledger.State, error) {
+	v.record(ctx, job, f, ledger.Verifying)
+	before, err := r.Src.Stat(ctx, f.Path)
+	if errors.Is(err, fault.ErrSourceMissing) {
+		return v.vanished(ctx, r, f, progress, err)
+	}
+	if err != nil {
+		return "", fmt.Errorf("couldn't stat source %s: %w", f.Path, err)
+	}
+	dest, err := r.Dst.ReadBack(ctx, f.Path, progress)
+	if err != nil {
+		return "", fmt.Errorf("couldn't read back %s: %w", f.Path, err)
+	}
+	v.deps.Metrics.BytesVerified.WithLabelValues(job.Route).Add(float64(dest.Size))
+	source, after, err := hashSource(ctx, r.Src, f.Path, r.Hash, progress)
+	if err != nil {
+		return "", err
+	}
+	ev := Evidence{Want: f, Type: r.Hash, Dest: dest, Source: source, Before: before, After: after}
+	if err := MayDelete(ev); err != nil {
+		return "", err
+	}
+	state := ledger.Verified
+	if r.DeleteSource {
+		if err := r.Src.Remove(ctx, f.Path); err != nil {
+			return "", fmt.Errorf("couldn't delete verified source %s: %w", f.Path, err)
+		}
+		state = ledger.Moved
+	}
+	v.deps.Metrics.FilesMoved.WithLabelValues(job.Route).Inc()
+	v.deps.Metrics.LastMoved.WithLabelValues(job.Route).Set(float64(time.Now().Unix()))
+	v.deps.Log.Info("file verified", "route", job.Route, "path", f.Path, "bytes", dest.Size,
+		string(r.Hash), dest.Hash, "source_deleted", r.DeleteSource)
+	return state, nil
+}
+
+// hashSource hashes the source as it is now and stats it again afterwards,
+// so a file changing under the hash is caught.
+func hashSource(ctx context.Context, src transfer.Source, rel string, t transfer.HashType, progress *transfer.Progress) (transfer.Sum, transfer.FileInfo, error) {
+	rd, _, err := src.Open(ctx, rel)
+	if err != nil {
+		return transfer.Sum{}, transfer.FileInfo{}, fmt.Errorf("couldn't open source %s: %w", rel, err)
+	}
+	sum, err := transfer.HashReader(rd, t, progress)
+	rd.Close()
+	if err != nil {
+		return transfer.Sum{}, transfer.FileInfo{}, fmt.Errorf("couldn't hash source %s: %w", rel, err)
+	}
+	after, err := src.Stat(ctx, rel)
+	if err != nil {
+		return transfer.Sum{}, transfer.FileInfo{}, fmt.Errorf("couldn't stat source %s after hashing: %w", rel, err)
+	}
+	return sum, after, nil
+}
+
+// vanished handles a source that is gone: most likely this verifier deleted
+// it and died before recording it. If the copy reads back as the bytes the
+// mover read, the file is moved; otherwise it is an operator's problem.
+// Nothing is deleted here either way.
+func (v *Verifier) vanished(ctx context.Context, r *worker.OpenRoute, f bus.File, progress *transfer.Progress, cause error) (ledger.State, error) {
+	dest, err := r.Dst.ReadBack(ctx, f.Path, progress)
+	if err == nil && f.Hash != "" && dest.Type == r.Hash && dest.Size == f.Size && dest.Hash == f.Hash && r.DeleteSource {
+		return ledger.Moved, nil
+	}
+	return "", fmt.Errorf("source %s vanished before verification: %w", f.Path, cause)
+}
+
+func (v *Verifier) record(ctx context.Context, job bus.Job, f bus.File, state ledger.State) {
+	lerr := v.deps.Ledger.Set(ctx, job.Route, job.Host, f, state, func(rec *ledger.Record) {
+		rec.JobID, rec.HashType = job.ID, string(v.routes[job.Route].Hash)
+	})
+	if lerr != nil {
+		v.deps.Log.Warn("couldn't update ledger", "path", f.Path, "state", state, "err", lerr)
+	}
+}

@@ -1,0 +1,78 @@
+package watcher
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ferrydata/ferry/internal/bus"
+)
+
+// maxWarned bounds the memory of warnings given; past it, warnings may repeat.
+const maxWarned = 100000
+
+// announce records f in the ledger and publishes it if the ledger says so.
+// The ledger's compare-and-set makes a racing event and rescan announce once.
+func (w *Watcher) announce(ctx context.Context, r *route, f bus.File) error {
+	publish, err := w.deps.Ledger.Announce(ctx, r.Name, r.Host, f, w.cfg.StaleAfter)
+	if err != nil {
+		return fmt.Errorf("couldn't record %s of route %s: %w", f.Path, r.Name, err)
+	}
+	if !publish {
+		return nil
+	}
+	c := bus.Closed{Route: r.Name, Host: r.Host, File: f}
+	if err := w.deps.Bus.PublishClosed(ctx, c); err != nil {
+		// The ledger now says "closed, just announced", so a rescan would wait
+		// StaleAfter before trying again: keep the message and retry it sooner.
+		w.mu.Lock()
+		w.pending[c.ID()] = c
+		w.mu.Unlock()
+		return fmt.Errorf("couldn't announce %s of route %s: %w", f.Path, r.Name, err)
+	}
+	w.deps.Metrics.FilesClosed.WithLabelValues(r.Name).Inc()
+	w.deps.Log.Info("announced closed file", "route", r.Name, "path", f.Path, "size", f.Size)
+	return nil
+}
+
+// republish retries announcements recorded in the ledger whose publish failed.
+// A repeat is harmless: the bus drops it by its dedup id.
+func (w *Watcher) republish(ctx context.Context) {
+	w.mu.Lock()
+	todo := make([]bus.Closed, 0, len(w.pending))
+	for _, c := range w.pending {
+		todo = append(todo, c)
+	}
+	w.mu.Unlock()
+	for _, c := range todo {
+		if err := w.deps.Bus.PublishClosed(ctx, c); err != nil {
+			w.deps.Log.Warn("couldn't announce closed file; will retry", "route", c.Route, "path", c.File.Path, "err", err)
+			return // the bus is down: the rest would fail too
+		}
+		w.deps.Metrics.FilesClosed.WithLabelValues(c.Route).Inc()
+		w.mu.Lock()
+		delete(w.pending, c.ID())
+		w.mu.Unlock()
+	}
+}
+
+// skip refuses a file that matches the rules, warning and counting it once
+// per route, path and reason, so a bad file does not flood every rescan.
+func (w *Watcher) skip(r *route, rel, reason string) {
+	if !w.firstWarning(r.Name + "\x00" + reason + "\x00" + rel) {
+		return
+	}
+	w.deps.Metrics.FilesSkipped.WithLabelValues(r.Name, reason).Inc()
+	w.deps.Log.Warn("skipping file", "route", r.Name, "path", rel, "reason", reason)
+}
+
+// firstWarning reports whether key is warned about for the first time.
+func (w *Watcher) firstWarning(key string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.warned) >= maxWarned {
+		clear(w.warned)
+	}
+	first := !w.warned[key]
+	w.warned[key] = true
+	return first
+}

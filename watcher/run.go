@@ -1,0 +1,106 @@
+package watcher
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+)
+
+// Run watches local sources with fsnotify and rescans every route at start
+// and every RescanInterval; remote routes are only listed. Events only make
+// the watcher look sooner: the rescan alone would find every closed file.
+// It returns nil when ctx is cancelled.
+func (w *Watcher) Run(ctx context.Context) error {
+	events, errs, err := w.startWatching()
+	if err != nil {
+		return err
+	}
+	defer w.stopWatching()
+	w.rescan(ctx)
+	ticker := time.NewTicker(w.cfg.RescanInterval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-ticker.C:
+			w.rescan(ctx)
+		case ev, ok := <-events:
+			if !ok {
+				events = nil
+				continue
+			}
+			w.handle(ctx, ev)
+		case err, ok := <-errs:
+			if !ok {
+				errs = nil
+				continue
+			}
+			// Events may have been lost (an overflow above all): only a full
+			// rescan is sure to see what they said.
+			w.deps.Log.Warn("file events lost; rescanning", "err", err,
+				"overflow", errors.Is(err, fsnotify.ErrEventOverflow))
+			w.rescan(ctx)
+		case t := <-w.recheck:
+			if _, _, err := w.checkLocal(ctx, t.route, t.path); err != nil {
+				w.deps.Log.Warn("couldn't announce file; the next rescan retries", "route", t.route.Name, "err", err)
+			}
+		}
+	}
+}
+
+func (w *Watcher) rescan(ctx context.Context) {
+	start := time.Now()
+	seen, err := w.Scan(ctx)
+	if err != nil && ctx.Err() == nil {
+		w.deps.Log.Warn("rescan incomplete", "err", err)
+	}
+	w.deps.Log.Debug("rescanned", "closed", len(seen), "took", time.Since(start))
+}
+
+// startWatching creates the fsnotify watcher when some route is local. The
+// watches themselves are added by the first rescan, directory by directory,
+// each before its entries are listed, so no file falls between the two.
+func (w *Watcher) startWatching() (<-chan fsnotify.Event, <-chan error, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.done != nil {
+		return nil, nil, errors.New("couldn't start watcher: already running")
+	}
+	w.done = make(chan struct{})
+	for _, r := range w.routes {
+		if r.root == "" {
+			continue
+		}
+		fsw, err := fsnotify.NewWatcher()
+		if err != nil {
+			w.done = nil
+			return nil, nil, fmt.Errorf("couldn't start watching files: %w", err)
+		}
+		w.fsw = fsw
+		return fsw.Events, fsw.Errors, nil
+	}
+	return nil, nil, nil // only remote routes: listing alone
+}
+
+// stopWatching closes fsnotify and drops pending re-checks, so Run leaves no
+// goroutine behind.
+func (w *Watcher) stopWatching() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for key, t := range w.timers {
+		t.Stop()
+		delete(w.timers, key)
+	}
+	if w.fsw != nil {
+		if err := w.fsw.Close(); err != nil {
+			w.deps.Log.Warn("couldn't stop watching files", "err", err)
+		}
+		w.fsw = nil
+	}
+	close(w.done)
+	w.done = nil
+}

@@ -1,0 +1,111 @@
+package watcher
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// Scan makes one pass over every route and returns every closed file found,
+// announced now or already known. A failing route does not stop the others;
+// their errors are joined.
+func (w *Watcher) Scan(ctx context.Context) ([]Seen, error) {
+	w.republish(ctx)
+	var all []Seen
+	var errs []error
+	for _, r := range w.routes {
+		var seen []Seen
+		var err error
+		if r.root == "" {
+			seen, err = w.scanRemote(ctx, r)
+		} else {
+			seen, err = w.scanLocal(ctx, r, r.root)
+		}
+		all = append(all, seen...)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return all, errors.Join(errs...)
+}
+
+// scanLocal walks dir (the route's root or a directory below it) with lstat
+// semantics: a symlink is reported as itself and never followed, so nothing
+// outside the root is ever listed. While Run runs, every directory walked is
+// also watched, which re-arms watches lost to an overflow or a failed add.
+func (w *Watcher) scanLocal(ctx context.Context, r *route, dir string) ([]Seen, error) {
+	var seen []Seen
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil {
+			if path == dir {
+				return err
+			}
+			// One unreadable or vanished entry must not hide the rest of the tree.
+			if !errors.Is(err, fs.ErrNotExist) {
+				w.deps.Log.Warn("couldn't read entry; skipping it", "route", r.Name, "path", path, "err", err)
+			}
+			return nil
+		}
+		if d.IsDir() {
+			w.watch(r, path)
+			return nil
+		}
+		s, ok, err := w.checkLocal(ctx, r, path)
+		if ok {
+			seen = append(seen, s)
+		}
+		return err
+	})
+	if err != nil {
+		return seen, fmt.Errorf("couldn't scan %s of route %s: %w", dir, r.Name, err)
+	}
+	return seen, nil
+}
+
+// checkLocal looks at one local path (lstat only, never its contents).
+func (w *Watcher) checkLocal(ctx context.Context, r *route, path string) (Seen, bool, error) {
+	fi, err := os.Lstat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Seen{}, false, nil // renamed or deleted since it was listed
+	}
+	if err != nil {
+		w.deps.Log.Warn("couldn't stat file; skipping it", "route", r.Name, "path", path, "err", err)
+		return Seen{}, false, nil
+	}
+	rel, err := filepath.Rel(r.root, path)
+	if err != nil {
+		return Seen{}, false, fmt.Errorf("couldn't make %s relative to %s: %w", path, r.root, err)
+	}
+	c := Candidate{Rel: filepath.ToSlash(rel), Mode: fi.Mode(), Size: fi.Size(), ModTime: fi.ModTime()}
+	return w.consider(ctx, r, c, path)
+}
+
+// consider decides about a candidate and acts: announce, warn, or (for a local
+// path while Run runs) schedule a re-check. It reports closed files as Seen.
+func (w *Watcher) consider(ctx context.Context, r *route, c Candidate, path string) (Seen, bool, error) {
+	d := r.rules.Decide(c, w.deps.Now(), r.MinAge)
+	switch d.Verdict {
+	case Skip:
+		w.skip(r, c.Rel, d.Reason)
+	case Young:
+		if path != "" {
+			w.recheckAfter(r, path, d.Wait)
+		}
+	case Closed:
+		f := c.File()
+		if err := w.announce(ctx, r, f); err != nil {
+			return Seen{}, false, err
+		}
+		return Seen{Route: r.Name, File: f}, true, nil
+	}
+	return Seen{}, false, nil
+}

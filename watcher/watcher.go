@@ -1,0 +1,164 @@
+package watcher
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+
+	"github.com/ferrydata/ferry/internal/bus"
+	"github.com/ferrydata/ferry/internal/ledger"
+	"github.com/ferrydata/ferry/internal/metrics"
+	"github.com/ferrydata/ferry/internal/transfer"
+)
+
+// Defaults for a Config that leaves durations at zero.
+const (
+	DefaultRescanInterval = time.Minute
+	DefaultStaleAfter     = 30 * time.Minute
+)
+
+// Route is one source to watch.
+type Route struct {
+	Name    string
+	Source  string // a local directory, or an rclone remote "name:path" (listed, not watched)
+	Host    string // the host announced in events: the config host, or bus.HostAny for remote sources
+	Include []string
+	Exclude []string
+	MinAge  time.Duration
+}
+
+// Config is the watcher's configuration.
+type Config struct {
+	Routes         []Route
+	RescanInterval time.Duration // 0 means DefaultRescanInterval
+	StaleAfter     time.Duration // passed to ledger.Announce; 0 means DefaultStaleAfter
+}
+
+// Validate checks what New cannot fix with a default.
+func (c Config) Validate() error {
+	var errs []error
+	if c.RescanInterval < 0 || c.StaleAfter < 0 {
+		errs = append(errs, errors.New("rescan interval and stale after must not be negative"))
+	}
+	seen := map[string]bool{}
+	for _, r := range c.Routes {
+		switch {
+		case !bus.ValidToken(r.Name):
+			errs = append(errs, fmt.Errorf("route name %q is not a subject token", r.Name))
+		case seen[r.Name]:
+			errs = append(errs, fmt.Errorf("route %s is configured twice", r.Name))
+		case r.Source == "" || r.Host == "":
+			errs = append(errs, fmt.Errorf("route %s needs a source and a host", r.Name))
+		case r.MinAge < 0:
+			errs = append(errs, fmt.Errorf("route %s: min age must not be negative", r.Name))
+		}
+		seen[r.Name] = true
+	}
+	return errors.Join(errs...)
+}
+
+// Deps are what the watcher talks to.
+type Deps struct {
+	Bus     *bus.Bus
+	Ledger  *ledger.Ledger
+	Log     *slog.Logger
+	Metrics *metrics.Metrics
+	Now     func() time.Time // nil = time.Now
+}
+
+// Seen is a closed file found by Scan, whether announced now or already known.
+type Seen struct {
+	Route string
+	File  bus.File
+}
+
+// Watcher finds closed files and announces them.
+type Watcher struct {
+	cfg    Config
+	deps   Deps
+	routes []*route
+
+	mu      sync.Mutex
+	warned  map[string]bool            // route+path+reason already logged as skipped
+	pending map[string]bus.Closed      // recorded in the ledger but not yet published
+	sources map[string]transfer.Source // remote sources, opened on first use
+	timers  map[string]*time.Timer     // re-checks of young files, one per route and path
+	fsw     *fsnotify.Watcher          // set while Run runs, if a route is local
+	done    chan struct{}              // set while Run runs; closed when it returns
+	recheck chan target                // timers hand their path to Run's loop
+}
+
+// route is a Route with its rules compiled and its source resolved.
+type route struct {
+	Route
+	rules *Rules
+	root  string // absolute local directory with symlinks resolved; "" for a remote
+}
+
+// New compiles every route's rules and checks that local sources are directories.
+func New(cfg Config, deps Deps) (*Watcher, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("couldn't configure watcher: %w", err)
+	}
+	if deps.Bus == nil || deps.Ledger == nil || deps.Metrics == nil {
+		return nil, errors.New("couldn't create watcher: bus, ledger and metrics are required")
+	}
+	if deps.Log == nil {
+		deps.Log = slog.Default()
+	}
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	cfg.RescanInterval = orDefault(cfg.RescanInterval, DefaultRescanInterval)
+	cfg.StaleAfter = orDefault(cfg.StaleAfter, DefaultStaleAfter)
+	w := &Watcher{cfg: cfg, deps: deps, warned: map[string]bool{}, pending: map[string]bus.Closed{},
+		sources: map[string]transfer.Source{}, timers: map[string]*time.Timer{}, recheck: make(chan target, 64)}
+	for _, rc := range cfg.Routes {
+		r := &route{Route: rc}
+		rules, err := NewRules(rc.Include, rc.Exclude)
+		if err != nil {
+			return nil, fmt.Errorf("couldn't configure route %s: %w", rc.Name, err)
+		}
+		r.rules = rules
+		if !isRemote(rc.Source) {
+			if r.root, err = localRoot(rc.Source); err != nil {
+				return nil, fmt.Errorf("couldn't configure route %s: %w", rc.Name, err)
+			}
+		}
+		w.routes = append(w.routes, r)
+	}
+	return w, nil
+}
+
+// localRoot resolves a source directory once, so event paths and walked paths
+// share one prefix even when the configured path goes through a symlink.
+func localRoot(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err == nil {
+		abs, err = filepath.EvalSymlinks(abs)
+	}
+	if err != nil {
+		return "", fmt.Errorf("couldn't resolve source %s: %w", dir, err)
+	}
+	fi, err := os.Stat(abs)
+	if err != nil {
+		return "", fmt.Errorf("couldn't stat source %s: %w", dir, err)
+	}
+	if !fi.IsDir() {
+		return "", fmt.Errorf("source %s is not a directory", dir)
+	}
+	return abs, nil
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d
+}
