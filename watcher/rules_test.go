@@ -52,7 +52,7 @@ func TestRulesMatchHeritrix(t *testing.T) {
 }
 
 func TestRulesExcludeWins(t *testing.T) {
-	r, err := NewRules([]string{"**"}, []string{"*.open", "tmp/**"})
+	r, err := NewRules([]string{"**"}, []string{"*.open", "/tmp/**", "cache/**"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,8 @@ func TestRulesExcludeWins(t *testing.T) {
 		"a.warc.gz":      true,
 		"a.warc.gz.open": false,
 		"tmp/a.warc.gz":  false,
-		"x/tmp/a":        true, // "tmp/**" is anchored at the root
+		"x/tmp/a":        true,  // "/tmp/**" is anchored at the root
+		"x/cache/a":      false, // "cache/**" is not: rclone matches from the end
 		"deep/er/a.open": false,
 	} {
 		if got := r.Match(rel); got != want {

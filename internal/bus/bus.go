@@ -45,7 +45,9 @@ func Connect(ctx context.Context, cfg ConnConfig, log *slog.Logger) (*Bus, error
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(500 * time.Millisecond),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			log.Warn("disconnected from nats", "err", err)
+			if err != nil { // nil: we closed the connection ourselves
+				log.Warn("disconnected from nats", "err", err)
+			}
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("reconnected to nats", "url", nc.ConnectedUrlRedacted()) }),
 	}

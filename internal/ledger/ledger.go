@@ -106,3 +106,9 @@ func (l *Ledger) Records(ctx context.Context, route string, fn func(*Record) err
 		return fn(&r)
 	})
 }
+
+// Reset forgets a file, so the watcher announces it again if it is still on
+// disk: how an operator replays a dead-lettered file.
+func (l *Ledger) Reset(ctx context.Context, route, path string) error {
+	return l.kv.Delete(ctx, bus.FileKey(route, path))
+}

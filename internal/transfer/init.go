@@ -51,13 +51,13 @@ var (
 // Options are ignored. ctx must live as long as the process: it runs
 // rclone's bandwidth and TPS limiters.
 func Init(ctx context.Context, opt Options) error {
+	if opt.CacheDir == "" {
+		return errors.New("couldn't initialise rclone: CacheDir is required")
+	}
 	initMu.Lock()
 	defer initMu.Unlock()
 	if initDone {
 		return nil
-	}
-	if opt.CacheDir == "" {
-		return errors.New("couldn't initialise rclone: CacheDir is required")
 	}
 	if err := os.MkdirAll(opt.CacheDir, 0o700); err != nil {
 		return fmt.Errorf("couldn't create rclone cache dir: %w", err)

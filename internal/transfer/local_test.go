@@ -219,3 +219,17 @@ func TestLocalSourcePermissionDenied(t *testing.T) {
 		t.Fatalf("Stat = %v (%s), want a retryable error", err, reason)
 	}
 }
+
+func TestOpenSourceLocalPath(t *testing.T) {
+	lt := newLocalTree(t)
+	src, err := transfer.OpenSource(t.Context(), lt.root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = src.Stat(t.Context(), "link-to-file") // os.Root's rules, not rclone's
+	wantIs(t, "Stat of a symlink", err, fault.ErrInvalid)
+	_, err = transfer.OpenSource(t.Context(), filepath.Join(lt.root, "plain"))
+	if err == nil {
+		t.Fatal("OpenSource of a file succeeded")
+	}
+}

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/urfave/cli/v2"
+)
+
+func runCommand(stdout, stderr io.Writer) *cli.Command {
+	return &cli.Command{
+		Name:  "run",
+		Usage: "run every role in one process (embedded JetStream unless nats.url is set)",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "once", Usage: "scan once, move and verify everything closed, print a summary, exit (0 only if nothing failed)"},
+		},
+		Action: func(c *cli.Context) error {
+			cfg, err := loadConfig(c)
+			if err != nil {
+				return err
+			}
+			log, err := newLogger(c)
+			if err != nil {
+				return err
+			}
+			if err := initRclone(c.Context, cfg); err != nil {
+				return err
+			}
+			sys, err := startSystem(c.Context, cfg, log)
+			if err != nil {
+				return err
+			}
+			defer sys.close()
+			if err := sys.serveMetrics(c.Context); err != nil {
+				return err
+			}
+			if c.Bool("once") {
+				return runOnce(c.Context, sys, stdout, stderr)
+			}
+			return runDaemon(c.Context, sys)
+		},
+	}
+}
+
+// runDaemon runs all four roles until the root context is cancelled.
+func runDaemon(ctx context.Context, sys *system) error {
+	roles, err := sys.roles([]string{"watcher", "dispatcher", "mover", "verifier"}, 0)
+	if err != nil {
+		return err
+	}
+	sys.log.Info("ferry running", "host", sys.cfg.Host, "routes", len(sys.cfg.Routes))
+	return runAll(ctx, roles)
+}
+
+// roles builds the named roles. onceWait, if set, caps every batch's max_wait.
+func (s *system) roles(names []string, onceWait time.Duration) (map[string]runner, error) {
+	out := map[string]runner{}
+	for _, name := range names {
+		switch name {
+		case "watcher":
+			w, err := s.newWatcher()
+			if err != nil {
+				return nil, err
+			}
+			out[name] = w.Run
+		case "dispatcher":
+			d, err := s.newDispatcher(onceWait)
+			if err != nil {
+				return nil, err
+			}
+			out[name] = d.Run
+		case "mover", "verifier":
+			routes, err := s.workerRoutes()
+			if err != nil {
+				return nil, err
+			}
+			if name == "mover" {
+				m, err := s.newMover(routes)
+				if err != nil {
+					return nil, err
+				}
+				out[name] = m.Run
+			} else {
+				v, err := s.newVerifier(routes)
+				if err != nil {
+					return nil, err
+				}
+				out[name] = v.Run
+			}
+		default:
+			return nil, fmt.Errorf("unknown role %q", name)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,199 @@
+package transfer_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ferrydata/ferry/internal/fault"
+	"github.com/ferrydata/ferry/internal/transfer"
+	"github.com/ferrydata/ferry/internal/transfer/transfertest"
+)
+
+// backend is a destination under test and where it keeps its bytes on disk,
+// so a test can change them behind rclone's back.
+type backend struct {
+	name   string
+	remote string
+	path   func(rel string) string
+}
+
+// backends starts every backend the destination suite runs against.
+func backends(t *testing.T) []backend {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test: real rclone backends")
+	}
+	transfertest.Init(t)
+	local := t.TempDir()
+	s3 := transfertest.StartS3Server(t)
+	return []backend{
+		{"local", local, func(rel string) string { return filepath.Join(local, filepath.FromSlash(rel)) }},
+		{"s3", s3.Remote, s3.Path},
+	}
+}
+
+func openDestination(t *testing.T, b backend, ht transfer.HashType) *transfer.Destination {
+	t.Helper()
+	d, err := transfer.OpenDestination(t.Context(), b.remote, ht)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// put uploads content as rel and checks the Sum is that of content.
+func put(t *testing.T, d *transfer.Destination, rel, content string) transfer.Sum {
+	t.Helper()
+	var p transfer.Progress
+	mtime := time.Date(2026, 11, 24, 9, 30, 0, 0, time.UTC)
+	sum, err := d.Put(t.Context(), rel, strings.NewReader(content), int64(len(content)), mtime, &p)
+	if err != nil {
+		t.Fatalf("Put(%s): %v", rel, err)
+	}
+	want, _ := transfer.HashReader(strings.NewReader(content), sum.Type, nil)
+	if sum != want || p.Load() != int64(len(content)) {
+		t.Fatalf("Put(%s) = %+v (progress %d), want %+v", rel, sum, p.Load(), want)
+	}
+	return sum
+}
+
+func readBack(t *testing.T, d *transfer.Destination, rel string) transfer.Sum {
+	t.Helper()
+	sum, err := d.ReadBack(t.Context(), rel, nil)
+	if err != nil {
+		t.Fatalf("ReadBack(%s): %v", rel, err)
+	}
+	return sum
+}
+
+func TestIntegrationDestination(t *testing.T) {
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			for _, ht := range []transfer.HashType{transfer.MD5, transfer.SHA1, transfer.SHA256} {
+				t.Run("PutThenReadBack/"+string(ht), func(t *testing.T) {
+					d := openDestination(t, b, ht)
+					rel := "job/" + string(ht) + "/a.warc.gz"
+					content := strings.Repeat("WARC/1.1 record\r\n", 4096)
+					sum := put(t, d, rel, content)
+					var p transfer.Progress
+					back, err := d.ReadBack(t.Context(), rel, &p)
+					if err != nil || back != sum || p.Load() != sum.Size {
+						t.Fatalf("ReadBack = %+v (progress %d), %v; Put said %+v", back, p.Load(), err, sum)
+					}
+					size, exists, err := d.Stat(t.Context(), rel)
+					if err != nil || !exists || size != sum.Size {
+						t.Fatalf("Stat = %d, %v, %v", size, exists, err)
+					}
+				})
+			}
+			t.Run("EmptyFile", func(t *testing.T) {
+				d := openDestination(t, b, transfer.SHA256)
+				sum := put(t, d, "empty.warc.gz", "")
+				if back := readBack(t, d, "empty.warc.gz"); back != sum {
+					t.Fatalf("ReadBack = %+v, Put said %+v", back, sum)
+				}
+			})
+			t.Run("NeverOverwrites", func(t *testing.T) {
+				testNeverOverwrites(t, b)
+			})
+			t.Run("ReadBackCatchesCorruption", func(t *testing.T) {
+				testReadBackCatchesCorruption(t, b)
+			})
+			t.Run("Missing", func(t *testing.T) {
+				d := openDestination(t, b, transfer.SHA256)
+				_, err := d.ReadBack(t.Context(), "no/such.warc.gz", nil)
+				wantIs(t, "ReadBack", err, fault.ErrNotFound)
+				if _, exists, err := d.Stat(t.Context(), "no/such.warc.gz"); exists || err != nil {
+					t.Errorf("Stat = %v, %v; want absent", exists, err)
+				}
+			})
+			t.Run("InvalidPath", func(t *testing.T) {
+				d := openDestination(t, b, transfer.SHA256)
+				_, err := d.Put(t.Context(), "../x", strings.NewReader("x"), 1, time.Now(), nil)
+				wantIs(t, "Put", err, fault.ErrInvalid)
+				_, err = d.ReadBack(t.Context(), "/etc/passwd", nil)
+				wantIs(t, "ReadBack", err, fault.ErrInvalid)
+				_, _, err = d.Stat(t.Context(), "a\nb")
+				wantIs(t, "Stat", err, fault.ErrInvalid)
+				_, err = transfer.OpenDestination(t.Context(), b.remote, "crc32")
+				wantIs(t, "OpenDestination with crc32", err, fault.ErrInvalid)
+			})
+			t.Run("SourceNotOfItsSize", func(t *testing.T) {
+				testSourceNotOfItsSize(t, b)
+			})
+		})
+	}
+}
+
+func testNeverOverwrites(t *testing.T, b backend) {
+	d := openDestination(t, b, transfer.SHA256)
+	old := put(t, d, "dup.warc.gz", "the original bytes")
+	_, err := d.Put(t.Context(), "dup.warc.gz", strings.NewReader("other bytes, same...."), 21, time.Now(), nil)
+	wantIs(t, "second Put", err, fault.ErrConflict)
+	if back := readBack(t, d, "dup.warc.gz"); back != old {
+		t.Fatalf("after a refused Put, ReadBack = %+v, want the original %+v", back, old)
+	}
+	got, err := os.ReadFile(b.path("dup.warc.gz"))
+	if err != nil || string(got) != "the original bytes" {
+		t.Fatalf("stored bytes = %q, %v", got, err)
+	}
+}
+
+// testReadBackCatchesCorruption is invariant 1: only bytes read back vouch
+// for a copy. It corrupts a stored object keeping its size and mtime, after
+// a first ReadBack filled the hasher's cache, and ReadBack must still see it.
+func testReadBackCatchesCorruption(t *testing.T, b backend) {
+	d := openDestination(t, b, transfer.SHA256)
+	const rel = "rot/a.warc.gz"
+	sum := put(t, d, rel, "good bytes, archived forever")
+	if back := readBack(t, d, rel); back != sum { // fills the hasher cache
+		t.Fatalf("first ReadBack = %+v, Put said %+v", back, sum)
+	}
+	p := b.path(rel)
+	before, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	corrupt := bytes.ToUpper([]byte("good bytes, archived forever"))
+	if err := os.WriteFile(p, corrupt, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(p, before.ModTime(), before.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	after, err := os.Stat(p)
+	if err != nil || after.Size() != before.Size() || !after.ModTime().Equal(before.ModTime()) {
+		t.Fatalf("corruption changed size or mtime: %v", err)
+	}
+	assertHasherCacheStale(t, b.remote, rel, sum.Hash)
+	back := readBack(t, d, rel)
+	want, _ := transfer.HashReader(bytes.NewReader(corrupt), transfer.SHA256, nil)
+	if back.Hash == sum.Hash || back != want {
+		t.Fatalf("ReadBack of corrupted bytes = %+v, want %+v (Put said %+v)", back, want, sum)
+	}
+}
+
+func testSourceNotOfItsSize(t *testing.T, b backend) {
+	d := openDestination(t, b, transfer.MD5)
+	tests := []struct {
+		name, content string
+		size          int64
+	}{
+		{"shorter", "12345", 10},
+		{"longer", "1234567890", 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rel := "sized/" + tt.name
+			_, err := d.Put(t.Context(), rel, strings.NewReader(tt.content), tt.size, time.Now(), nil)
+			wantIs(t, "Put", err, fault.ErrSourceChanged)
+			if _, exists, err := d.Stat(t.Context(), rel); exists || err != nil {
+				t.Errorf("a copy was left behind: exists=%v err=%v", exists, err)
+			}
+		})
+	}
+}
