@@ -214,6 +214,9 @@ func runAll(ctx context.Context, roles map[string]runner) error {
 	for name, run := range roles {
 		go func() {
 			err := run(ctx)
+			if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+				err = nil // stopped while starting: that is a stop, not a failure
+			}
 			if err != nil {
 				err = fmt.Errorf("%s: %w", name, err)
 			}

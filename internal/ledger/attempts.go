@@ -68,4 +68,3 @@ func (l *Ledger) Attempts(ctx context.Context, stage bus.Stage, jobID string) (i
 func (l *Ledger) Forget(ctx context.Context, stage bus.Stage, jobID string) error {
 	return l.kv.Delete(ctx, attemptKey(stage, jobID))
 }
-

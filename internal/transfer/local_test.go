@@ -218,6 +218,16 @@ func TestLocalSourcePermissionDenied(t *testing.T) {
 	if reason, retry := fault.Classify(err); err == nil || !retry {
 		t.Fatalf("Stat = %v (%s), want a retryable error", err, reason)
 	}
+	// Walk reports the unreadable dir but still lists the rest.
+	writeFile(t, root, "open/g", "y")
+	var got []string
+	err = src.Walk(t.Context(), func(fi transfer.FileInfo) error {
+		got = append(got, fi.Path)
+		return nil
+	})
+	if reason, retry := fault.Classify(err); err == nil || !retry || !slices.Equal(got, []string{"open/g"}) {
+		t.Fatalf("Walk = %q, %v (%s); want [open/g] and a retryable error", got, err, reason)
+	}
 }
 
 func TestOpenSourceLocalPath(t *testing.T) {

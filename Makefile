@@ -1,0 +1,37 @@
+# ferry: the two commands that matter are `make run` (demo) and `make test`.
+GO      ?= go
+BIN     := bin/ferry
+PKGS    := ./...
+# Packages whose goroutines share state; run under the race detector in `make test`.
+RACE_PKGS := ./internal/bus/... ./internal/ledger/... ./internal/worker/... ./dispatcher/... ./watcher/...
+
+.PHONY: all build run test test-short test-race vet bench fuzz clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/ferry
+
+## run: a demo on the embedded JetStream: a fake Heritrix writes .open files and
+## renames them, ferry moves and verifies them into demo/destination.
+run: build
+	./scripts/demo.sh
+
+## test: vet, the full suite (integration tests start their own servers), and
+## the race detector over the packages that share state.
+test: vet
+	$(GO) test -count=1 -timeout 30m $(PKGS)
+	$(GO) test -count=1 -race -short -timeout 20m $(RACE_PKGS)
+
+## test-short: the quick loop (no integration tests).
+test-short:
+	$(GO) test -short -count=1 $(PKGS)
+
+vet:
+	$(GO) vet $(PKGS)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 -timeout 60m $(PKGS)
+
+clean:
+	rm -rf bin demo

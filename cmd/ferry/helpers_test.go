@@ -1,0 +1,180 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ferrydata/ferry/internal/bus"
+	"github.com/ferrydata/ferry/internal/bus/bustest"
+	"github.com/ferrydata/ferry/internal/config"
+	"github.com/ferrydata/ferry/internal/transfer/transfertest"
+)
+
+// site is one test installation: a source tree, a destination and a config.
+type site struct {
+	t      *testing.T
+	dir    string
+	src    string
+	dst    string // a local path, or an rclone remote
+	config string
+}
+
+// siteOptions vary a test site's config.
+type siteOptions struct {
+	dst        string // default: a local directory
+	rescan     string // default 1s
+	routeExtra string // YAML appended to the route
+}
+
+// newSite writes a config for one route from a fresh source tree.
+func newSite(t *testing.T, opt siteOptions) *site {
+	t.Helper()
+	transfertest.Init(t)
+	dir := t.TempDir()
+	s := &site{t: t, dir: dir, src: filepath.Join(dir, "heritrix"), dst: opt.dst}
+	if opt.rescan == "" {
+		opt.rescan = "1s"
+	}
+	if s.dst == "" {
+		s.dst = filepath.Join(dir, "destination")
+	}
+	if err := os.MkdirAll(s.src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s.config = filepath.Join(dir, "ferry.yaml")
+	yaml := fmt.Sprintf(`host: crawler01
+state_dir: %s
+metrics: {listen: ""}
+rescan_interval: %s
+retry: {max_attempts: 2, ack_wait: 5s, backoff: [200ms]}
+routes:
+  - name: warcs
+    source: %s
+    destination: %q
+    batch: {files: 5, max_wait: 200ms}
+%s`, filepath.Join(dir, "state"), opt.rescan, s.src, s.dst, opt.routeExtra)
+	if err := os.WriteFile(s.config, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// heritrixWrite writes rel as Heritrix does: to rel.open, renamed when complete.
+func (s *site) heritrixWrite(rel string, data []byte) {
+	s.t.Helper()
+	path := filepath.Join(s.src, rel)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		s.t.Fatal(err)
+	}
+	if err := os.WriteFile(path+".open", data, 0o644); err != nil {
+		s.t.Fatal(err)
+	}
+	if err := os.Rename(path+".open", path); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// write creates a file in the source directly (open, active and lock files).
+func (s *site) write(rel string, data []byte) {
+	s.t.Helper()
+	path := filepath.Join(s.src, rel)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		s.t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// runFerry runs the CLI in this process and returns its exit code and output.
+func (s *site) runFerry(args ...string) (int, string, string) {
+	s.t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(append([]string{"ferry", "--config", s.config}, args...), &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+// tree maps every regular file under root to the sha256 of its bytes.
+func tree(t *testing.T, root string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		out[filepath.ToSlash(rel)] = sha(data)
+		return nil
+	})
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func sha(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+func randomBytes(t *testing.T, n int) []byte {
+	t.Helper()
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(i*7 + n)
+	}
+	copy(b, []byte(t.Name()+time.Now().String()))
+	return b
+}
+
+// waitFor polls cond until it holds or the timeout passes.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// deadLetters reads the site's dead letters through a private embedded
+// server over its state dir (no ferry process may be running).
+func (s *site) deadLetters() []bus.StoredDeadLetter {
+	s.t.Helper()
+	cfg, err := config.Load(s.config)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	sys, err := openClient(context.Background(), cfg, bustest.Logger(s.t))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer sys.close()
+	letters, err := sys.bus.DeadLetters(context.Background())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return letters
+}
+
+func mustContain(t *testing.T, got, want string) {
+	t.Helper()
+	if !strings.Contains(got, want) {
+		t.Fatalf("output lacks %q:\n%s", want, got)
+	}
+}

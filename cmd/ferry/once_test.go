@@ -1,0 +1,144 @@
+package main
+
+import (
+	"maps"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/ferrydata/ferry/internal/transfer/transfertest"
+)
+
+// heritrixTree writes a crawl job as Heritrix leaves it: closed WARCs and
+// rotated logs (to be moved), plus an open WARC, the active crawl.log and
+// lock files (never to be touched). It returns the closed files' hashes.
+func heritrixTree(s *site) (closed, untouchable map[string]string) {
+	closed = map[string]string{}
+	for i, rel := range []string{
+		"job/20261124093000/warcs/WEB-20261124093000-00001-4242~crawler01~8443.warc.gz",
+		"job/20261124093000/warcs/WEB-20261124093000-00002-4242~crawler01~8443.warc.gz",
+		"job/20261124093000/warcs/sub/dir/deep.warc",
+		"other-job/20261124100000/warcs/x.warc.gz",
+	} {
+		data := randomBytes(s.t, 50_000+i*1000)
+		s.heritrixWrite(rel, data)
+		closed[rel] = sha(data)
+	}
+	for _, rel := range []string{
+		"job/20261124093000/logs/crawl.log.cp00001-20261124093000",
+		"job/20261124093000/logs/crawl.log.20261124120000",
+	} {
+		data := randomBytes(s.t, 3000)
+		s.write(rel, data) // rotation is a rename by Heritrix; the content is already complete
+		closed[rel] = sha(data)
+	}
+	s.write("job/20261124093000/warcs/WEB-20261124093000-00003-4242~crawler01~8443.warc.gz.open", []byte("half a record"))
+	s.write("job/20261124093000/logs/crawl.log", []byte("active log"))
+	s.write("job/20261124093000/logs/crawl.log.lck", nil)
+	s.write("job/20261124093000/logs/alerts.log", []byte("alerts"))
+	untouchable = tree(s.t, s.src)
+	for rel := range closed {
+		delete(untouchable, rel)
+	}
+	return closed, untouchable
+}
+
+func TestIntegrationRunOnceMovesClosedFiles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: starts JetStream")
+	}
+	s := newSite(t, siteOptions{})
+	closed, untouchable := heritrixTree(s)
+
+	code, out, errOut := s.runFerry("run", "--once")
+	if code != 0 {
+		t.Fatalf("ferry run --once exited %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	mustContain(t, out, "files: 6  moved: 6")
+	if got := tree(t, s.dst); !maps.Equal(got, closed) {
+		t.Fatalf("destination holds %v\nwant %v", got, closed)
+	}
+	if got := tree(t, s.src); !maps.Equal(got, untouchable) {
+		t.Fatalf("source holds %v\nwant only the untouchable files %v", got, untouchable)
+	}
+
+	// A second run over the moved tree has nothing to do and succeeds.
+	code, out, errOut = s.runFerry("run", "--once")
+	if code != 0 {
+		t.Fatalf("second run exited %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	mustContain(t, out, "files: 0  moved: 0")
+	if got := tree(t, s.dst); !maps.Equal(got, closed) {
+		t.Fatalf("second run changed the destination: %v", got)
+	}
+}
+
+func TestIntegrationExistingDifferentDestinationIsAConflict(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: starts JetStream")
+	}
+	s := newSite(t, siteOptions{})
+	ours := randomBytes(t, 4096)
+	theirs := append([]byte(nil), ours...)
+	theirs[100] ^= 0xff // same size, different bytes
+	s.heritrixWrite("job/a.warc.gz", ours)
+	s.heritrixWrite("job/b.warc.gz", randomBytes(t, 2048))
+	if err := os.MkdirAll(filepath.Join(s.dst, "job"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(s.dst, "job/a.warc.gz"), theirs, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	code, out, errOut := s.runFerry("run", "--once")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1 (a failure)\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	mustContain(t, out, "failed (conflict): 1")
+	if got, _ := os.ReadFile(filepath.Join(s.dst, "job/a.warc.gz")); sha(got) != sha(theirs) {
+		t.Fatal("the existing destination file was overwritten")
+	}
+	if got, err := os.ReadFile(filepath.Join(s.src, "job/a.warc.gz")); err != nil || sha(got) != sha(ours) {
+		t.Fatalf("the conflicting source was not kept intact: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(s.src, "job/b.warc.gz")); !os.IsNotExist(err) {
+		t.Fatal("the healthy file in the same job was not moved")
+	}
+	letters := s.deadLetters()
+	if len(letters) != 1 || len(letters[0].Files) != 1 || letters[0].Files[0].Reason != "conflict" ||
+		letters[0].Files[0].File.Path != "job/a.warc.gz" {
+		t.Fatalf("dead letters = %+v, want one conflict for job/a.warc.gz", letters)
+	}
+
+	// The dead-lettered file stays put on the next run: an operator decides.
+	code, out, _ = s.runFerry("run", "--once")
+	if code != 1 {
+		t.Fatalf("rerun exit %d, want 1 while the file sits in the dead letters\n%s", code, out)
+	}
+	if len(s.deadLetters()) != 1 {
+		t.Fatal("a rerun dead-lettered the file again")
+	}
+}
+
+func TestIntegrationS3Destination(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: starts JetStream and rclone serve s3")
+	}
+	s3 := transfertest.StartS3Server(t)
+	s := newSite(t, siteOptions{dst: s3.Remote})
+	closed, untouchable := heritrixTree(s)
+
+	code, out, errOut := s.runFerry("run", "--once")
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	for rel, want := range closed {
+		got, err := os.ReadFile(s3.Path(rel))
+		if err != nil || sha(got) != want {
+			t.Errorf("object %s: err %v, bytes match %v", rel, err, err == nil && sha(got) == want)
+		}
+	}
+	if got := tree(t, s.src); !maps.Equal(got, untouchable) {
+		t.Fatalf("source holds %v\nwant %v", got, untouchable)
+	}
+}
