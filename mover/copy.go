@@ -12,19 +12,27 @@ import (
 	"github.com/ferrydata/ferry/internal/worker"
 )
 
-// copyJob copies every file of a job not yet handed on, then passes the
-// copied ones to the verifier.
+// copyJob copies every file of a job not yet handed on, records each copy,
+// then passes the copied files to the verifier.
 func (m *Mover) copyJob(ctx context.Context, job bus.Job, progress *transfer.Progress) worker.Outcome {
 	r := m.routes[job.Route]
 	var out worker.Outcome
 	var copied []bus.File
 	for _, f := range job.Files {
-		if m.handedOn(ctx, job, f) {
+		rec := m.record(ctx, job, f)
+		switch {
+		case rec != nil && rec.State == ledger.Copied && rec.JobID == job.ID && rec.Hash != "":
+			// An earlier attempt copied it; its verify job may not be out yet.
+			f.Hash = rec.Hash
+			copied = append(copied, f)
+			continue
+		case handedOn(rec, job):
 			continue
 		}
 		sum, err := m.copyFile(ctx, job, r, f, progress)
 		if err == nil {
 			f.Hash = sum.Hash
+			m.set(ctx, job, f, ledger.Copied)
 			copied = append(copied, f)
 			continue
 		}
@@ -38,42 +46,42 @@ func (m *Mover) copyJob(ctx context.Context, job bus.Job, progress *transfer.Pro
 	if len(copied) > 0 {
 		next := bus.Job{ID: job.ID, Route: job.Route, Host: job.Host, Files: copied}
 		if err := m.deps.Bus.PublishJob(ctx, bus.StageVerify, next); err != nil {
-			// Nothing was lost: the retry finds the copies and hands them on.
+			// The copies are recorded: the retry publishes them without copying again.
 			return worker.Outcome{Dead: out.Dead, Pending: append(out.Pending, copied...), Err: errors.Join(out.Err, err)}
-		}
-		for _, f := range copied {
-			m.record(ctx, job, f, ledger.Copied)
 		}
 	}
 	return out
 }
 
-// handedOn reports whether an earlier attempt of this job already passed the
-// file on or dead-lettered it, so a retry only redoes what failed. The ledger
-// is only a hint here: skipping never deletes, and a file whose verify job is
-// lost is announced again by the watcher's rescan once its record is stale.
-func (m *Mover) handedOn(ctx context.Context, job bus.Job, f bus.File) bool {
+// record returns the file's ledger record for this version, or nil.
+func (m *Mover) record(ctx context.Context, job bus.Job, f bus.File) *ledger.Record {
 	rec, _, err := m.deps.Ledger.Get(ctx, job.Route, f.Path)
 	if err != nil || !rec.Same(f) {
+		return nil
+	}
+	return rec
+}
+
+// handedOn reports whether the file needs nothing more from the mover: it
+// is done (a duplicate job finished it), or an earlier attempt of this job
+// passed it on or dead-lettered it. The ledger is only a hint here: skipping
+// never deletes, and a file whose verify job is lost is announced again by
+// the watcher's rescan once its record is stale.
+func handedOn(rec *ledger.Record, job bus.Job) bool {
+	switch {
+	case rec == nil:
 		return false
-	}
-	if rec.State == ledger.Moved || rec.State == ledger.Verified {
-		return true // a duplicate job: another one already finished the file
-	}
-	if rec.JobID != job.ID {
-		return false
-	}
-	switch rec.State {
-	case ledger.Copied, ledger.Verifying, ledger.Failed:
+	case rec.State == ledger.Moved || rec.State == ledger.Verified:
 		return true
+	case rec.JobID != job.ID:
+		return false
 	}
-	return false
+	return rec.State == ledger.Verifying || rec.State == ledger.Failed
 }
 
 // copyFile copies one file unless an identical copy is already there, and
 // returns the hash of the source bytes it read.
 func (m *Mover) copyFile(ctx context.Context, job bus.Job, r *worker.OpenRoute, f bus.File, progress *transfer.Progress) (transfer.Sum, error) {
-	m.record(ctx, job, f, ledger.Copying)
 	info, err := r.Src.Stat(ctx, f.Path)
 	if err != nil {
 		return transfer.Sum{}, fmt.Errorf("couldn't stat source %s: %w", f.Path, err)
@@ -82,6 +90,7 @@ func (m *Mover) copyFile(ctx context.Context, job bus.Job, r *worker.OpenRoute, 
 		return transfer.Sum{}, fmt.Errorf("source %s is %d bytes at %s, announced %d at %s: %w",
 			f.Path, info.Size, info.ModTime, f.Size, f.MTime(), fault.ErrSourceChanged)
 	}
+	m.set(ctx, job, f, ledger.Copying)
 	size, exists, err := r.Dst.Stat(ctx, f.Path)
 	if err != nil {
 		return transfer.Sum{}, fmt.Errorf("couldn't stat destination of %s: %w", f.Path, err)
@@ -130,7 +139,7 @@ func (m *Mover) compareExisting(ctx context.Context, r *worker.OpenRoute, f bus.
 	return src, nil
 }
 
-func (m *Mover) record(ctx context.Context, job bus.Job, f bus.File, state ledger.State) {
+func (m *Mover) set(ctx context.Context, job bus.Job, f bus.File, state ledger.State) {
 	err := m.deps.Ledger.Set(ctx, job.Route, job.Host, f, state, func(rec *ledger.Record) {
 		rec.JobID, rec.HashType = job.ID, string(m.routes[job.Route].Hash)
 	})

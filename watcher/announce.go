@@ -3,6 +3,7 @@ package watcher
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/ferrydata/ferry/internal/bus"
 )
@@ -20,7 +21,7 @@ func (w *Watcher) announce(ctx context.Context, r *route, f bus.File) error {
 	if !publish {
 		return nil
 	}
-	c := bus.Closed{Route: r.Name, Host: r.Host, File: f}
+	c := bus.Closed{Route: r.Name, Host: r.Host, File: f, Announced: time.Now().UnixNano()}
 	if err := w.deps.Bus.PublishClosed(ctx, c); err != nil {
 		// The ledger now says "closed, just announced", so a rescan would wait
 		// StaleAfter before trying again: keep the message and retry it sooner.

@@ -2,6 +2,7 @@ package watcher
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,10 +11,11 @@ import (
 	"github.com/fsnotify/fsnotify"
 )
 
-// writeSettle is how long a matching file must go without writes before an
-// event makes the watcher look at it. fsnotify has no portable close-write
-// event, and a file written in place under its final name would otherwise be
-// announced at every write.
+// writeSettle is how long a matching file must go without events before the
+// watcher looks at it. fsnotify has no portable close-write event, and a file
+// copied in place under its final name would otherwise be announced at its
+// first write (with min_age 0) and again at every later one. A rename into
+// place, as Heritrix does, costs only this delay.
 const writeSettle = 500 * time.Millisecond
 
 // target is a local path of a route to look at again.
@@ -28,31 +30,23 @@ func (w *Watcher) handle(ctx context.Context, ev fsnotify.Event) {
 	if !ev.Has(fsnotify.Create) && !ev.Has(fsnotify.Write) {
 		return
 	}
+	isDir := false
+	if ev.Has(fsnotify.Create) {
+		fi, err := os.Lstat(ev.Name)
+		isDir = err == nil && fi.IsDir()
+	}
 	for _, r := range w.routes {
 		rel, ok := within(r, ev.Name)
-		if !ok {
-			continue
-		}
-		if !ev.Has(fsnotify.Create) {
-			// Writes to *.open and the live crawl.log never reach the disk check.
-			if r.rules.Match(rel) {
-				w.recheckAfter(r, ev.Name, writeSettle)
+		switch {
+		case !ok:
+		case isDir:
+			// Watch the new directory and find what arrived before the watch did.
+			if _, err := w.scanLocal(ctx, r, ev.Name); err != nil {
+				w.deps.Log.Warn("couldn't scan new directory; the next rescan retries", "route", r.Name, "err", err)
 			}
-			continue
-		}
-		fi, err := os.Lstat(ev.Name)
-		if err != nil {
-			continue // gone again already
-		}
-		if fi.IsDir() {
-			// A new directory: watch it and everything that arrived in it
-			// before the watch did.
-			_, err = w.scanLocal(ctx, r, ev.Name)
-		} else {
-			_, _, err = w.checkLocal(ctx, r, ev.Name)
-		}
-		if err != nil {
-			w.deps.Log.Warn("couldn't handle file event; the next rescan retries", "route", r.Name, "err", err)
+		case r.rules.Match(rel):
+			// Writes to *.open and the live crawl.log never get this far.
+			w.recheckAfter(r, ev.Name, writeSettle)
 		}
 	}
 }
@@ -60,11 +54,14 @@ func (w *Watcher) handle(ctx context.Context, ev fsnotify.Event) {
 // within returns path relative to a local route's root, if it is below it.
 // Sources of several routes may overlap, so every route is asked.
 func within(r *route, path string) (string, bool) {
+	if r.root == "" {
+		return "", false // a remote: no events
+	}
 	prefix := r.root
 	if !strings.HasSuffix(prefix, string(filepath.Separator)) {
-		prefix += string(filepath.Separator)
+		prefix += string(filepath.Separator) // "/" as a root already ends in one
 	}
-	if r.root == "" || !strings.HasPrefix(path, prefix) || len(path) == len(prefix) {
+	if !strings.HasPrefix(path, prefix) || len(path) == len(prefix) {
 		return "", false
 	}
 	return filepath.ToSlash(path[len(prefix):]), true
@@ -108,7 +105,8 @@ func (w *Watcher) watch(r *route, dir string) {
 	if fsw == nil {
 		return
 	}
-	if err := fsw.Add(dir); err != nil && w.firstWarning(r.Name+"\x00watch\x00"+dir) {
+	err := fsw.Add(dir)
+	if err != nil && !errors.Is(err, fsnotify.ErrClosed) && w.firstWarning(r.Name+"\x00watch\x00"+dir) {
 		w.deps.Log.Warn("couldn't watch directory; relying on rescans", "route", r.Name, "dir", dir, "err", err)
 	}
 }

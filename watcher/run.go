@@ -3,7 +3,6 @@ package watcher
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -77,8 +76,9 @@ func (w *Watcher) startWatching() (<-chan fsnotify.Event, <-chan error, error) {
 		}
 		fsw, err := fsnotify.NewWatcher()
 		if err != nil {
-			w.done = nil
-			return nil, nil, fmt.Errorf("couldn't start watching files: %w", err)
+			// Most often the inotify instance limit; rescans alone still find every file.
+			w.deps.Log.Warn("couldn't start watching files; relying on rescans", "err", err)
+			return nil, nil, nil
 		}
 		w.fsw = fsw
 		return fsw.Events, fsw.Errors, nil

@@ -10,8 +10,9 @@ import (
 )
 
 // Scan makes one pass over every route and returns every closed file found,
-// announced now or already known. A failing route does not stop the others;
-// their errors are joined.
+// announced now or already known (in any ledger state). Files still too young
+// for min_age are not closed yet and are left out. A failing route does not
+// stop the others; their errors are joined.
 func (w *Watcher) Scan(ctx context.Context) ([]Seen, error) {
 	w.republish(ctx)
 	var all []Seen

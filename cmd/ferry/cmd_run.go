@@ -15,6 +15,7 @@ func runCommand(stdout, stderr io.Writer) *cli.Command {
 		Usage: "run every role in one process (embedded JetStream unless nats.url is set)",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "once", Usage: "scan once, move and verify everything closed, print a summary, exit (0 only if nothing failed)"},
+			&cli.DurationFlag{Name: "timeout", Usage: "with --once: give up after this long (0: never)"},
 		},
 		Action: func(c *cli.Context) error {
 			cfg, err := loadConfig(c)
@@ -37,7 +38,7 @@ func runCommand(stdout, stderr io.Writer) *cli.Command {
 				return err
 			}
 			if c.Bool("once") {
-				return runOnce(c.Context, sys, stdout, stderr)
+				return runOnce(c.Context, sys, c.Duration("timeout"), stdout)
 			}
 			return runDaemon(c.Context, sys)
 		},
@@ -60,7 +61,7 @@ func (s *system) roles(names []string, onceWait time.Duration) (map[string]runne
 	for _, name := range names {
 		switch name {
 		case "watcher":
-			w, err := s.newWatcher()
+			w, err := s.newWatcher(0)
 			if err != nil {
 				return nil, err
 			}

@@ -5,29 +5,29 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"sort"
 	"time"
-
-	"golang.org/x/term"
 
 	"github.com/ferrydata/ferry/internal/ledger"
 	"github.com/ferrydata/ferry/watcher"
 )
 
-// summary is what `ferry run --once` reports.
-type summary struct {
-	Files, Moved, Kept, Failed int
-	Bytes                      int64
-	Reasons                    map[string]int
-	Took                       time.Duration
-}
-
 // runOnce scans every route once, lets the pipeline move and verify what it
 // found, waits until each found file is done, and reports.
-func runOnce(ctx context.Context, sys *system, stdout, stderr io.Writer) error {
+func runOnce(ctx context.Context, sys *system, timeout time.Duration, stdout io.Writer) error {
 	start := time.Now()
-	w, err := sys.newWatcher()
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	w, err := sys.newWatcher(0)
+	if err != nil {
+		return err
+	}
+	// When the queues are empty but files are not done, their messages were
+	// lost (a crash between a ledger write and a publish): this watcher
+	// announces them again at once instead of after stale_after.
+	orphans, err := sys.newWatcher(time.Nanosecond)
 	if err != nil {
 		return err
 	}
@@ -44,7 +44,8 @@ func runOnce(ctx context.Context, sys *system, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	sum, err := waitDone(ctx, sys.ledger, seen, stopped, progressTo(stdout))
+	o := &onceWait{sys: sys, orphans: orphans, show: progressTo(stdout)}
+	sum, err := o.wait(ctx, seen, stopped)
 	cancel()
 	if rerr := <-stopped; err == nil && rerr != nil {
 		err = rerr
@@ -60,100 +61,97 @@ func runOnce(ctx context.Context, sys *system, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// waitDone polls the ledger until every seen file is in a final state.
-func waitDone(ctx context.Context, l *ledger.Ledger, seen []watcher.Seen, stopped <-chan error, show func(summary)) (summary, error) {
+type onceWait struct {
+	sys     *system
+	orphans *watcher.Watcher
+	show    func(summary)
+}
+
+// wait polls the ledger until every seen file is in a final state.
+func (o *onceWait) wait(ctx context.Context, seen []watcher.Seen, stopped <-chan error) (summary, error) {
 	sum := summary{Files: len(seen), Reasons: map[string]int{}}
-	pending := seen
+	pending := map[string]watcher.Seen{}
+	for _, s := range seen {
+		pending[s.Route+"\x00"+s.File.Path] = s
+	}
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
-	for len(pending) > 0 {
-		next := pending[:0]
-		for _, s := range pending {
-			rec, _, err := l.Get(ctx, s.Route, s.File.Path)
-			if err != nil && !errors.Is(err, ledger.ErrNoRecord) {
-				return sum, err
-			}
-			if err != nil || !rec.Same(s.File) || !rec.State.Done() {
-				next = append(next, s)
-				continue
-			}
-			switch rec.State {
-			case ledger.Moved:
-				sum.Moved++
-				sum.Bytes += rec.Size
-			case ledger.Verified:
-				sum.Kept++
-				sum.Bytes += rec.Size
-			case ledger.Failed:
-				sum.Failed++
-				sum.Reasons[rec.Reason]++
-			}
+	idleTicks := 0
+	for {
+		if err := o.collect(ctx, pending, &sum); err != nil {
+			return sum, err
 		}
-		pending = next
-		show(sum)
+		o.show(sum)
 		if len(pending) == 0 {
-			break
+			return sum, nil
 		}
 		select {
 		case <-ctx.Done():
-			return sum, ctx.Err()
+			return sum, fmt.Errorf("%d files still pending: %w", len(pending), ctx.Err())
 		case err := <-stopped:
 			return sum, fmt.Errorf("pipeline stopped with %d files pending: %w", len(pending), err)
 		case <-tick.C:
 		}
-	}
-	return sum, nil
-}
-
-// progressTo draws a progress bar when out is a terminal, else nothing.
-func progressTo(out io.Writer) func(summary) {
-	f, ok := out.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return func(summary) {}
-	}
-	return func(s summary) {
-		done := s.Moved + s.Kept + s.Failed
-		const width = 30
-		filled := width
-		if s.Files > 0 {
-			filled = width * done / s.Files
+		backlog, err := o.sys.bus.Backlog(ctx)
+		if err != nil {
+			return sum, err
 		}
-		bar := make([]byte, width)
-		for i := range bar {
-			bar[i] = '.'
-			if i < filled {
-				bar[i] = '='
+		if idleTicks = idleTicks + 1; backlog > 0 {
+			idleTicks = 0
+		}
+		if idleTicks == 5 { // a second with nothing queued and files not done
+			if err := o.reannounce(ctx, pending, &sum); err != nil {
+				return sum, err
 			}
 		}
-		fmt.Fprintf(out, "\r[%s] %d/%d files, %s, %d failed", bar, done, s.Files, humanBytes(s.Bytes), s.Failed)
-		if done == s.Files {
-			fmt.Fprintln(out)
+	}
+}
+
+// collect moves files that reached a final state from pending to sum.
+func (o *onceWait) collect(ctx context.Context, pending map[string]watcher.Seen, sum *summary) error {
+	for key, s := range pending {
+		rec, _, err := o.sys.ledger.Get(ctx, s.Route, s.File.Path)
+		if errors.Is(err, ledger.ErrNoRecord) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if !rec.Same(s.File) || !rec.State.Done() {
+			continue
+		}
+		delete(pending, key)
+		switch rec.State {
+		case ledger.Moved:
+			sum.Moved++
+			sum.Bytes += rec.Size
+		case ledger.Verified:
+			sum.Kept++
+			sum.Bytes += rec.Size
+		case ledger.Failed:
+			sum.Failed++
+			sum.Reasons[rec.Reason]++
 		}
 	}
+	return nil
 }
 
-func printSummary(out io.Writer, s summary) {
-	fmt.Fprintf(out, "files: %d  moved: %d  verified (source kept): %d  failed: %d  bytes: %s  took: %s\n",
-		s.Files, s.Moved, s.Kept, s.Failed, humanBytes(s.Bytes), s.Took.Round(time.Millisecond))
-	reasons := make([]string, 0, len(s.Reasons))
-	for r := range s.Reasons {
-		reasons = append(reasons, r)
+func (o *onceWait) reannounce(ctx context.Context, pending map[string]watcher.Seen, sum *summary) error {
+	o.sys.log.Warn("queues empty but files not done: announcing them again", "files", len(pending))
+	seen, err := o.orphans.Scan(ctx)
+	if err != nil {
+		return err
 	}
-	sort.Strings(reasons)
-	for _, r := range reasons {
-		fmt.Fprintf(out, "  failed (%s): %d\n", r, s.Reasons[r])
+	for _, s := range seen {
+		key := s.Route + "\x00" + s.File.Path
+		if _, ok := pending[key]; !ok {
+			rec, _, err := o.sys.ledger.Get(ctx, s.Route, s.File.Path)
+			if err == nil && rec.Same(s.File) && rec.State.Done() {
+				continue // counted already, or done before this run
+			}
+			pending[key] = s
+			sum.Files++
+		}
 	}
-}
-
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+	return nil
 }

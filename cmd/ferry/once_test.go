@@ -50,7 +50,7 @@ func TestIntegrationRunOnceMovesClosedFiles(t *testing.T) {
 	s := newSite(t, siteOptions{})
 	closed, untouchable := heritrixTree(s)
 
-	code, out, errOut := s.runFerry("run", "--once")
+	code, out, errOut := s.runFerry("run", "--once", "--timeout", "2m")
 	if code != 0 {
 		t.Fatalf("ferry run --once exited %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
@@ -63,7 +63,7 @@ func TestIntegrationRunOnceMovesClosedFiles(t *testing.T) {
 	}
 
 	// A second run over the moved tree has nothing to do and succeeds.
-	code, out, errOut = s.runFerry("run", "--once")
+	code, out, errOut = s.runFerry("run", "--once", "--timeout", "2m")
 	if code != 0 {
 		t.Fatalf("second run exited %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
@@ -90,7 +90,7 @@ func TestIntegrationExistingDifferentDestinationIsAConflict(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	code, out, errOut := s.runFerry("run", "--once")
+	code, out, errOut := s.runFerry("run", "--once", "--timeout", "2m")
 	if code != 1 {
 		t.Fatalf("exit %d, want 1 (a failure)\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
@@ -111,7 +111,7 @@ func TestIntegrationExistingDifferentDestinationIsAConflict(t *testing.T) {
 	}
 
 	// The dead-lettered file stays put on the next run: an operator decides.
-	code, out, _ = s.runFerry("run", "--once")
+	code, out, _ = s.runFerry("run", "--once", "--timeout", "2m")
 	if code != 1 {
 		t.Fatalf("rerun exit %d, want 1 while the file sits in the dead letters\n%s", code, out)
 	}
@@ -128,7 +128,7 @@ func TestIntegrationS3Destination(t *testing.T) {
 	s := newSite(t, siteOptions{dst: s3.Remote})
 	closed, untouchable := heritrixTree(s)
 
-	code, out, errOut := s.runFerry("run", "--once")
+	code, out, errOut := s.runFerry("run", "--once", "--timeout", "2m")
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}

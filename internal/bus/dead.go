@@ -66,3 +66,22 @@ func (b *Bus) DropDeadLetter(ctx context.Context, seq uint64) error {
 	}
 	return nil
 }
+
+// Backlog counts messages still in the work streams: waiting, being worked
+// on, held in a batch or waiting out a retry delay. Zero means that no ferry
+// anywhere has work in flight.
+func (b *Bus) Backlog(ctx context.Context) (uint64, error) {
+	var total uint64
+	for _, name := range []string{StreamClosed, StreamJobs} {
+		stream, err := b.js.Stream(ctx, name)
+		if err != nil {
+			return 0, fmt.Errorf("couldn't open stream %s: %w", name, err)
+		}
+		info, err := stream.Info(ctx)
+		if err != nil {
+			return 0, fmt.Errorf("couldn't read stream %s: %w", name, err)
+		}
+		total += info.State.Msgs
+	}
+	return total, nil
+}

@@ -48,12 +48,16 @@ type Closed struct {
 	Route string `json:"route"`
 	Host  string `json:"host"`
 	File  File   `json:"file"`
+	// Announced tells announcements apart: a retried publish of one
+	// announcement is a duplicate, a stale file announced again is not.
+	Announced int64 `json:"announced_ns"`
 }
 
-// ID is the dedup id: the same file seen twice (event and rescan) is one message.
+// ID is the dedup id of one announcement of one version of a file.
 func (c Closed) ID() string {
 	return "closed:" + c.Route + ":" + c.Host + ":" + c.File.Path + ":" +
-		strconv.FormatInt(c.File.Size, 10) + ":" + strconv.FormatInt(c.File.ModTime, 10)
+		strconv.FormatInt(c.File.Size, 10) + ":" + strconv.FormatInt(c.File.ModTime, 10) + ":" +
+		strconv.FormatInt(c.Announced, 10)
 }
 
 // Job is a batch of files of one route and host, for the mover and then the verifier.

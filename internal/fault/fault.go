@@ -18,7 +18,7 @@ var (
 	ErrMissingHash = errors.New("missing hash")
 	// ErrSourceChanged: the source is not the file that was announced or copied.
 	ErrSourceChanged = errors.New("source changed")
-	// ErrSourceMissing: the source vanished before it was verified.
+	// ErrSourceMissing: the source vanished before it was copied or verified.
 	ErrSourceMissing = errors.New("source missing")
 	// ErrInvalid: a malformed or forged message, or a path that is not allowed
 	// (absolute, "..", through a symlink, not a regular file, bad name).
@@ -53,7 +53,9 @@ func Classify(err error) (reason string, retryable bool) {
 	case errors.Is(err, ErrSourceChanged):
 		return ReasonSourceChanged, false
 	case errors.Is(err, ErrSourceMissing):
-		return ReasonSourceMissing, false
+		// Often a duplicate job's twin moved the file a moment ago: the
+		// retry finds it done. Still gone after the retries: dead letter.
+		return ReasonSourceMissing, true
 	case errors.Is(err, ErrInvalid):
 		return ReasonInvalid, false
 	case errors.Is(err, context.Canceled):

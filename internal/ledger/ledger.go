@@ -69,27 +69,53 @@ func (l *Ledger) Announce(ctx context.Context, route, host string, f bus.File, s
 }
 
 // Set moves a file's record to state, keeping what is known of it.
-// edit, if not nil, changes more fields before the write.
+// edit, if not nil, changes more fields before the write. A final state is
+// never undone by a late or duplicate job: a moved file stays moved, and a
+// dead-lettered one changes only to moved (a duplicate job succeeded).
+// The write is a compare-and-set, retried when another role wrote first.
 func (l *Ledger) Set(ctx context.Context, route, host string, f bus.File, state State, edit func(*Record)) error {
-	r, _, err := l.Get(ctx, route, f.Path)
-	if errors.Is(err, ErrNoRecord) || (err == nil && !r.Same(f)) {
-		r = &Record{Route: route, Host: host, Path: f.Path, Size: f.Size, ModTime: f.ModTime, Created: l.now().UTC()}
-	} else if err != nil {
-		return err
+	key := bus.FileKey(route, f.Path)
+	for {
+		r, rev, err := l.Get(ctx, route, f.Path)
+		switch {
+		case errors.Is(err, ErrNoRecord) || (err == nil && !r.Same(f)):
+			r = &Record{Route: route, Host: host, Path: f.Path, Size: f.Size, ModTime: f.ModTime, Created: l.now().UTC()}
+		case err != nil:
+			return err
+		case !mayChange(r.State, state):
+			return nil
+		}
+		r.State, r.Updated = state, l.now().UTC()
+		if f.Hash != "" {
+			r.Hash = f.Hash
+		}
+		if edit != nil {
+			edit(r)
+		}
+		val, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		if rev == 0 {
+			_, err = l.kv.Create(ctx, key, val)
+		} else {
+			_, err = l.kv.Update(ctx, key, val, rev)
+		}
+		if !errors.Is(err, bus.ErrKeyTaken) {
+			return err
+		}
 	}
-	r.State, r.Updated = state, l.now().UTC()
-	if f.Hash != "" {
-		r.Hash = f.Hash
+}
+
+// mayChange says whether a record in state from may go to state to.
+func mayChange(from, to State) bool {
+	switch from {
+	case Moved, Verified:
+		return false
+	case Failed:
+		return to == Failed || to == Moved || to == Verified
 	}
-	if edit != nil {
-		edit(r)
-	}
-	val, err := json.Marshal(r)
-	if err != nil {
-		return err
-	}
-	_, err = l.kv.Put(ctx, bus.FileKey(route, f.Path), val)
-	return err
+	return true
 }
 
 // Records calls fn for every file record, of one route or all ("").

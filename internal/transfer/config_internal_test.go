@@ -3,6 +3,7 @@ package transfer
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -87,6 +88,36 @@ func TestIsRemote(t *testing.T) {
 			}
 			if remote != tt.remote {
 				t.Fatalf("isRemote(%q) = %v, want %v", tt.spec, remote, tt.remote)
+			}
+		})
+	}
+}
+
+func TestCheckConfigFile(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.conf")
+	bad := filepath.Join(dir, "bad.conf")
+	os.WriteFile(good, []byte("[s3]\ntype = s3\n"), 0o600)
+	os.WriteFile(bad, []byte("[s3]\nhunter2\n"), 0o600)
+	tests := []struct {
+		name      string
+		path      string
+		mustExist bool
+		ok        bool
+	}{
+		{"good", good, true, true},
+		{"malformed", bad, false, false},
+		{"missing but required", filepath.Join(dir, "nope"), true, false},
+		{"missing, rclone's usual path", filepath.Join(dir, "nope"), false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := checkConfigFile(tt.path, tt.mustExist)
+			if (err == nil) != tt.ok {
+				t.Fatalf("checkConfigFile = %v, want ok=%v", err, tt.ok)
+			}
+			if err != nil && strings.Contains(err.Error(), "hunter2") {
+				t.Fatalf("error leaks the file's content: %v", err)
 			}
 		})
 	}

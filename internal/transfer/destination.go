@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/ferrydata/ferry/internal/fault"
@@ -68,8 +67,10 @@ func (d *Destination) Stat(ctx context.Context, rel string) (size int64, exists 
 // Put uploads exactly size bytes of r as rel with modTime and returns the Sum
 // of the bytes it sent. It never overwrites: an existing rel is
 // fault.ErrConflict. The check and the upload are not atomic; ferry relies
-// on one mover per file. A source shorter or longer than size is
-// fault.ErrSourceChanged, and the object is not left behind.
+// on one mover per file. Nothing appears at rel until the upload is whole
+// (see uploadName). A source shorter or longer than size is
+// fault.ErrSourceChanged, a stored size other than size fault.ErrMismatch,
+// and in both cases no copy is left behind.
 func (d *Destination) Put(ctx context.Context, rel string, r io.Reader, size int64, modTime time.Time, p *Progress) (sum Sum, err error) {
 	if size < 0 {
 		return Sum{}, fmt.Errorf("couldn't put %s: negative size %d: %w", rel, size, fault.ErrInvalid)
@@ -86,26 +87,24 @@ func (d *Destination) Put(ctx context.Context, rel string, r io.Reader, size int
 	tr := accounting.Stats(ctx).NewTransferRemoteSize(rel, size, nil, d.f)
 	defer func() { tr.Done(ctx, err) }()
 	in := tr.Account(ctx, io.NopCloser(sr))
-	obj, err := d.f.Put(ctx, in, object.NewStaticObjectInfo(rel, modTime, size, true, nil, d.f))
+	name := d.uploadName(ctx, rel, size, modTime)
+	obj, err := d.f.Put(ctx, in, object.NewStaticObjectInfo(name, modTime, size, true, nil, d.f))
 	if err != nil {
 		if sr.err != nil {
-			return Sum{}, fmt.Errorf("couldn't upload %s to %s: %w", rel, d, sr.err)
+			err = sr.err
 		}
 		return Sum{}, fmt.Errorf("couldn't upload %s to %s: %w", rel, d, err)
 	}
 	if err := sr.finish(); err != nil {
-		if rmErr := obj.Remove(ctx); rmErr != nil {
-			err = fmt.Errorf("%w (and couldn't remove the truncated copy: %v)", err, rmErr)
-		}
-		return Sum{}, fmt.Errorf("couldn't upload %s to %s: %w", rel, d, err)
+		return Sum{}, d.undo(ctx, obj, fmt.Errorf("couldn't upload %s to %s: %w", rel, d, err))
 	}
 	if obj.Size() != size {
-		return Sum{}, fmt.Errorf("couldn't upload %s to %s: stored %d bytes, sent %d: %w", rel, d, obj.Size(), size, fault.ErrMismatch)
+		return Sum{}, d.undo(ctx, obj, fmt.Errorf("couldn't upload %s to %s: stored %d bytes, sent %d: %w", rel, d, obj.Size(), size, fault.ErrMismatch))
+	}
+	if name != rel {
+		if _, err := d.rename(ctx, obj, rel); err != nil {
+			return Sum{}, err
+		}
 	}
 	return Sum{Size: size, Hash: hex.EncodeToString(h.Sum(nil)), Type: d.ht}, nil
-}
-
-// quote makes s one value of an rclone connection string.
-func quote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }

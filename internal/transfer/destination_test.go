@@ -1,8 +1,6 @@
 package transfer_test
 
 import (
-	"bytes"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -122,78 +120,12 @@ func TestIntegrationDestination(t *testing.T) {
 				_, err = transfer.OpenDestination(t.Context(), b.remote, "crc32")
 				wantIs(t, "OpenDestination with crc32", err, fault.ErrInvalid)
 			})
+			t.Run("NothingAtRelUntilWhole", func(t *testing.T) {
+				testNothingAtRelUntilWhole(t, b)
+			})
 			t.Run("SourceNotOfItsSize", func(t *testing.T) {
 				testSourceNotOfItsSize(t, b)
 			})
-		})
-	}
-}
-
-func testNeverOverwrites(t *testing.T, b backend) {
-	d := openDestination(t, b, transfer.SHA256)
-	old := put(t, d, "dup.warc.gz", "the original bytes")
-	_, err := d.Put(t.Context(), "dup.warc.gz", strings.NewReader("other bytes, same...."), 21, time.Now(), nil)
-	wantIs(t, "second Put", err, fault.ErrConflict)
-	if back := readBack(t, d, "dup.warc.gz"); back != old {
-		t.Fatalf("after a refused Put, ReadBack = %+v, want the original %+v", back, old)
-	}
-	got, err := os.ReadFile(b.path("dup.warc.gz"))
-	if err != nil || string(got) != "the original bytes" {
-		t.Fatalf("stored bytes = %q, %v", got, err)
-	}
-}
-
-// testReadBackCatchesCorruption is invariant 1: only bytes read back vouch
-// for a copy. It corrupts a stored object keeping its size and mtime, after
-// a first ReadBack filled the hasher's cache, and ReadBack must still see it.
-func testReadBackCatchesCorruption(t *testing.T, b backend) {
-	d := openDestination(t, b, transfer.SHA256)
-	const rel = "rot/a.warc.gz"
-	sum := put(t, d, rel, "good bytes, archived forever")
-	if back := readBack(t, d, rel); back != sum { // fills the hasher cache
-		t.Fatalf("first ReadBack = %+v, Put said %+v", back, sum)
-	}
-	p := b.path(rel)
-	before, err := os.Stat(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	corrupt := bytes.ToUpper([]byte("good bytes, archived forever"))
-	if err := os.WriteFile(p, corrupt, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chtimes(p, before.ModTime(), before.ModTime()); err != nil {
-		t.Fatal(err)
-	}
-	after, err := os.Stat(p)
-	if err != nil || after.Size() != before.Size() || !after.ModTime().Equal(before.ModTime()) {
-		t.Fatalf("corruption changed size or mtime: %v", err)
-	}
-	assertHasherCacheStale(t, b.remote, rel, sum.Hash)
-	back := readBack(t, d, rel)
-	want, _ := transfer.HashReader(bytes.NewReader(corrupt), transfer.SHA256, nil)
-	if back.Hash == sum.Hash || back != want {
-		t.Fatalf("ReadBack of corrupted bytes = %+v, want %+v (Put said %+v)", back, want, sum)
-	}
-}
-
-func testSourceNotOfItsSize(t *testing.T, b backend) {
-	d := openDestination(t, b, transfer.MD5)
-	tests := []struct {
-		name, content string
-		size          int64
-	}{
-		{"shorter", "12345", 10},
-		{"longer", "1234567890", 5},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			rel := "sized/" + tt.name
-			_, err := d.Put(t.Context(), rel, strings.NewReader(tt.content), tt.size, time.Now(), nil)
-			wantIs(t, "Put", err, fault.ErrSourceChanged)
-			if _, exists, err := d.Stat(t.Context(), rel); exists || err != nil {
-				t.Errorf("a copy was left behind: exists=%v err=%v", exists, err)
-			}
 		})
 	}
 }

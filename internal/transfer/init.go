@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
 	"sync"
@@ -86,13 +87,11 @@ func setConfig(opt Options) error {
 		} else {
 			path = config.GetConfigPath()
 		}
-	case path != os.DevNull:
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return fmt.Errorf("couldn't read rclone config: %w", err)
-		}
-		if err := checkINI(data); err != nil {
-			return fmt.Errorf("couldn't parse rclone config %s: %w", path, err)
+	}
+	if path != "" && path != os.DevNull {
+		// Only a path ferry was given must exist; rclone's usual one may not.
+		if err := checkConfigFile(path, opt.ConfigPath != ""); err != nil {
+			return err
 		}
 	}
 	if err := config.SetConfigPath(path); err != nil {
@@ -104,6 +103,20 @@ func setConfig(opt Options) error {
 		if err := loadConfigData(opt.ConfigData); err != nil {
 			return fmt.Errorf("couldn't load rclone config data: %w", err)
 		}
+	}
+	return nil
+}
+
+func checkConfigFile(path string, mustExist bool) error {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) && !mustExist {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("couldn't read rclone config: %w", err)
+	}
+	if err := checkINI(data); err != nil {
+		return fmt.Errorf("couldn't parse rclone config %s: %w", path, err)
 	}
 	return nil
 }

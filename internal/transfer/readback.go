@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 
 	"github.com/ferrydata/ferry/internal/fault"
 	rfs "github.com/rclone/rclone/fs"
@@ -16,11 +17,16 @@ import (
 // config file. Its bolt DB lives under the cache dir given to Init. ferry
 // reads objects through it, keeping the hasher's cache as warm as the UKWA
 // recipe's `check --download … remote-hasher:` does, but never trusts that
-// cache: it fingerprints by size and modtime, so bytes changed in place
-// still "match".
+// cache: it fingerprints by size, modtime and at most the backend's own
+// stored hash, so bytes changed in place still "match".
 func openHasher(ctx context.Context, remote string, t HashType) (rfs.Fs, error) {
 	spec := fmt.Sprintf(":hasher,remote=%s,hashes=%s,max_age=off:", quote(remote), t)
 	return rfs.NewFs(ctx, spec)
+}
+
+// quote makes s one value of an rclone connection string.
+func quote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
 
 // ReadBack downloads rel in full and returns the size and hash of the bytes

@@ -27,7 +27,8 @@ type Source interface {
 	// Walk calls fn for every regular file under the root, recursively;
 	// symlinks and other non-regular files are skipped. Names are reported
 	// as found, even ones ValidPath rejects, so the caller can report them
-	// instead of losing them silently.
+	// instead of losing them silently. An error may follow calls to fn: a
+	// local Walk reports what it could read, then what it could not.
 	Walk(ctx context.Context, fn func(FileInfo) error) error
 	Stat(ctx context.Context, rel string) (FileInfo, error)
 	Open(ctx context.Context, rel string) (io.ReadCloser, FileInfo, error)
@@ -41,7 +42,9 @@ var (
 )
 
 // OpenSource opens spec with rclone's own reading of it: a path is local
-// unless a ':' comes before any '/' ("remote:path", ":backend:path").
+// unless a ':' comes before any '/' ("remote:path", ":backend:path"). A
+// local path gets OpenLocalSource and its os.Root guarantees; ":local:/dir"
+// is rclone's local backend, without them.
 func OpenSource(ctx context.Context, spec string) (Source, error) {
 	remote, err := isRemote(spec)
 	if err != nil {

@@ -38,12 +38,16 @@ func (l *Loop) settle(ctx context.Context, msg *bus.Delivery, job bus.Job, out O
 		return
 	}
 	if attempts >= l.Policy.MaxAttempts {
+		reason, _ := fault.Classify(out.Err)
+		if reason == fault.ReasonError {
+			reason = fault.ReasonMaxAttempts
+		}
 		dead := make([]bus.DeadFile, len(out.Pending))
 		for i, f := range out.Pending {
-			dead[i] = bus.DeadFile{File: f, Reason: fault.ReasonMaxAttempts, Error: out.Err.Error()}
+			dead[i] = bus.DeadFile{File: f, Reason: reason, Error: out.Err.Error()}
 		}
-		if l.deadLetter(ctx, msg, job, dead, fault.ReasonMaxAttempts, attempts) {
-			_ = msg.Term(fault.ReasonMaxAttempts)
+		if l.deadLetter(ctx, msg, job, dead, reason, attempts) {
+			_ = msg.Term(reason)
 			_ = l.Ledger.Forget(ctx, l.Stage, job.ID)
 		}
 		return

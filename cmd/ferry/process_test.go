@@ -1,0 +1,136 @@
+package main
+
+import (
+	"fmt"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// startFerry runs the built binary with the site's config; its log goes to a
+// file that is printed if the test fails.
+func (s *site) startFerry(args ...string) *exec.Cmd {
+	s.t.Helper()
+	logPath := filepath.Join(s.dir, fmt.Sprintf("ferry-%d.log", time.Now().UnixNano()))
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	cmd := exec.Command(ferryBin, append([]string{"--config", s.config}, args...)...)
+	cmd.Dir = s.dir
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	s.t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+		logFile.Close()
+		if s.t.Failed() {
+			data, _ := os.ReadFile(logPath)
+			s.t.Logf("ferry %s log:\n%s", strings.Join(args, " "), data)
+		}
+	})
+	return cmd
+}
+
+func TestIntegrationDaemonMovesFilesAsTheyClose(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: runs ferry as a process")
+	}
+	// A rescan only every hour: files must be picked up by fsnotify events.
+	s := newSite(t, siteOptions{rescan: "1h"})
+	s.write("job/logs/crawl.log", []byte("active"))
+	s.write("job/logs/crawl.log.lck", nil)
+	daemon := s.startFerry("run")
+	time.Sleep(500 * time.Millisecond) // let the watches be set up
+
+	want := map[string]string{}
+	for i := range 8 {
+		rel := fmt.Sprintf("job/warcs/%d/WEB-%05d.warc.gz", i%3, i) // new subdirectories appear too
+		data := randomBytes(t, 30_000+i)
+		s.heritrixWrite(rel, data)
+		want[rel] = sha(data)
+	}
+	// Heritrix rotates the log at a checkpoint and opens a new one.
+	if err := os.Rename(filepath.Join(s.src, "job/logs/crawl.log"), filepath.Join(s.src, "job/logs/crawl.log.cp00001-20261124093000")); err != nil {
+		t.Fatal(err)
+	}
+	want["job/logs/crawl.log.cp00001-20261124093000"] = sha([]byte("active"))
+	s.write("job/logs/crawl.log", []byte("new active"))
+	s.write("job/warcs/WEB-99999.warc.gz.open", []byte("being written"))
+
+	waitFor(t, 30*time.Second, "every closed file at the destination", func() bool {
+		return maps.Equal(tree(t, s.dst), want)
+	})
+	waitFor(t, 30*time.Second, "sources of verified files deleted", func() bool {
+		return len(tree(t, s.src)) == 3 // crawl.log, crawl.log.lck, the .open WARC
+	})
+	if err := daemon.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := daemon.Wait(); err != nil {
+		t.Fatalf("ferry run did not exit cleanly on SIGTERM: %v", err)
+	}
+	left := tree(t, s.src)
+	for _, rel := range []string{"job/logs/crawl.log", "job/logs/crawl.log.lck", "job/warcs/WEB-99999.warc.gz.open"} {
+		if _, ok := left[rel]; !ok {
+			t.Errorf("%s was touched", rel)
+		}
+	}
+}
+
+func TestIntegrationKilledMidRunConverges(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: runs ferry as a process")
+	}
+	s := newSite(t, siteOptions{})
+	want := map[string]string{}
+	for i := range 40 {
+		rel := fmt.Sprintf("job/warcs/WEB-%05d.warc.gz", i)
+		data := randomBytes(t, 1_000_000+i)
+		s.heritrixWrite(rel, data)
+		want[rel] = sha(data)
+	}
+	for round := 0; ; round++ {
+		daemon := s.startFerry("run")
+		// Kill once some files are copied but not all: copies, deletes and
+		// ledger writes are in flight.
+		waitFor(t, 60*time.Second, "the first copies", func() bool {
+			n := len(tree(t, s.dst))
+			return n >= 3*(round+1) || n >= len(want)
+		})
+		_ = daemon.Process.Signal(syscall.SIGKILL)
+		_ = daemon.Wait()
+		if round == 2 || len(tree(t, s.src)) == 0 {
+			break
+		}
+	}
+	code, out, errOut := s.runFerry("run", "--once", "--timeout", "2m")
+	if code != 0 {
+		t.Fatalf("ferry run --once after the kills exited %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	got := tree(t, s.dst)
+	for rel := range got {
+		if strings.HasSuffix(rel, ".partial") {
+			t.Logf("leftover partial upload from the kill: %s", rel)
+			delete(got, rel)
+		}
+	}
+	if !maps.Equal(got, want) {
+		t.Fatalf("destination after convergence differs: %d files, want %d", len(got), len(want))
+	}
+	if left := tree(t, s.src); len(left) != 0 {
+		t.Fatalf("sources left behind: %v", left)
+	}
+	if letters := s.deadLetters(); len(letters) != 0 {
+		t.Fatalf("a kill dead-lettered files: %+v", letters)
+	}
+}

@@ -1,0 +1,87 @@
+package watcher
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ferrydata/ferry/internal/bus/bustest"
+	"github.com/ferrydata/ferry/internal/ledger"
+	"github.com/ferrydata/ferry/internal/metrics"
+)
+
+func TestNewErrors(t *testing.T) {
+	b := bustest.Start(t)
+	deps := Deps{Bus: b, Ledger: ledger.New(b.Ledger()), Metrics: metrics.New()}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	route := func(edit func(*Route)) Config {
+		r := Route{Name: "warcs", Source: dir, Host: "h", Include: []string{"*.warc.gz"}}
+		edit(&r)
+		return Config{Routes: []Route{r}}
+	}
+	tests := []struct {
+		name   string
+		cfg    Config
+		deps   Deps
+		wantIn []string // "" means New must succeed
+	}{
+		{"ok", route(func(*Route) {}), deps, nil},
+		{"remote not checked", route(func(r *Route) { r.Source = "s3:bucket/jobs" }), deps, nil},
+		{"bad include", route(func(r *Route) { r.Include = []string{"*.warc.gz", "crawl.log.[0-9"} }), deps,
+			[]string{"route warcs", `"crawl.log.[0-9"`}},
+		{"bad exclude", route(func(r *Route) { r.Exclude = []string{"{{[}}"} }), deps,
+			[]string{"route warcs", `"{{[}}"`}},
+		{"no include", route(func(r *Route) { r.Include = nil }), deps, []string{"route warcs", "no include"}},
+		{"missing source", route(func(r *Route) { r.Source = filepath.Join(dir, "nope") }), deps,
+			[]string{"route warcs", "nope"}},
+		{"source is a file", route(func(r *Route) { r.Source = file }), deps,
+			[]string{"route warcs", "not a directory"}},
+		{"bad name", route(func(r *Route) { r.Name = "a.b" }), deps, []string{`"a.b"`}},
+		{"no host", route(func(r *Route) { r.Host = "" }), deps, []string{"host"}},
+		{"no bus", route(func(*Route) {}), Deps{Metrics: deps.Metrics}, []string{"bus"}},
+		{"twice", Config{Routes: append(route(func(*Route) {}).Routes, route(func(*Route) {}).Routes...)}, deps,
+			[]string{"twice"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := New(tt.cfg, tt.deps)
+			if tt.wantIn == nil {
+				if err != nil {
+					t.Fatalf("New() = %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("New() succeeded")
+			}
+			for _, s := range tt.wantIn {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("New() = %q, want it to name %q", err, s)
+				}
+			}
+		})
+	}
+}
+
+func TestNewResolvesSymlinkedRoot(t *testing.T) {
+	h := newHarness(t, nil)
+	link := filepath.Join(t.TempDir(), "jobs")
+	if err := os.Symlink(h.root, link); err != nil {
+		t.Fatal(err)
+	}
+	h.write("a.warc.gz", "a")
+	w, err := New(Config{Routes: []Route{{Name: testRoute, Source: link, Host: "h", Include: []string{"*.warc.gz"}}}},
+		Deps{Bus: h.bus, Ledger: h.led, Metrics: h.m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen, err := w.Scan(t.Context())
+	if err != nil || len(seen) != 1 || seen[0].File.Path != "a.warc.gz" {
+		t.Fatalf("Scan() through a symlinked root = %+v, %v; want a.warc.gz", seen, err)
+	}
+}
