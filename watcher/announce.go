@@ -2,7 +2,9 @@ package watcher
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/ferrydata/ferry/internal/bus"
@@ -33,6 +35,31 @@ func (w *Watcher) announce(ctx context.Context, r *route, f bus.File) error {
 	w.deps.Metrics.FilesClosed.WithLabelValues(r.Name).Inc()
 	w.deps.Log.Info("announced closed file", "route", r.Name, "path", f.Path, "size", f.Size)
 	return nil
+}
+
+// announceParallel bounds concurrent announcements: each costs two durable
+// writes, and a scan of thousands of files should not wait for them one by one.
+const announceParallel = 16
+
+// announceAll announces a scan's closed files of one route, several at once.
+func (w *Watcher) announceAll(ctx context.Context, r *route, seen []Seen) error {
+	sem := make(chan struct{}, announceParallel)
+	errs := make([]error, len(seen))
+	var wg sync.WaitGroup
+	for i, s := range seen {
+		if ctx.Err() != nil {
+			errs[i] = ctx.Err()
+			break
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			errs[i] = w.announce(ctx, r, s.File)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // republish retries announcements recorded in the ledger whose publish failed.

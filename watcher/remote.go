@@ -45,7 +45,7 @@ func (w *Watcher) scanRemote(ctx context.Context, r *route) ([]Seen, error) {
 	var seen []Seen
 	err = src.Walk(ctx, func(fi transfer.FileInfo) error {
 		c := Candidate{Rel: fi.Path, Mode: 0, Size: fi.Size, ModTime: fi.ModTime}
-		s, ok, err := w.consider(ctx, r, c, "")
+		s, ok, err := w.consider(ctx, r, c, "", false)
 		if ok {
 			seen = append(seen, s)
 		}

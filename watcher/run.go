@@ -44,7 +44,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 				"overflow", errors.Is(err, fsnotify.ErrEventOverflow))
 			w.rescan(ctx)
 		case t := <-w.recheck:
-			if _, _, err := w.checkLocal(ctx, t.route, t.path); err != nil {
+			if _, _, err := w.checkLocal(ctx, t.route, t.path, true); err != nil {
 				w.deps.Log.Warn("couldn't announce file; the next rescan retries", "route", t.route.Name, "err", err)
 			}
 		}

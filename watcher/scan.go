@@ -25,6 +25,9 @@ func (w *Watcher) Scan(ctx context.Context) ([]Seen, error) {
 		} else {
 			seen, err = w.scanLocal(ctx, r, r.root)
 		}
+		if aerr := w.announceAll(ctx, r, seen); aerr != nil {
+			err = errors.Join(err, aerr)
+		}
 		all = append(all, seen...)
 		if err != nil {
 			errs = append(errs, err)
@@ -60,7 +63,7 @@ func (w *Watcher) scanLocal(ctx context.Context, r *route, dir string) ([]Seen, 
 			w.watch(r, path)
 			return nil
 		}
-		s, ok, err := w.checkLocal(ctx, r, path)
+		s, ok, err := w.checkLocal(ctx, r, path, false)
 		if ok {
 			seen = append(seen, s)
 		}
@@ -73,7 +76,8 @@ func (w *Watcher) scanLocal(ctx context.Context, r *route, dir string) ([]Seen, 
 }
 
 // checkLocal looks at one local path (lstat only, never its contents).
-func (w *Watcher) checkLocal(ctx context.Context, r *route, path string) (Seen, bool, error) {
+// With announce unset it only reports closed files, for the caller to announce.
+func (w *Watcher) checkLocal(ctx context.Context, r *route, path string, announce bool) (Seen, bool, error) {
 	fi, err := os.Lstat(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Seen{}, false, nil // renamed or deleted since it was listed
@@ -87,12 +91,13 @@ func (w *Watcher) checkLocal(ctx context.Context, r *route, path string) (Seen, 
 		return Seen{}, false, fmt.Errorf("couldn't make %s relative to %s: %w", path, r.root, err)
 	}
 	c := Candidate{Rel: filepath.ToSlash(rel), Mode: fi.Mode(), Size: fi.Size(), ModTime: fi.ModTime()}
-	return w.consider(ctx, r, c, path)
+	return w.consider(ctx, r, c, path, announce)
 }
 
-// consider decides about a candidate and acts: announce, warn, or (for a local
-// path while Run runs) schedule a re-check. It reports closed files as Seen.
-func (w *Watcher) consider(ctx context.Context, r *route, c Candidate, path string) (Seen, bool, error) {
+// consider decides about a candidate and acts: announce (if asked), warn, or
+// (for a local path while Run runs) schedule a re-check. It reports closed
+// files as Seen.
+func (w *Watcher) consider(ctx context.Context, r *route, c Candidate, path string, announce bool) (Seen, bool, error) {
 	d := r.rules.Decide(c, w.deps.Now(), r.MinAge)
 	switch d.Verdict {
 	case Skip:
@@ -103,6 +108,9 @@ func (w *Watcher) consider(ctx context.Context, r *route, c Candidate, path stri
 		}
 	case Closed:
 		f := c.File()
+		if !announce {
+			return Seen{Route: r.Name, File: f}, true, nil
+		}
 		if err := w.announce(ctx, r, f); err != nil {
 			return Seen{}, false, err
 		}

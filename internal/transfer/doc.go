@@ -3,7 +3,8 @@
 //   - process-wide rclone set-up (Init): config file or in-memory config,
 //     cache dir, accounting and its Prometheus collector;
 //   - destinations (any rclone remote) that upload without ever overwriting
-//     and read objects back in full to hash the bytes actually stored;
+//     or leaving a truncated file at the final name, and read objects back
+//     in full to hash the bytes actually stored;
 //   - sources (a local directory through os.Root, or any rclone remote) that
 //     list, stat, open and remove files by validated relative paths;
 //   - the path rules (ValidPath) and rclone's filter-glob semantics (CompileGlob).

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestCheckConfig(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		t.Helper()
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	good := write("good.yaml", `host: crawler01
+nats: {url: "nats://127.0.0.1:4222", user: ferry, password: hunter2}
+routes:
+  - {name: warcs, source: /heritrix/output, destination: "store:warcs"}
+`)
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		stdout   []string // substrings
+		stderr   []string
+		never    string // must appear in no output
+	}{
+		{"valid config is printed resolved and redacted", []string{"--config", good, "check-config"}, 0,
+			[]string{"name: warcs", "crawl.log.cp*", "max_wait: 10s", "REDACTED"}, nil, "hunter2"},
+		{"unknown key names the key", []string{"--config", write("typo.yaml", "routes:\n  - {name: w, source: /s, destination: d, hsah: md5}\n"), "check-config"}, 2,
+			nil, []string{"hsah"}, ""},
+		{"invalid value names the key", []string{"--config", write("bad.yaml", "routes:\n  - {name: w, source: /s, destination: d, batch: {files: 0}}\n"), "check-config"}, 2,
+			nil, []string{"routes[0].batch.files"}, ""},
+		{"bad glob names the pattern", []string{"--config", write("glob.yaml", "routes:\n  - {name: w, source: /s, destination: d, include: ['{{[']}\n"), "check-config"}, 2,
+			nil, []string{"routes[0].include[0]"}, ""},
+		{"missing file", []string{"--config", filepath.Join(dir, "nope.yaml"), "check-config"}, 2,
+			nil, []string{"nope.yaml"}, ""},
+		{"unknown command", []string{"frobnicate"}, 2, nil, nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(append([]string{"ferry"}, tt.args...), &stdout, &stderr)
+			if code != tt.wantCode {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tt.wantCode, stdout.String(), stderr.String())
+			}
+			for _, s := range tt.stdout {
+				mustContain(t, stdout.String(), s)
+			}
+			for _, s := range tt.stderr {
+				mustContain(t, stderr.String(), s)
+			}
+			if tt.never != "" && strings.Contains(stdout.String()+stderr.String(), tt.never) {
+				t.Fatalf("output leaked %q", tt.never)
+			}
+		})
+	}
+}
