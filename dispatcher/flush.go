@@ -7,6 +7,7 @@ import (
 	"github.com/ferrydata/ferry/internal/bus"
 	"github.com/ferrydata/ferry/internal/fault"
 	"github.com/ferrydata/ferry/internal/ledger"
+	"github.com/ferrydata/ferry/internal/worker"
 )
 
 // flush publishes each group as a job, then acknowledges its events. If the
@@ -24,14 +25,15 @@ func (d *Dispatcher) flush(ctx context.Context, groups []*group[*bus.Delivery]) 
 			}
 			continue
 		}
-		for _, f := range job.Files {
+		worker.Each(len(job.Files), len(job.Files), func(i int) {
+			f := job.Files[i]
 			err := d.Ledger.Set(ctx, job.Route, job.Host, f, ledger.Batched, func(r *ledger.Record) { r.JobID = job.ID })
 			if err != nil {
 				d.Log.Warn("couldn't record batched file", "path", f.Path, "err", err)
 			}
-		}
+		})
 		for _, it := range g.items {
-			if err := it.ref.Ack(ctx); err != nil {
+			if err := it.ref.AckNoWait(); err != nil {
 				// The job is out; a redelivered event only makes a duplicate
 				// job, and every later step is idempotent.
 				d.Log.Warn("couldn't ack closed event", "path", it.file.Path, "err", err)

@@ -16,31 +16,26 @@ import (
 // then passes the copied files to the verifier.
 func (m *Mover) copyJob(ctx context.Context, job bus.Job, progress *transfer.Progress) worker.Outcome {
 	r := m.routes[job.Route]
+	results := make([]fileResult, len(job.Files))
+	worker.Each(len(job.Files), worker.FilesParallel, func(i int) {
+		results[i] = m.copyOne(ctx, job, r, job.Files[i], progress)
+	})
 	var out worker.Outcome
 	var copied []bus.File
-	for _, f := range job.Files {
-		rec := m.record(ctx, job, f)
+	for i, res := range results {
+		f := job.Files[i]
 		switch {
-		case rec != nil && rec.State == ledger.Copied && rec.JobID == job.ID && rec.Hash != "":
-			// An earlier attempt copied it; its verify job may not be out yet.
-			f.Hash = rec.Hash
+		case res.skip:
+		case res.err == nil:
+			f.Hash = res.hash
 			copied = append(copied, f)
-			continue
-		case handedOn(rec, job):
-			continue
-		}
-		sum, err := m.copyFile(ctx, job, r, f, progress)
-		if err == nil {
-			f.Hash = sum.Hash
-			m.set(ctx, job, f, ledger.Copied)
-			copied = append(copied, f)
-			continue
-		}
-		if reason, retry := fault.Classify(err); retry {
-			out.Pending = append(out.Pending, f)
-			out.Err = errors.Join(out.Err, err)
-		} else {
-			out.Dead = append(out.Dead, bus.DeadFile{File: f, Reason: reason, Error: err.Error()})
+		default:
+			if reason, retry := fault.Classify(res.err); retry {
+				out.Pending = append(out.Pending, f)
+				out.Err = errors.Join(out.Err, res.err)
+			} else {
+				out.Dead = append(out.Dead, bus.DeadFile{File: f, Reason: reason, Error: res.err.Error()})
+			}
 		}
 	}
 	if len(copied) > 0 {
@@ -51,6 +46,33 @@ func (m *Mover) copyJob(ctx context.Context, job bus.Job, progress *transfer.Pro
 		}
 	}
 	return out
+}
+
+// fileResult is what happened to one file of a job.
+type fileResult struct {
+	skip bool   // nothing more to do for the mover
+	hash string // of the source bytes, when copied
+	err  error
+}
+
+// copyOne copies one file unless the ledger says it needs nothing more, and
+// records the copy before the verify job can be published.
+func (m *Mover) copyOne(ctx context.Context, job bus.Job, r *worker.OpenRoute, f bus.File, progress *transfer.Progress) fileResult {
+	rec := m.record(ctx, job, f)
+	switch {
+	case rec != nil && rec.State == ledger.Copied && rec.JobID == job.ID && rec.Hash != "":
+		// An earlier attempt copied it; its verify job may not be out yet.
+		return fileResult{hash: rec.Hash}
+	case handedOn(rec, job):
+		return fileResult{skip: true}
+	}
+	sum, err := m.copyFile(ctx, job, r, f, progress)
+	if err != nil {
+		return fileResult{err: err}
+	}
+	f.Hash = sum.Hash
+	m.set(ctx, job, f, ledger.Copied)
+	return fileResult{hash: sum.Hash}
 }
 
 // record returns the file's ledger record for this version, or nil.

@@ -16,16 +16,24 @@ import (
 // verifyJob verifies every file of a job that is not already done.
 func (v *Verifier) verifyJob(ctx context.Context, job bus.Job, progress *transfer.Progress) worker.Outcome {
 	r := v.routes[job.Route]
-	var out worker.Outcome
-	for _, f := range job.Files {
+	errs := make([]error, len(job.Files))
+	worker.Each(len(job.Files), worker.FilesParallel, func(i int) {
+		f := job.Files[i]
 		if v.done(ctx, job, f) {
-			continue
+			return
 		}
 		state, err := v.verifyFile(ctx, r, job, f, progress)
 		if err == nil {
 			v.record(ctx, job, f, state)
+		}
+		errs[i] = err
+	})
+	var out worker.Outcome
+	for i, err := range errs {
+		if err == nil {
 			continue
 		}
+		f := job.Files[i]
 		reason, retry := fault.Classify(err)
 		if reason == fault.ReasonMismatch || reason == fault.ReasonMissingHash {
 			v.deps.Metrics.VerifyFailures.WithLabelValues(job.Route, reason).Inc()

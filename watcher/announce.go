@@ -15,8 +15,9 @@ const maxWarned = 100000
 
 // announce records f in the ledger and publishes it if the ledger says so.
 // The ledger's compare-and-set makes a racing event and rescan announce once.
-func (w *Watcher) announce(ctx context.Context, r *route, f bus.File) error {
-	publish, err := w.deps.Ledger.Announce(ctx, r.Name, r.Host, f, w.cfg.StaleAfter)
+// A record in flight is announced again once older than staleAfter.
+func (w *Watcher) announce(ctx context.Context, r *route, f bus.File, staleAfter time.Duration) error {
+	publish, err := w.deps.Ledger.Announce(ctx, r.Name, r.Host, f, staleAfter)
 	if err != nil {
 		return fmt.Errorf("couldn't record %s of route %s: %w", f.Path, r.Name, err)
 	}
@@ -41,8 +42,15 @@ func (w *Watcher) announce(ctx context.Context, r *route, f bus.File) error {
 // writes, and a scan of thousands of files should not wait for them one by one.
 const announceParallel = 16
 
+// orphanGrace covers the moment between the watcher's ledger write and its
+// publish: a record younger than this may not have its message yet.
+const orphanGrace = 5 * time.Second
+
 // announceAll announces a scan's closed files of one route, several at once.
-func (w *Watcher) announceAll(ctx context.Context, r *route, seen []Seen) error {
+// If no message of the route and host was in the queues when the scan began
+// (idleAt), a file still in flight has lost its message: it is announced
+// again without waiting for stale_after.
+func (w *Watcher) announceAll(ctx context.Context, r *route, seen []Seen, idleAt time.Time) error {
 	sem := make(chan struct{}, announceParallel)
 	errs := make([]error, len(seen))
 	var wg sync.WaitGroup
@@ -55,7 +63,11 @@ func (w *Watcher) announceAll(ctx context.Context, r *route, seen []Seen) error 
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			errs[i] = w.announce(ctx, r, s.File)
+			stale := w.cfg.StaleAfter
+			if !idleAt.IsZero() {
+				stale = min(stale, orphanGrace+time.Since(idleAt))
+			}
+			errs[i] = w.announce(ctx, r, s.File, stale)
 		}()
 	}
 	wg.Wait()

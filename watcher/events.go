@@ -41,7 +41,11 @@ func (w *Watcher) handle(ctx context.Context, ev fsnotify.Event) {
 		case !ok:
 		case isDir:
 			// Watch the new directory and find what arrived before the watch did.
-			if _, err := w.scanLocal(ctx, r, ev.Name); err != nil {
+			seen, err := w.scanLocal(ctx, r, ev.Name)
+			if err == nil {
+				err = w.announceAll(ctx, r, seen, time.Time{})
+			}
+			if err != nil {
 				w.deps.Log.Warn("couldn't scan new directory; the next rescan retries", "route", r.Name, "err", err)
 			}
 		case r.rules.Match(rel):

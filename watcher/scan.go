@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // Scan makes one pass over every route and returns every closed file found,
@@ -20,12 +21,13 @@ func (w *Watcher) Scan(ctx context.Context) ([]Seen, error) {
 	for _, r := range w.routes {
 		var seen []Seen
 		var err error
+		idleAt := w.idleSince(ctx, r)
 		if r.root == "" {
 			seen, err = w.scanRemote(ctx, r)
 		} else {
 			seen, err = w.scanLocal(ctx, r, r.root)
 		}
-		if aerr := w.announceAll(ctx, r, seen); aerr != nil {
+		if aerr := w.announceAll(ctx, r, seen, idleAt); aerr != nil {
 			err = errors.Join(err, aerr)
 		}
 		all = append(all, seen...)
@@ -37,6 +39,21 @@ func (w *Watcher) Scan(ctx context.Context) ([]Seen, error) {
 		}
 	}
 	return all, errors.Join(errs...)
+}
+
+// idleSince returns now if no message of the route and host is queued or in
+// flight anywhere, else the zero time (unknown counts as busy).
+func (w *Watcher) idleSince(ctx context.Context, r *route) time.Time {
+	now := time.Now()
+	n, err := w.deps.Bus.RouteBacklog(ctx, r.Name, r.Host)
+	if err != nil {
+		w.deps.Log.Warn("couldn't read the queue backlog", "route", r.Name, "err", err)
+		return time.Time{}
+	}
+	if n > 0 {
+		return time.Time{}
+	}
+	return now
 }
 
 // scanLocal walks dir (the route's root or a directory below it) with lstat
@@ -111,7 +128,7 @@ func (w *Watcher) consider(ctx context.Context, r *route, c Candidate, path stri
 		if !announce {
 			return Seen{Route: r.Name, File: f}, true, nil
 		}
-		if err := w.announce(ctx, r, f); err != nil {
+		if err := w.announce(ctx, r, f, w.cfg.StaleAfter); err != nil {
 			return Seen{}, false, err
 		}
 		return Seen{Route: r.Name, File: f}, true, nil

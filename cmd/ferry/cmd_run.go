@@ -61,7 +61,7 @@ func (s *system) roles(names []string, onceWait time.Duration) (map[string]runne
 	for _, name := range names {
 		switch name {
 		case "watcher":
-			w, err := s.newWatcher(0)
+			w, err := s.newWatcher()
 			if err != nil {
 				return nil, err
 			}

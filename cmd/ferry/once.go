@@ -20,14 +20,7 @@ func runOnce(ctx context.Context, sys *system, timeout time.Duration, stdout io.
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	w, err := sys.newWatcher(0)
-	if err != nil {
-		return err
-	}
-	// When the queues are empty but files are not done, their messages were
-	// lost (a crash between a ledger write and a publish): this watcher
-	// announces them again at once instead of after stale_after.
-	orphans, err := sys.newWatcher(time.Nanosecond)
+	w, err := sys.newWatcher()
 	if err != nil {
 		return err
 	}
@@ -44,7 +37,7 @@ func runOnce(ctx context.Context, sys *system, timeout time.Duration, stdout io.
 	if err != nil {
 		return err
 	}
-	o := &onceWait{sys: sys, orphans: orphans, show: progressTo(stdout)}
+	o := &onceWait{sys: sys, watcher: w, show: progressTo(stdout)}
 	sum, err := o.wait(ctx, seen, stopped)
 	cancel()
 	if rerr := <-stopped; err == nil && rerr != nil {
@@ -63,7 +56,7 @@ func runOnce(ctx context.Context, sys *system, timeout time.Duration, stdout io.
 
 type onceWait struct {
 	sys     *system
-	orphans *watcher.Watcher
+	watcher *watcher.Watcher
 	show    func(summary)
 }
 
@@ -99,8 +92,8 @@ func (o *onceWait) wait(ctx context.Context, seen []watcher.Seen, stopped <-chan
 		if idleTicks = idleTicks + 1; backlog > 0 {
 			idleTicks = 0
 		}
-		if idleTicks == 5 { // a second with nothing queued and files not done
-			if err := o.reannounce(ctx, pending, &sum); err != nil {
+		if idleTicks%25 == 5 { // nothing queued for a second, then every 5 s
+			if err := o.rescan(ctx, pending, &sum); err != nil {
 				return sum, err
 			}
 		}
@@ -136,9 +129,12 @@ func (o *onceWait) collect(ctx context.Context, pending map[string]watcher.Seen,
 	return nil
 }
 
-func (o *onceWait) reannounce(ctx context.Context, pending map[string]watcher.Seen, sum *summary) error {
-	o.sys.log.Warn("queues empty but files not done: announcing them again", "files", len(pending))
-	seen, err := o.orphans.Scan(ctx)
+// rescan runs the watcher's scan again while the queues are empty but files
+// are not done: their messages were lost (say, a crash between a ledger write
+// and a publish), and the scan announces such orphans again.
+func (o *onceWait) rescan(ctx context.Context, pending map[string]watcher.Seen, sum *summary) error {
+	o.sys.log.Warn("queues empty but files not done: rescanning for lost messages", "files", len(pending))
+	seen, err := o.watcher.Scan(ctx)
 	if err != nil {
 		return err
 	}

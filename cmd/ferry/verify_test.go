@@ -109,7 +109,7 @@ func startTestSystem(t *testing.T, s *site) *system {
 		t.Fatal(err)
 	}
 	t.Cleanup(sys.close)
-	w, err := sys.newWatcher(0)
+	w, err := sys.newWatcher()
 	if err != nil {
 		t.Fatal(err)
 	}

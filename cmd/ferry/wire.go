@@ -171,12 +171,8 @@ func (s *system) workerRoutes() ([]worker.Route, error) {
 	return out, nil
 }
 
-// newWatcher builds the watcher; staleAfter, if set, overrides stale_after.
-func (s *system) newWatcher(staleAfter time.Duration) (*watcher.Watcher, error) {
+func (s *system) newWatcher() (*watcher.Watcher, error) {
 	cfg := watcher.Config{RescanInterval: time.Duration(s.cfg.RescanInterval), StaleAfter: time.Duration(s.cfg.StaleAfter)}
-	if staleAfter > 0 {
-		cfg.StaleAfter = staleAfter
-	}
 	for _, r := range s.cfg.Routes {
 		cfg.Routes = append(cfg.Routes, watcher.Route{Name: r.Name, Source: r.Source, Host: r.RouteHost(s.cfg.Host),
 			Include: r.Include, Exclude: r.Exclude, MinAge: time.Duration(r.MinAge)})

@@ -144,14 +144,17 @@ func (b *Bus) PublishJob(ctx context.Context, stage Stage, j Job) error {
 }
 
 // PublishDead stores a dead letter; it is kept until an operator removes it.
+// The same letter published again (a job redelivered after its dead letter
+// went out) is dropped as a duplicate; another letter of the same job is not.
 func (b *Bus) PublishDead(ctx context.Context, stage Stage, d DeadLetter) error {
 	d.V, d.Stage = Version, string(stage)
 	if d.At.IsZero() {
 		d.At = time.Now().UTC()
 	}
+	fit(&d, int(b.nc.MaxPayload()))
 	id := ""
 	if d.JobID != "" {
-		id = fmt.Sprintf("dead:%s:%s:%d", stage, d.JobID, d.Attempts)
+		id = "dead:" + string(stage) + ":" + deadDigest(d)
 	}
 	return b.publish(ctx, DeadSubject(stage, d.Route, d.Host), d, id)
 }

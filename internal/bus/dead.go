@@ -2,9 +2,13 @@ package bus
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -84,4 +88,68 @@ func (b *Bus) Backlog(ctx context.Context) (uint64, error) {
 		total += info.State.Msgs
 	}
 	return total, nil
+}
+
+// RouteBacklog counts the messages of one route and host still in the work
+// streams. Zero means no ferry has work in flight for them: a file of that
+// route and host that is not done has lost its message.
+func (b *Bus) RouteBacklog(ctx context.Context, route, host string) (uint64, error) {
+	var total uint64
+	for _, q := range []struct{ stream, filter string }{
+		{StreamClosed, ClosedSubject(route, host)},
+		{StreamJobs, "ferry.*." + route + "." + HostToken(host)},
+	} {
+		stream, err := b.js.Stream(ctx, q.stream)
+		if err != nil {
+			return 0, fmt.Errorf("couldn't open stream %s: %w", q.stream, err)
+		}
+		info, err := stream.Info(ctx, jetstream.WithSubjectFilter(q.filter))
+		if err != nil {
+			return 0, fmt.Errorf("couldn't read stream %s: %w", q.stream, err)
+		}
+		for _, n := range info.State.Subjects {
+			total += n
+		}
+	}
+	return total, nil
+}
+
+// deadDigest names a dead letter's content for dedup: its job, attempts,
+// reason, files and raw bytes, but not error texts, which may differ between
+// two deliveries of one decision.
+func deadDigest(d DeadLetter) string {
+	h := sha256.New()
+	for _, s := range []string{d.JobID, strconv.Itoa(d.Attempts), d.Reason} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	for _, f := range d.Files {
+		fmt.Fprintf(h, "%s\x00%d\x00%d\x00%s\x00", f.File.Path, f.File.Size, f.File.ModTime, f.Reason)
+	}
+	h.Write(d.Raw)
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// fit cuts a dead letter of a forged message down to maxPayload: the
+// fields copied from the message, then the raw bytes, saying so in Error.
+// A letter too big to publish would retry its message forever.
+func fit(d *DeadLetter, maxPayload int) {
+	const slack = 1 << 10 // headers, and the note added to Error
+	if size(d) <= maxPayload-slack {
+		return
+	}
+	d.JobID, d.Route, d.Host, d.Error = clip(d.JobID), clip(d.Route), clip(d.Host), clip(d.Error)
+	raw := d.Raw
+	d.Raw = nil
+	keep := base64.StdEncoding.DecodedLen(maxPayload - slack - size(d))
+	if keep < len(raw) {
+		d.Error += " (raw message cut to its first " + strconv.Itoa(max(keep, 0)) + " of " + strconv.Itoa(len(raw)) + " bytes)"
+		raw = raw[:max(keep, 0)]
+	}
+	d.Raw = raw
+}
+
+func size(d *DeadLetter) int {
+	data, _ := json.Marshal(d)
+	return len(data)
 }

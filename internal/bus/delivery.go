@@ -36,6 +36,10 @@ func (d *Delivery) Delivered() uint64 {
 // Ack confirms the message was handled and waits for the server to agree.
 func (d *Delivery) Ack(ctx context.Context) error { return d.msg.DoubleAck(ctx) }
 
+// AckNoWait confirms without waiting for the server. For per-file events whose
+// redelivery would only cost a duplicate, idempotent job.
+func (d *Delivery) AckNoWait() error { return d.msg.Ack() }
+
 // Retry hands the message back to be delivered again after delay.
 func (d *Delivery) Retry(delay time.Duration) error { return d.msg.NakWithDelay(delay) }
 

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ferrydata/ferry/internal/fault"
 	"github.com/ferrydata/ferry/internal/relpath"
@@ -103,6 +104,9 @@ func ValidToken(s string) bool { return tokenRE.MatchString(s) }
 // DecodeClosed parses and checks a closed event; errors wrap fault.ErrInvalid.
 func DecodeClosed(data []byte) (Closed, error) {
 	var c Closed
+	if err := checkUTF8(data); err != nil {
+		return c, err
+	}
 	if err := json.Unmarshal(data, &c); err != nil {
 		return c, fmt.Errorf("couldn't decode closed event: %w: %v", fault.ErrInvalid, err)
 	}
@@ -115,6 +119,9 @@ func DecodeClosed(data []byte) (Closed, error) {
 // DecodeJob parses and checks a job; errors wrap fault.ErrInvalid.
 func DecodeJob(data []byte) (Job, error) {
 	var j Job
+	if err := checkUTF8(data); err != nil {
+		return j, err
+	}
 	if err := json.Unmarshal(data, &j); err != nil {
 		return j, fmt.Errorf("couldn't decode job: %w: %v", fault.ErrInvalid, err)
 	}
@@ -122,7 +129,7 @@ func DecodeJob(data []byte) (Job, error) {
 		return j, err
 	}
 	if !jobIDRE.MatchString(j.ID) {
-		return j, fmt.Errorf("job id %q: %w", j.ID, fault.ErrInvalid)
+		return j, fmt.Errorf("job id %q: %w", clip(j.ID), fault.ErrInvalid)
 	}
 	if len(j.Files) == 0 || len(j.Files) > MaxJobFiles {
 		return j, fmt.Errorf("job has %d files, want 1..%d: %w", len(j.Files), MaxJobFiles, fault.ErrInvalid)
@@ -140,15 +147,32 @@ func DecodeJob(data []byte) (Job, error) {
 	return j, nil
 }
 
+// checkUTF8 refuses invalid UTF-8 before encoding/json would quietly turn it
+// into U+FFFD, naming a file other than the one on disk.
+func checkUTF8(data []byte) error {
+	if !utf8.Valid(data) {
+		return fmt.Errorf("message is not valid UTF-8: %w", fault.ErrInvalid)
+	}
+	return nil
+}
+
+// clip shortens a forged value for an error message.
+func clip(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "..."
+	}
+	return s
+}
+
 func checkHeader(v int, route, host string) error {
 	if v != Version {
 		return fmt.Errorf("message version %d, want %d: %w", v, Version, fault.ErrInvalid)
 	}
 	if !ValidToken(route) {
-		return fmt.Errorf("route %q: %w", route, fault.ErrInvalid)
+		return fmt.Errorf("route %q: %w", clip(route), fault.ErrInvalid)
 	}
 	if host == "" || len(host) > 255 {
-		return fmt.Errorf("host %q: %w", host, fault.ErrInvalid)
+		return fmt.Errorf("host %q: %w", clip(host), fault.ErrInvalid)
 	}
 	return nil
 }

@@ -50,10 +50,15 @@ func JobSubject(stage Stage, route, host string) string {
 	return "ferry." + string(stage) + "." + route + "." + HostToken(host)
 }
 
-// DeadSubject is where dead letters of a stage go.
+// DeadSubject is where dead letters of a stage go. Route and host may come
+// from a forged message: a subject longer than a NATS control line (4 KiB)
+// would make the server close the connection.
 func DeadSubject(stage Stage, route, host string) string {
 	if !ValidToken(route) {
 		route = "_invalid"
+	}
+	if len(host) > 255 {
+		host = "_invalid"
 	}
 	return "ferry.dead." + string(stage) + "." + route + "." + HostToken(host)
 }

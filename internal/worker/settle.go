@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/ferrydata/ferry/internal/bus"
@@ -9,9 +10,17 @@ import (
 	"github.com/ferrydata/ferry/internal/ledger"
 )
 
+// settleTimeout bounds the writes that end a delivery.
+const settleTimeout = 10 * time.Second
+
 // settle ends a delivery: ack, retry later, or dead letters then term.
+// It runs to the end even when ctx is cancelled: work finished during a
+// shutdown is acked, not done again after the restart.
 func (l *Loop) settle(ctx context.Context, msg *bus.Delivery, job bus.Job, out Outcome) {
 	stage := string(l.Stage)
+	stopping := ctx.Err() != nil
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+	defer cancel()
 	if len(out.Dead) > 0 {
 		reason := out.Dead[0].Reason
 		if !l.deadLetter(ctx, msg, job, out.Dead, reason, 0) {
@@ -26,10 +35,13 @@ func (l *Loop) settle(ctx context.Context, msg *bus.Delivery, job bus.Job, out O
 		l.Metrics.Jobs.WithLabelValues(stage, job.Route, "ok").Inc()
 		return
 	}
-	if ctx.Err() != nil {
+	if stopping {
 		// Shutting down: not the job's failure. Hand it back untouched.
 		_ = msg.Retry(0)
 		return
+	}
+	if out.Err == nil { // a handler bug must not crash the daemon
+		out.Err = errors.New("handler left files pending without an error")
 	}
 	attempts, err := l.Ledger.Failure(ctx, l.Stage, job.ID, out.Err)
 	if err != nil {
@@ -37,8 +49,8 @@ func (l *Loop) settle(ctx context.Context, msg *bus.Delivery, job bus.Job, out O
 		_ = msg.Retry(l.Policy.backoff(1))
 		return
 	}
-	if attempts >= l.Policy.MaxAttempts {
-		reason, _ := fault.Classify(out.Err)
+	reason, retryable := fault.Classify(out.Err)
+	if attempts >= l.Policy.MaxAttempts || !retryable {
 		if reason == fault.ReasonError {
 			reason = fault.ReasonMaxAttempts
 		}
