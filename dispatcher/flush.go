@@ -27,6 +27,9 @@ func (d *Dispatcher) flush(ctx context.Context, groups []*group[*bus.Delivery]) 
 		}
 		worker.Each(len(job.Files), len(job.Files), func(i int) {
 			f := job.Files[i]
+			if f.Size < ledger.SlowFileSize {
+				return
+			}
 			err := d.Ledger.Set(ctx, job.Route, job.Host, f, ledger.Batched, func(r *ledger.Record) { r.JobID = job.ID })
 			if err != nil {
 				d.Log.Warn("couldn't record batched file", "path", f.Path, "err", err)

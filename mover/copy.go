@@ -104,28 +104,26 @@ func handedOn(rec *ledger.Record, job bus.Job) bool {
 // copyFile copies one file unless an identical copy is already there, and
 // returns the hash of the source bytes it read.
 func (m *Mover) copyFile(ctx context.Context, job bus.Job, r *worker.OpenRoute, f bus.File, progress *transfer.Progress) (transfer.Sum, error) {
-	info, err := r.Src.Stat(ctx, f.Path)
-	if err != nil {
-		return transfer.Sum{}, fmt.Errorf("couldn't stat source %s: %w", f.Path, err)
-	}
-	if info.Size != f.Size || info.ModTime.UnixNano() != f.ModTime {
-		return transfer.Sum{}, fmt.Errorf("source %s is %d bytes at %s, announced %d at %s: %w",
-			f.Path, info.Size, info.ModTime, f.Size, f.MTime(), fault.ErrSourceChanged)
-	}
-	m.set(ctx, job, f, ledger.Copying)
-	size, exists, err := r.Dst.Stat(ctx, f.Path)
-	if err != nil {
-		return transfer.Sum{}, fmt.Errorf("couldn't stat destination of %s: %w", f.Path, err)
-	}
-	if exists {
-		return m.compareExisting(ctx, r, f, size, progress)
-	}
-	rd, _, err := r.Src.Open(ctx, f.Path)
+	rd, info, err := r.Src.Open(ctx, f.Path)
 	if err != nil {
 		return transfer.Sum{}, fmt.Errorf("couldn't open source %s: %w", f.Path, err)
 	}
 	defer rd.Close()
+	if info.Size != f.Size || info.ModTime.UnixNano() != f.ModTime {
+		return transfer.Sum{}, fmt.Errorf("source %s is %d bytes at %s, announced %d at %s: %w",
+			f.Path, info.Size, info.ModTime, f.Size, f.MTime(), fault.ErrSourceChanged)
+	}
+	if f.Size >= ledger.SlowFileSize {
+		m.set(ctx, job, f, ledger.Copying)
+	}
+	// Put refuses to overwrite, so the common case costs no extra lookup.
 	sum, err := r.Dst.Put(ctx, f.Path, rd, f.Size, f.MTime(), progress)
+	if errors.Is(err, fault.ErrConflict) {
+		size, exists, serr := r.Dst.Stat(ctx, f.Path)
+		if serr == nil && exists {
+			return m.compareExisting(ctx, r, f, size, progress)
+		}
+	}
 	if err != nil {
 		return transfer.Sum{}, fmt.Errorf("couldn't copy %s: %w", f.Path, err)
 	}

@@ -62,7 +62,9 @@ func (v *Verifier) done(ctx context.Context, job bus.Job, f bus.File) bool {
 // verifyFile reads the copy back, hashes the source, and deletes the source
 // only if MayDelete says yes. It returns the file's new state.
 func (v *Verifier) verifyFile(ctx context.Context, r *worker.OpenRoute, job bus.Job, f bus.File, progress *transfer.Progress) (ledger.State, error) {
-	v.record(ctx, job, f, ledger.Verifying)
+	if f.Size >= ledger.SlowFileSize {
+		v.record(ctx, job, f, ledger.Verifying)
+	}
 	before, err := r.Src.Stat(ctx, f.Path)
 	if errors.Is(err, fault.ErrSourceMissing) {
 		return v.vanished(ctx, r, f, progress, err)

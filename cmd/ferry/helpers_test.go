@@ -21,7 +21,7 @@ import (
 
 // site is one test installation: a source tree, a destination and a config.
 type site struct {
-	t      *testing.T
+	t      testing.TB
 	dir    string
 	src    string
 	dst    string // a local path, or an rclone remote
@@ -33,16 +33,20 @@ type siteOptions struct {
 	dst        string // default: a local directory
 	rescan     string // default 1s
 	routeExtra string // YAML appended to the route
+	batch      string // default {files: 5, max_wait: 200ms}
 }
 
 // newSite writes a config for one route from a fresh source tree.
-func newSite(t *testing.T, opt siteOptions) *site {
+func newSite(t testing.TB, opt siteOptions) *site {
 	t.Helper()
 	transfertest.Init(t)
 	dir := t.TempDir()
 	s := &site{t: t, dir: dir, src: filepath.Join(dir, "heritrix"), dst: opt.dst}
 	if opt.rescan == "" {
 		opt.rescan = "1s"
+	}
+	if opt.batch == "" {
+		opt.batch = "{files: 5, max_wait: 200ms}"
 	}
 	if s.dst == "" {
 		s.dst = filepath.Join(dir, "destination")
@@ -60,8 +64,8 @@ routes:
   - name: warcs
     source: %s
     destination: %q
-    batch: {files: 5, max_wait: 200ms}
-%s`, filepath.Join(dir, "state"), opt.rescan, s.src, s.dst, opt.routeExtra)
+    batch: %s
+%s`, filepath.Join(dir, "state"), opt.rescan, s.src, s.dst, opt.batch, opt.routeExtra)
 	if err := os.WriteFile(s.config, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +108,7 @@ func (s *site) runFerry(args ...string) (int, string, string) {
 }
 
 // tree maps every regular file under root to the sha256 of its bytes.
-func tree(t *testing.T, root string) map[string]string {
+func tree(t testing.TB, root string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
@@ -130,7 +134,7 @@ func sha(data []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func randomBytes(t *testing.T, n int) []byte {
+func randomBytes(t testing.TB, n int) []byte {
 	t.Helper()
 	b := make([]byte, n)
 	for i := range b {

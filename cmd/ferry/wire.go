@@ -150,7 +150,7 @@ func (s *system) workerDeps() worker.Deps {
 func (s *system) policy() worker.Policy {
 	r := s.cfg.Retry
 	p := worker.Policy{MaxAttempts: r.MaxAttempts, AckWait: time.Duration(r.AckWait),
-		StallAfter: max(time.Duration(r.AckWait), 30*time.Second)}
+		StallAfter: max(time.Duration(r.AckWait), 30*time.Second), Grace: 20 * time.Second}
 	for _, b := range r.Backoff {
 		p.Backoff = append(p.Backoff, time.Duration(b))
 	}

@@ -22,6 +22,12 @@ const (
 	Failed    State = "failed"   // dead-lettered
 )
 
+// SlowFileSize is the size from which the ledger also records the states a
+// file passes quickly (batched, copying, verifying). Each record is a
+// durable write; for small files they would cost more than the copy, and the
+// states that decide anything (closed, copied, moved, failed) are always kept.
+const SlowFileSize = 64 << 20
+
 // Done reports whether nothing more will happen to the file without an operator.
 func (s State) Done() bool { return s == Moved || s == Verified || s == Failed }
 

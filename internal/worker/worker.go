@@ -19,6 +19,9 @@ type Policy struct {
 	Backoff     []time.Duration // delay before attempt n+1; the last entry repeats
 	AckWait     time.Duration   // heartbeats come every AckWait/3
 	StallAfter  time.Duration   // no bytes moved for this long fails the attempt
+	// Grace is how long jobs in flight may finish after a shutdown starts;
+	// then they are cancelled and handed back untouched.
+	Grace time.Duration
 }
 
 func (p Policy) backoff(attempt int) time.Duration {
@@ -60,13 +63,28 @@ type Loop struct {
 	Deps
 }
 
-// Run consumes until ctx is cancelled, then waits for jobs in flight.
+// Run consumes until ctx is cancelled. Then it takes no more jobs, lets
+// those in flight finish for up to Policy.Grace, and hands back the rest.
 func (l *Loop) Run(ctx context.Context) error {
+	jobs, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelJobs()
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-jobs.Done():
+			return
+		}
+		select {
+		case <-time.After(l.Policy.Grace):
+			cancelJobs()
+		case <-jobs.Done():
+		}
+	}()
 	errs := make(chan error, len(l.Hosts))
 	for _, host := range l.Hosts {
 		go func() {
 			cc := bus.ConsumerConfig{Stage: l.Stage, Host: host, AckWait: l.Policy.AckWait, MaxAckPending: 1000}
-			errs <- l.Bus.Work(ctx, cc, l.Concurrency, l.handle)
+			errs <- l.Bus.Work(ctx, cc, l.Concurrency, func(_ context.Context, d *bus.Delivery) { l.handle(jobs, d) })
 		}()
 	}
 	var all []error
