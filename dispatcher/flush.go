@@ -70,6 +70,10 @@ func (d *Dispatcher) reject(ctx context.Context, msg *bus.Delivery, ev bus.Close
 		return
 	}
 	d.Log.Error("bad closed event dead-lettered", "subject", msg.Subject(), "reason", reason, "err", err)
-	d.Metrics.DeadLetters.WithLabelValues(string(bus.StageDispatch), ev.Route, reason).Inc()
+	label := ev.Route
+	if _, known := d.cfg.Routes[label]; !known {
+		label = "_invalid" // a forged route must not mint a new time series
+	}
+	d.Metrics.DeadLetters.WithLabelValues(string(bus.StageDispatch), label, reason).Inc()
 	_ = msg.Term(reason)
 }
