@@ -34,6 +34,7 @@ type siteOptions struct {
 	rescan     string // default 1s
 	routeExtra string // YAML appended to the route
 	batch      string // default {files: 5, max_wait: 200ms}
+	metrics    string // metrics.listen; default "" (off)
 }
 
 // newSite writes a config for one route from a fresh source tree.
@@ -57,7 +58,7 @@ func newSite(t testing.TB, opt siteOptions) *site {
 	s.config = filepath.Join(dir, "ferry.yaml")
 	yaml := fmt.Sprintf(`host: crawler01
 state_dir: %s
-metrics: {listen: ""}
+metrics: {listen: %q}
 rescan_interval: %s
 retry: {max_attempts: 2, ack_wait: 5s, backoff: [200ms]}
 routes:
@@ -65,7 +66,7 @@ routes:
     source: %s
     destination: %q
     batch: %s
-%s`, filepath.Join(dir, "state"), opt.rescan, s.src, s.dst, opt.batch, opt.routeExtra)
+%s`, filepath.Join(dir, "state"), opt.metrics, opt.rescan, s.src, s.dst, opt.batch, opt.routeExtra)
 	if err := os.WriteFile(s.config, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,10 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"maps"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -46,7 +49,8 @@ func TestIntegrationDaemonMovesFilesAsTheyClose(t *testing.T) {
 		t.Skip("integration test: runs ferry as a process")
 	}
 	// A rescan only every hour: files must be picked up by fsnotify events.
-	s := newSite(t, siteOptions{rescan: "1h"})
+	metricsAddr := freeAddr(t)
+	s := newSite(t, siteOptions{rescan: "1h", metrics: metricsAddr})
 	s.write("job/logs/crawl.log", []byte("active"))
 	s.write("job/logs/crawl.log.lck", nil)
 	daemon := s.startFerry("run")
@@ -73,6 +77,11 @@ func TestIntegrationDaemonMovesFilesAsTheyClose(t *testing.T) {
 	waitFor(t, 30*time.Second, "sources of verified files deleted", func() bool {
 		return len(tree(t, s.src)) == 3 // crawl.log, crawl.log.lck, the .open WARC
 	})
+	waitFor(t, 30*time.Second, "metrics to show the moves and the backlog", func() bool {
+		body := scrape(t, metricsAddr)
+		return strings.Contains(body, `ferry_files_moved_total{route="warcs"} 9`) &&
+			strings.Contains(body, `ferry_queue_messages{consumer="dispatcher",kind="pending"} 0`)
+	})
 	if err := daemon.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -85,6 +94,29 @@ func TestIntegrationDaemonMovesFilesAsTheyClose(t *testing.T) {
 			t.Errorf("%s was touched", rel)
 		}
 	}
+}
+
+// freeAddr returns a loopback address with a port that was free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// scrape returns the /metrics page, or "" while it cannot be read.
+func scrape(t *testing.T, addr string) string {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return string(body)
 }
 
 func TestIntegrationKilledMidRunConverges(t *testing.T) {

@@ -96,7 +96,31 @@ func (s *system) serveMetrics(ctx context.Context) error {
 	}
 	s.metrics.Registry.MustRegister(transfer.RcloneCollector(ctx))
 	s.log.Info("serving metrics", "addr", addr.String())
+	go s.exportBacklog(ctx, 5*time.Second)
 	return nil
+}
+
+// exportBacklog keeps the queue gauges current: alerts on a growing backlog
+// need them even when this process's roles are idle.
+func (s *system) exportBacklog(ctx context.Context, every time.Duration) {
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		stats, err := s.bus.ConsumerStats(ctx)
+		if err != nil && ctx.Err() == nil {
+			s.log.Warn("couldn't read queue backlog", "err", err)
+		}
+		for _, c := range stats {
+			s.metrics.Backlog.WithLabelValues(c.Name, "pending").Set(float64(c.Pending))
+			s.metrics.Backlog.WithLabelValues(c.Name, "ack_pending").Set(float64(c.AckPending))
+			s.metrics.Backlog.WithLabelValues(c.Name, "redelivered").Set(float64(c.Redelivered))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 func (s *system) close() {
