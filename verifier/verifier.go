@@ -2,27 +2,14 @@ package verifier
 
 import (
 	"context"
-	"errors"
+	"fmt"
 
 	"github.com/ferrydata/ferry/internal/bus"
 	"github.com/ferrydata/ferry/internal/worker"
 )
 
 // Config is the verifier's part of the configuration.
-type Config struct {
-	Host        string
-	Routes      []worker.Route
-	Concurrency int
-	Policy      worker.Policy
-}
-
-// Validate checks the parts the verifier relies on.
-func (c Config) Validate() error {
-	if c.Host == "" || len(c.Routes) == 0 || c.Concurrency < 1 || c.Policy.MaxAttempts < 1 {
-		return errors.New("verifier: host, routes, concurrency and max attempts are required")
-	}
-	return nil
-}
+type Config = worker.Config
 
 // Verifier proves copies and deletes their sources.
 type Verifier struct {
@@ -34,7 +21,7 @@ type Verifier struct {
 // New checks the config; sources and destinations are opened by Run.
 func New(cfg Config, deps worker.Deps) (*Verifier, error) {
 	if err := cfg.Validate(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("verifier: %w", err)
 	}
 	return &Verifier{cfg: cfg, deps: deps}, nil
 }
@@ -42,12 +29,8 @@ func New(cfg Config, deps worker.Deps) (*Verifier, error) {
 // Run verifies jobs until ctx is cancelled. It runs beside the mover, so one
 // batch downloads while the next uploads and a full-duplex link works both ways.
 func (v *Verifier) Run(ctx context.Context) error {
-	routes, hosts, err := worker.OpenRoutes(ctx, v.cfg.Host, v.cfg.Routes)
-	if err != nil {
-		return err
-	}
-	v.routes = routes
-	loop := &worker.Loop{Stage: bus.StageVerify, Hosts: hosts, Concurrency: v.cfg.Concurrency,
-		Policy: v.cfg.Policy, Accept: routes.Accept, Handle: v.verifyJob, Deps: v.deps}
-	return loop.Run(ctx)
+	return worker.Serve(ctx, bus.StageVerify, v.cfg, v.deps, func(routes worker.Routes) worker.Handler {
+		v.routes = routes
+		return v.verifyJob
+	})
 }

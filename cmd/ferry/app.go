@@ -23,7 +23,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "text or json"},
 		},
 		Commands: []*cli.Command{
-			runCommand(stdout, stderr),
+			runCommand(stdout),
 			roleCommand("watcher", "watch sources and announce closed files"),
 			roleCommand("dispatcher", "batch closed files into jobs"),
 			roleCommand("mover", "copy jobs' files to their destination"),
@@ -57,4 +57,54 @@ func newLogger(c *cli.Context) (*slog.Logger, error) {
 		return slog.New(slog.NewTextHandler(c.App.ErrWriter, opts)), nil
 	}
 	return nil, fmt.Errorf("--log-format %q: want text or json", c.String("log-format"))
+}
+
+// configured wraps an action that needs the config and a logger.
+func configured(fn func(c *cli.Context, cfg *config.Config, log *slog.Logger) error) cli.ActionFunc {
+	return configuredBy(config.Load, fn)
+}
+
+// configuredBy is configured with the config read by load.
+func configuredBy(load func(path string) (*config.Config, error), fn func(c *cli.Context, cfg *config.Config, log *slog.Logger) error) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		cfg, err := load(c.String("config"))
+		if err != nil {
+			return err
+		}
+		log, err := newLogger(c)
+		if err != nil {
+			return err
+		}
+		return fn(c, cfg, log)
+	}
+}
+
+// daemon wraps an action that runs roles: rclone, JetStream and metrics first.
+func daemon(fn func(c *cli.Context, sys *system) error) cli.ActionFunc {
+	return configured(func(c *cli.Context, cfg *config.Config, log *slog.Logger) error {
+		if err := initRclone(c.Context, cfg); err != nil {
+			return err
+		}
+		sys, err := startSystem(c.Context, cfg, log)
+		if err != nil {
+			return err
+		}
+		defer sys.close()
+		if err := sys.serveMetrics(c.Context); err != nil {
+			return err
+		}
+		return fn(c, sys)
+	})
+}
+
+// client wraps a short command that reads or changes a running system.
+func client(fn func(c *cli.Context, sys *system) error) cli.ActionFunc {
+	return configured(func(c *cli.Context, cfg *config.Config, log *slog.Logger) error {
+		sys, err := openClient(c.Context, cfg, log)
+		if err != nil {
+			return err
+		}
+		defer sys.close()
+		return fn(c, sys)
+	})
 }

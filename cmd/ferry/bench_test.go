@@ -46,7 +46,7 @@ func benchMove(b *testing.B, tool, dest string, files, size int) {
 		if dest == "s3" {
 			dst = transfertest.StartS3(b)
 		}
-		s := newSite(b, siteOptions{dst: dst, batch: "{files: 20}"})
+		s := newSite(b, siteOptions{dst: dst, batch: "{files: 20, max_wait: 1s}"})
 		for i := range files {
 			path := filepath.Join(s.src, fmt.Sprintf("job/warcs/WEB-%05d.warc.gz", i))
 			if i == 0 {

@@ -11,37 +11,19 @@ import (
 )
 
 func deadCommand(stdout io.Writer) *cli.Command {
-	withClient := func(action func(ctx context.Context, sys *system, c *cli.Context) error) cli.ActionFunc {
-		return func(c *cli.Context) error {
-			cfg, err := loadConfig(c)
-			if err != nil {
-				return err
-			}
-			log, err := newLogger(c)
-			if err != nil {
-				return err
-			}
-			sys, err := openClient(c.Context, cfg, log)
-			if err != nil {
-				return err
-			}
-			defer sys.close()
-			return action(c.Context, sys, c)
-		}
-	}
 	return &cli.Command{
 		Name:  "dead",
 		Usage: "dead letters: files that need an operator",
 		Subcommands: []*cli.Command{
 			{Name: "list", Usage: "list dead letters with their reasons",
-				Action: withClient(func(ctx context.Context, sys *system, _ *cli.Context) error {
-					return listDead(ctx, sys, stdout)
+				Action: client(func(c *cli.Context, sys *system) error {
+					return listDead(c.Context, sys, stdout)
 				})},
 			{Name: "replay", Usage: "forget the dead-lettered files in the ledger so the watcher announces them again, then drop the letters",
 				ArgsUsage: "SEQ... (or --all)",
 				Flags:     []cli.Flag{&cli.BoolFlag{Name: "all", Usage: "replay every dead letter"}},
-				Action: withClient(func(ctx context.Context, sys *system, c *cli.Context) error {
-					return replayDead(ctx, sys, c.Bool("all"), c.Args().Slice(), stdout)
+				Action: client(func(c *cli.Context, sys *system) error {
+					return replayDead(c.Context, sys, c.Bool("all"), c.Args().Slice(), stdout)
 				})},
 		},
 	}

@@ -1,7 +1,11 @@
 package main
 
 import (
+	"log/slog"
+
 	"github.com/urfave/cli/v2"
+
+	"github.com/ferrydata/ferry/internal/config"
 )
 
 // roleCommand runs one role alone against nats.url (or, with no url, an
@@ -10,34 +14,14 @@ func roleCommand(name, usage string) *cli.Command {
 	return &cli.Command{
 		Name:  name,
 		Usage: usage,
-		Action: func(c *cli.Context) error {
-			cfg, err := loadConfig(c)
-			if err != nil {
-				return err
-			}
-			log, err := newLogger(c)
-			if err != nil {
-				return err
-			}
-			log = log.With("role", name)
-			if err := initRclone(c.Context, cfg); err != nil {
-				return err
-			}
-			sys, err := startSystem(c.Context, cfg, log)
-			if err != nil {
-				return err
-			}
-			defer sys.close()
-			if err := sys.serveMetrics(c.Context); err != nil {
-				return err
-			}
+		Action: daemon(func(c *cli.Context, sys *system) error {
 			roles, err := sys.roles([]string{name}, 0)
 			if err != nil {
 				return err
 			}
-			log.Info("ferry role running", "host", cfg.Host)
+			sys.log.Info("ferry role running", "role", name, "host", sys.cfg.Host)
 			return runAll(c.Context, roles)
-		},
+		}),
 	}
 }
 
@@ -47,15 +31,8 @@ func natsCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "nats",
 		Usage: "serve JetStream (nats.server settings) for other ferry daemons",
-		Action: func(c *cli.Context) error {
-			cfg, err := loadConfig(c)
-			if err != nil {
-				return err
-			}
-			log, err := newLogger(c)
-			if err != nil {
-				return err
-			}
+		// A dedicated NATS node moves no file: its config may have no route.
+		Action: configuredBy(config.LoadServer, func(c *cli.Context, cfg *config.Config, log *slog.Logger) error {
 			lock, err := lockStateDir(cfg.StateDir)
 			if err != nil {
 				return err
@@ -70,6 +47,6 @@ func natsCommand() *cli.Command {
 			<-c.Context.Done()
 			srv.Stop()
 			return nil
-		},
+		}),
 	}
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-func runCommand(stdout, stderr io.Writer) *cli.Command {
+func runCommand(stdout io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:  "run",
 		Usage: "run every role in one process (embedded JetStream unless nats.url is set)",
@@ -17,31 +17,12 @@ func runCommand(stdout, stderr io.Writer) *cli.Command {
 			&cli.BoolFlag{Name: "once", Usage: "scan once, move and verify everything closed, print a summary, exit (0 only if nothing failed)"},
 			&cli.DurationFlag{Name: "timeout", Usage: "with --once: give up after this long (0: never)"},
 		},
-		Action: func(c *cli.Context) error {
-			cfg, err := loadConfig(c)
-			if err != nil {
-				return err
-			}
-			log, err := newLogger(c)
-			if err != nil {
-				return err
-			}
-			if err := initRclone(c.Context, cfg); err != nil {
-				return err
-			}
-			sys, err := startSystem(c.Context, cfg, log)
-			if err != nil {
-				return err
-			}
-			defer sys.close()
-			if err := sys.serveMetrics(c.Context); err != nil {
-				return err
-			}
+		Action: daemon(func(c *cli.Context, sys *system) error {
 			if c.Bool("once") {
 				return runOnce(c.Context, sys, c.Duration("timeout"), stdout)
 			}
 			return runDaemon(c.Context, sys)
-		},
+		}),
 	}
 }
 

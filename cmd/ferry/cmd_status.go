@@ -20,22 +20,9 @@ func statusCommand(stdout io.Writer) *cli.Command {
 		Usage:     "where is my file? With paths: their ledger records; without: counts by route and state",
 		ArgsUsage: "[PATH...]",
 		Flags:     []cli.Flag{&cli.StringFlag{Name: "route", Usage: "only this route"}},
-		Action: func(c *cli.Context) error {
-			cfg, err := loadConfig(c)
-			if err != nil {
-				return err
-			}
-			log, err := newLogger(c)
-			if err != nil {
-				return err
-			}
-			sys, err := openClient(c.Context, cfg, log)
-			if err != nil {
-				return err
-			}
-			defer sys.close()
+		Action: client(func(c *cli.Context, sys *system) error {
 			return runStatus(c.Context, sys.ledger, c.String("route"), c.Args().Slice(), stdout)
-		},
+		}),
 	}
 }
 
