@@ -65,10 +65,17 @@ func (b *Bus) DropDeadLetter(ctx context.Context, seq uint64) error {
 	if err != nil {
 		return fmt.Errorf("couldn't open dead letters: %w", err)
 	}
-	if err := stream.DeleteMsg(ctx, seq); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
+	if err := stream.DeleteMsg(ctx, seq); err != nil && !gone(ctx, stream, seq) {
 		return fmt.Errorf("couldn't drop dead letter %d: %w", seq, err)
 	}
 	return nil
+}
+
+// gone reports whether a message is not in the stream. A failed delete of a
+// missing message wraps ErrMsgDeleteUnsuccessful, not ErrMsgNotFound.
+func gone(ctx context.Context, stream jetstream.Stream, seq uint64) bool {
+	_, err := stream.GetMsg(ctx, seq)
+	return errors.Is(err, jetstream.ErrMsgNotFound)
 }
 
 // Backlog counts messages still in the work streams: waiting, being worked

@@ -125,30 +125,46 @@ func TestIntegrationCrashIsNotAFailure(t *testing.T) {
 }
 
 // Shutting down during a job hands it back untouched, whether the handler
-// gives up on cancellation or finishes the work anyway.
+// gives up on cancellation or finishes the work anyway; a job that finishes
+// within Policy.Grace is acked.
 func TestIntegrationShutdownIsNotAFailure(t *testing.T) {
 	skipShort(t)
 	t.Parallel()
+	giveUp := func(ctx context.Context, j bus.Job) worker.Outcome {
+		<-ctx.Done()
+		return worker.Outcome{Pending: j.Files, Err: ctx.Err()}
+	}
 	tests := []struct {
 		name    string
-		outcome func(bus.Job, error) worker.Outcome
+		grace   time.Duration
+		work    func(context.Context, bus.Job) worker.Outcome
 		backlog uint64 // jobs left after shutdown
 	}{
-		{"handler gives up", func(j bus.Job, err error) worker.Outcome { return worker.Outcome{Pending: j.Files, Err: err} }, 1},
-		{"handler finishes", func(bus.Job, error) worker.Outcome { return worker.Outcome{} }, 0},
+		{"handler gives up", 0, giveUp, 1},
+		{"handler finishes", 0, func(ctx context.Context, _ bus.Job) worker.Outcome { <-ctx.Done(); return worker.Outcome{} }, 0},
+		{"grace runs out", 200 * time.Millisecond, giveUp, 1},
+		{"job finishes within grace", 10 * time.Second, func(ctx context.Context, j bus.Job) worker.Outcome {
+			select {
+			case <-ctx.Done():
+				return worker.Outcome{Pending: j.Files, Err: ctx.Err()}
+			case <-time.After(300 * time.Millisecond):
+				return worker.Outcome{}
+			}
+		}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var calls atomic.Int32
 			started := make(chan struct{}, 2)
-			r := newRig(t, policy(), func(ctx context.Context, job bus.Job, _ *transfer.Progress) worker.Outcome {
+			p := policy()
+			p.Grace = tt.grace
+			r := newRig(t, p, func(ctx context.Context, job bus.Job, _ *transfer.Progress) worker.Outcome {
 				if calls.Add(1) > 1 {
 					return worker.Outcome{}
 				}
 				started <- struct{}{}
-				<-ctx.Done()
-				return tt.outcome(job, ctx.Err())
+				return tt.work(ctx, job)
 			})
 			r.publish(job("interrupted", "a"))
 			stop := r.start()
@@ -166,8 +182,12 @@ func TestIntegrationShutdownIsNotAFailure(t *testing.T) {
 			if tt.backlog == 0 {
 				return
 			}
-			r.start() // the next daemon takes it at once: no ack wait
+			restart := time.Now()
+			r.start()
 			waitFor(t, "the restarted loop to finish the job", func() bool { return r.backlog() == 0 })
+			if d := time.Since(restart); d > p.AckWait {
+				t.Errorf("restarted loop got the job after %v: it was not handed back, its ack wait ran out", d)
+			}
 			if n := calls.Load(); n != 2 {
 				t.Errorf("handler called %d times, want 2", n)
 			}
