@@ -20,6 +20,7 @@ run: build
 ## test: vet, the full suite (integration tests start their own servers), and
 ## the race detector over the packages that share state.
 test: vet
+	./scripts/install-test-deps.sh
 	$(GO) test -count=1 -timeout 30m $(PKGS)
 	$(GO) test -count=1 -race -short -timeout 20m $(RACE_PKGS)
 

@@ -95,6 +95,9 @@ func (s *system) serveMetrics(ctx context.Context) error {
 		return err
 	}
 	s.metrics.Registry.MustRegister(transfer.RcloneCollector(ctx))
+	for _, r := range s.cfg.Routes {
+		s.metrics.InitRoute(r.Name)
+	}
 	s.log.Info("serving metrics", "addr", addr.String())
 	go s.exportBacklog(ctx, 5*time.Second)
 	return nil

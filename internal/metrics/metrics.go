@@ -62,3 +62,28 @@ func New() *Metrics {
 func counter(name, help string, labels ...string) *prometheus.CounterVec {
 	return prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "ferry", Name: name, Help: help}, labels)
 }
+
+// Reasons a file fails, as fault names them; listed here so every series
+// exists at zero from the start and an alert sees the first failure.
+var reasons = []string{"conflict", "mismatch", "missing_hash", "source_changed", "source_missing", "invalid", "max_attempts"}
+
+// InitRoute creates a route's series at zero. Prometheus's increase() cannot
+// see a counter's first step if the series appears already at 1.
+func (m *Metrics) InitRoute(route string) {
+	m.FilesClosed.WithLabelValues(route)
+	m.FilesCopied.WithLabelValues(route)
+	m.FilesMoved.WithLabelValues(route)
+	m.BytesCopied.WithLabelValues(route)
+	m.BytesVerified.WithLabelValues(route)
+	for _, reason := range reasons {
+		m.VerifyFailures.WithLabelValues(route, reason)
+		for _, stage := range []string{"dispatch", "copy", "verify"} {
+			m.DeadLetters.WithLabelValues(stage, route, reason)
+		}
+	}
+	for _, stage := range []string{"dispatch", "copy", "verify"} {
+		for _, outcome := range []string{"ok", "retry", "dead"} {
+			m.Jobs.WithLabelValues(stage, route, outcome)
+		}
+	}
+}
