@@ -11,14 +11,17 @@ import (
 	"github.com/ferrydata/ferry/internal/config"
 )
 
+// defaultConfig is where packages and the Ansible role put the config.
+const defaultConfig = "/etc/ferry/ferry.yaml"
+
 func newApp(stdout, stderr io.Writer) *cli.App {
-	return &cli.App{
+	app := &cli.App{
 		Name:      "ferry",
 		Usage:     "move closed files to long-term storage; delete a source only after a verified read-back",
 		Writer:    stdout,
 		ErrWriter: stderr,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Value: "/etc/ferry/ferry.yaml", Usage: "config file", EnvVars: []string{"FERRY_CONFIG"}},
+			configFlag(),
 			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error"},
 			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "text or json"},
 		},
@@ -36,11 +39,37 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		HideHelpCommand: true,
 		ExitErrHandler:  func(*cli.Context, error) {}, // run maps errors to exit codes
 	}
+	addConfigFlag(app.Commands)
+	return app
+}
+
+func configFlag() cli.Flag {
+	return &cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "config file (default " + defaultConfig + ")",
+		EnvVars: []string{"FERRY_CONFIG"}}
+}
+
+// addConfigFlag lets --config follow any command too (`ferry run --config
+// FILE`), as operators type it, as well as precede it.
+func addConfigFlag(cmds []*cli.Command) {
+	for _, cmd := range cmds {
+		cmd.Flags = append(cmd.Flags, configFlag())
+		addConfigFlag(cmd.Subcommands)
+	}
+}
+
+// configPath is the innermost --config given, else the default.
+func configPath(c *cli.Context) string {
+	for _, ctx := range c.Lineage() {
+		if ctx.IsSet("config") {
+			return ctx.String("config")
+		}
+	}
+	return defaultConfig
 }
 
 // loadConfig reads the file named by --config.
 func loadConfig(c *cli.Context) (*config.Config, error) {
-	return config.Load(c.String("config"))
+	return config.Load(configPath(c))
 }
 
 // newLogger builds the process logger from the global flags.

@@ -33,6 +33,8 @@ routes:
 	}{
 		{"valid config is printed resolved and redacted", []string{"--config", good, "check-config"}, 0,
 			[]string{"name: warcs", "crawl.log.cp*", "max_wait: 10s", "REDACTED"}, nil, "hunter2"},
+		{"--config may follow the command", []string{"check-config", "--config", good}, 0,
+			[]string{"name: warcs"}, nil, "hunter2"},
 		{"unknown key names the key", []string{"--config", write("typo.yaml", "routes:\n  - {name: w, source: /s, destination: d, hsah: md5}\n"), "check-config"}, 2,
 			nil, []string{"hsah"}, ""},
 		{"invalid value names the key", []string{"--config", write("bad.yaml", "routes:\n  - {name: w, source: /s, destination: d, batch: {files: 0}}\n"), "check-config"}, 2,
