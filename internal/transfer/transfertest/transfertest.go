@@ -116,3 +116,12 @@ func serve(tb testing.TB, params rc.Params) string {
 	})
 	return addr
 }
+
+// ServeS3 serves dir as an S3 API on addr with one key pair, until tb ends,
+// and returns the address it listens on. For servers in other network
+// namespaces, started by a helper process.
+func ServeS3(tb testing.TB, dir, addr, keyID, secret string) string {
+	tb.Helper()
+	Init(tb)
+	return serve(tb, rc.Params{"type": "s3", "fs": dir, "addr": addr, "auth_key": []string{keyID + "," + secret}})
+}
