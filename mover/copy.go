@@ -41,6 +41,9 @@ func (m *Mover) copyJob(ctx context.Context, job bus.Job, progress *transfer.Pro
 	if len(copied) > 0 {
 		next := bus.Job{ID: job.ID, Route: job.Route, Host: job.Host, Files: copied}
 		if err := m.deps.Bus.PublishJob(ctx, bus.StageVerify, next); err != nil {
+			if bus.Unavailable(err) {
+				err = fmt.Errorf("%w: %w", fault.ErrUnavailable, err)
+			}
 			// The copies are recorded: the retry publishes them without copying again.
 			return worker.Outcome{Dead: out.Dead, Pending: append(out.Pending, copied...), Err: errors.Join(out.Err, err)}
 		}
@@ -72,6 +75,7 @@ func (m *Mover) copyOne(ctx context.Context, job bus.Job, r *worker.OpenRoute, f
 	}
 	f.Hash = sum.Hash
 	m.set(ctx, job, f, ledger.Copied)
+	m.deps.Log.Info("file copied", "route", job.Route, "path", f.Path, "bytes", sum.Size, string(r.Hash), sum.Hash)
 	return fileResult{hash: sum.Hash}
 }
 

@@ -24,7 +24,10 @@ func (v *Verifier) verifyJob(ctx context.Context, job bus.Job, progress *transfe
 		}
 		state, err := v.verifyFile(ctx, r, job, f, progress)
 		if err == nil {
-			v.record(ctx, job, f, state)
+			// Unrecorded, the file would stay in flight forever with its
+			// source gone: retry, and the retry finds the source deleted
+			// and the copy good (see vanished).
+			err = v.record(ctx, job, f, state)
 		}
 		errs[i] = err
 	})
@@ -63,7 +66,7 @@ func (v *Verifier) done(ctx context.Context, job bus.Job, f bus.File) bool {
 // only if MayDelete says yes. It returns the file's new state.
 func (v *Verifier) verifyFile(ctx context.Context, r *worker.OpenRoute, job bus.Job, f bus.File, progress *transfer.Progress) (ledger.State, error) {
 	if f.Size >= ledger.SlowFileSize {
-		v.record(ctx, job, f, ledger.Verifying)
+		_ = v.record(ctx, job, f, ledger.Verifying) // a hint only: logged if it fails
 	}
 	before, err := r.Src.Stat(ctx, f.Path)
 	if errors.Is(err, fault.ErrSourceMissing) {
@@ -130,11 +133,17 @@ func (v *Verifier) vanished(ctx context.Context, r *worker.OpenRoute, f bus.File
 	return "", fmt.Errorf("source %s vanished before verification: %w", f.Path, cause)
 }
 
-func (v *Verifier) record(ctx context.Context, job bus.Job, f bus.File, state ledger.State) {
+// record writes the file's new state; a failure is logged and returned.
+func (v *Verifier) record(ctx context.Context, job bus.Job, f bus.File, state ledger.State) error {
 	lerr := v.deps.Ledger.Set(ctx, job.Route, job.Host, f, state, func(rec *ledger.Record) {
 		rec.JobID, rec.HashType = job.ID, string(v.routes[job.Route].Hash)
 	})
 	if lerr != nil {
 		v.deps.Log.Warn("couldn't update ledger", "path", f.Path, "state", state, "err", lerr)
+		if bus.Unavailable(lerr) {
+			lerr = fmt.Errorf("%w: %w", fault.ErrUnavailable, lerr)
+		}
+		return fmt.Errorf("couldn't record %s as %s: %w", f.Path, state, lerr)
 	}
+	return nil
 }

@@ -96,7 +96,7 @@ func configured(fn func(c *cli.Context, cfg *config.Config, log *slog.Logger) er
 // configuredBy is configured with the config read by load.
 func configuredBy(load func(path string) (*config.Config, error), fn func(c *cli.Context, cfg *config.Config, log *slog.Logger) error) cli.ActionFunc {
 	return func(c *cli.Context) error {
-		cfg, err := load(c.String("config"))
+		cfg, err := load(configPath(c))
 		if err != nil {
 			return err
 		}

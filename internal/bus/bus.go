@@ -50,6 +50,9 @@ func Connect(ctx context.Context, cfg ConnConfig, log *slog.Logger) (*Bus, error
 			}
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("reconnected to nats", "url", nc.ConnectedUrlRedacted()) }),
+		// Permission violations arrive asynchronously; the request they
+		// denied only times out, so this is where they are told.
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { log.Error("nats error", "err", err) }),
 	}
 	opts = append(opts, authOptions(cfg)...)
 	url := strings.Join(cfg.URLs, ",")
@@ -98,31 +101,6 @@ func authOptions(cfg ConnConfig) []nats.Option {
 		opts = append(opts, nats.ClientCert(cfg.TLS.Cert, cfg.TLS.Key))
 	}
 	return opts
-}
-
-func (b *Bus) setup(ctx context.Context, replicas int) error {
-	streams := []jetstream.StreamConfig{
-		{Name: StreamClosed, Subjects: []string{"ferry.closed.>"}, Retention: jetstream.WorkQueuePolicy,
-			Duplicates: 2 * time.Minute},
-		{Name: StreamJobs, Subjects: []string{"ferry.copy.>", "ferry.verify.>"}, Retention: jetstream.WorkQueuePolicy,
-			Duplicates: 10 * time.Minute},
-		{Name: StreamDead, Subjects: []string{"ferry.dead.>"}, Retention: jetstream.LimitsPolicy,
-			Duplicates: 10 * time.Minute},
-	}
-	for _, sc := range streams {
-		sc.Storage, sc.Replicas = jetstream.FileStorage, replicas
-		if _, err := b.js.CreateOrUpdateStream(ctx, sc); err != nil {
-			return fmt.Errorf("couldn't create stream %s: %w", sc.Name, err)
-		}
-	}
-	kv, err := b.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket: LedgerBucket, History: 1, Storage: jetstream.FileStorage, Replicas: replicas,
-	})
-	if err != nil {
-		return fmt.Errorf("couldn't create ledger bucket: %w", err)
-	}
-	b.kv = &KV{kv: kv}
-	return nil
 }
 
 // Close drains nothing: work in flight is handed back by ack-wait expiry.

@@ -24,7 +24,7 @@ func (b *Bus) consumer(ctx context.Context, cc ConsumerConfig) (jetstream.Consum
 	if cc.Stage == StageDispatch {
 		stream, name, filter = StreamClosed, "dispatcher", "ferry.closed.>"
 	}
-	cons, err := b.js.CreateOrUpdateConsumer(ctx, stream, jetstream.ConsumerConfig{
+	cfg := jetstream.ConsumerConfig{
 		Durable:       name,
 		FilterSubject: filter,
 		AckPolicy:     jetstream.AckExplicitPolicy,
@@ -33,6 +33,13 @@ func (b *Bus) consumer(ctx context.Context, cc ConsumerConfig) (jetstream.Consum
 		// workers count the failures they saw in the ledger instead.
 		MaxDeliver:    -1,
 		MaxAckPending: cc.MaxAckPending,
+	}
+	// A node lost or a leader being elected makes the request time out:
+	// a daemon starting then waits for the cluster rather than exiting.
+	var cons jetstream.Consumer
+	err := b.retrySetup(ctx, func(ctx context.Context) (err error) {
+		cons, err = b.js.CreateOrUpdateConsumer(ctx, stream, cfg)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("couldn't create consumer %s: %w", name, err)
@@ -75,7 +82,9 @@ func (b *Bus) Stream(ctx context.Context, cc ConsumerConfig) (<-chan *Delivery, 
 	if err != nil {
 		return nil, err
 	}
-	iter, err := cons.Messages(jetstream.PullMaxMessages(256))
+	// Short pull requests: one lost to a leader change or a node's death is
+	// noticed by missed heartbeats within the expiry, not after the 30s default.
+	iter, err := cons.Messages(jetstream.PullMaxMessages(256), jetstream.PullExpiry(5*time.Second))
 	if err != nil {
 		return nil, fmt.Errorf("couldn't start consuming %s: %w", cc.Stage, err)
 	}

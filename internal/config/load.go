@@ -13,11 +13,21 @@ import (
 
 // Load reads the file at path; see Parse.
 func Load(path string) (*Config, error) {
+	return load(path, (*Config).Validate)
+}
+
+// LoadServer is Load for `ferry nats`: the file may have no route (see
+// ValidateServer), so a dedicated NATS node needs no made-up one.
+func LoadServer(path string) (*Config, error) {
+	return load(path, (*Config).ValidateServer)
+}
+
+func load(path string, validate func(*Config) error) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("couldn't read config: %w", err)
 	}
-	c, err := Parse(data)
+	c, err := parse(data, validate)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -28,11 +38,15 @@ func Load(path string) (*Config, error) {
 // in defaults and validates the result. An empty document is all defaults,
 // which Validate rejects for want of a route.
 func Parse(data []byte) (*Config, error) {
+	return parse(data, (*Config).Validate)
+}
+
+func parse(data []byte, validate func(*Config) error) (*Config, error) {
 	c, err := decode(data)
 	if err != nil {
 		return nil, fmt.Errorf("couldn't parse config: %w", err)
 	}
-	if err := c.Validate(); err != nil {
+	if err := validate(c); err != nil {
 		return nil, fmt.Errorf("invalid config: %w", err)
 	}
 	return c, nil

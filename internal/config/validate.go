@@ -25,7 +25,13 @@ func (p *problems) addf(key, format string, args ...any) {
 
 // Validate reports every problem in c at once (joined with errors.Join), each
 // naming its key, as in "routes[1].batch.files: must be at least 1".
-func (c *Config) Validate() error {
+func (c *Config) Validate() error { return c.validate(true) }
+
+// ValidateServer is Validate for `ferry nats`, which serves JetStream and
+// moves no file: a config without routes is valid.
+func (c *Config) ValidateServer() error { return c.validate(false) }
+
+func (c *Config) validate(needRoutes bool) error {
 	var p problems
 	switch c.Host {
 	case "":
@@ -40,7 +46,7 @@ func (c *Config) Validate() error {
 	if c.Metrics.Listen != "" {
 		checkHostPort(&p, "metrics.listen", c.Metrics.Listen)
 	}
-	if len(c.Routes) == 0 {
+	if needRoutes && len(c.Routes) == 0 {
 		p.addf("routes", "at least one route is required")
 	}
 	seen := make(map[string]int, len(c.Routes))

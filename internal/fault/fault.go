@@ -25,6 +25,10 @@ var (
 	ErrInvalid = errors.New("invalid")
 	// ErrNotFound: an object or file does not exist (retryable: it may be eventual).
 	ErrNotFound = errors.New("not found")
+	// ErrUnavailable: NATS did not answer (a node lost, a leader being
+	// elected). Not the files' failure: their job waits for NATS without
+	// spending an attempt.
+	ErrUnavailable = errors.New("nats unavailable")
 )
 
 // Reasons, as they appear in dead letters, the ledger and metric labels.

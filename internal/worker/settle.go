@@ -43,6 +43,13 @@ func (l *Loop) settle(ctx context.Context, msg *bus.Delivery, job bus.Job, out O
 	if out.Err == nil { // a handler bug must not crash the daemon
 		out.Err = errors.New("handler left files pending without an error")
 	}
+	if errors.Is(out.Err, fault.ErrUnavailable) {
+		// NATS failed, not the files: wait for it without spending an attempt.
+		l.Log.Warn("job waits for nats", "stage", stage, "job", job.ID, "files", len(out.Pending),
+			"retry_in", l.Policy.backoff(1), "err", out.Err)
+		_ = msg.Retry(l.Policy.backoff(1))
+		return
+	}
 	attempts, err := l.Ledger.Failure(ctx, l.Stage, job.ID, out.Err)
 	if err != nil {
 		l.Log.Error("couldn't record failed attempt; retrying", "stage", stage, "job", job.ID, "err", err)

@@ -1,0 +1,122 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// setup creates the streams and the ledger bucket, or checks they are as
+// wanted, whichever daemon comes first.
+func (b *Bus) setup(ctx context.Context, replicas int) error {
+	streams := []jetstream.StreamConfig{
+		{Name: StreamClosed, Subjects: []string{"ferry.closed.>"}, Retention: jetstream.WorkQueuePolicy,
+			Duplicates: 2 * time.Minute},
+		{Name: StreamJobs, Subjects: []string{"ferry.copy.>", "ferry.verify.>"}, Retention: jetstream.WorkQueuePolicy,
+			Duplicates: 10 * time.Minute},
+		{Name: StreamDead, Subjects: []string{"ferry.dead.>"}, Retention: jetstream.LimitsPolicy,
+			Duplicates: 10 * time.Minute},
+	}
+	for _, sc := range streams {
+		sc.Storage, sc.Replicas = jetstream.FileStorage, replicas
+		err := b.retrySetup(ctx, func(ctx context.Context) error { return b.ensureStream(ctx, sc) })
+		if err != nil {
+			return fmt.Errorf("couldn't create stream %s: %w", sc.Name, err)
+		}
+	}
+	var kv jetstream.KeyValue
+	err := b.retrySetup(ctx, func(ctx context.Context) (err error) {
+		kv, err = b.ensureLedger(ctx, jetstream.KeyValueConfig{
+			Bucket: LedgerBucket, History: 1, Storage: jetstream.FileStorage, Replicas: replicas,
+		})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("couldn't create ledger bucket: %w", err)
+	}
+	b.kv = &KV{kv: kv}
+	return nil
+}
+
+// ensureStream creates or updates a stream unless it is already as wanted,
+// so a daemon whose NATS user may only read stream info (a crawler host
+// under configs/nats/authorization.conf) starts once an admin set it up.
+func (b *Bus) ensureStream(ctx context.Context, want jetstream.StreamConfig) error {
+	if s, err := b.js.Stream(ctx, want.Name); err == nil {
+		have := s.CachedInfo().Config
+		if slices.Equal(have.Subjects, want.Subjects) && have.Retention == want.Retention &&
+			have.Storage == want.Storage && have.Replicas == want.Replicas && have.Duplicates == want.Duplicates {
+			return nil
+		}
+	}
+	_, err := b.js.CreateOrUpdateStream(ctx, want)
+	return err
+}
+
+// ensureLedger is ensureStream for the ledger bucket.
+func (b *Bus) ensureLedger(ctx context.Context, want jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
+	if kv, err := b.js.KeyValue(ctx, want.Bucket); err == nil {
+		if st, err := kv.Status(ctx); err == nil {
+			have := st.Config()
+			if have.History == want.History && have.Storage == want.Storage && have.Replicas == want.Replicas {
+				return kv, nil
+			}
+		}
+	}
+	return b.js.CreateOrUpdateKeyValue(ctx, want)
+}
+
+// Bounds of retrySetup: all attempts, and each one.
+const (
+	setupTimeout        = time.Minute
+	setupAttemptTimeout = 2 * time.Second
+)
+
+// retrySetup runs create until it succeeds, fails for good, or setupTimeout
+// passes. On a fresh cluster, daemons started together race to create the
+// same R3 streams and the losers' requests go unanswered; a leader election
+// makes the API briefly unavailable too. Both pass on a retry, and create is
+// idempotent, so an attempt is not left to wait for long.
+func (b *Bus) retrySetup(ctx context.Context, create func(context.Context) error) error {
+	deadline := time.Now().Add(setupTimeout)
+	delay := 250 * time.Millisecond
+	for {
+		attempt, cancel := context.WithTimeout(ctx, setupAttemptTimeout)
+		err := create(attempt)
+		cancel()
+		if err == nil || !Unavailable(err) || ctx.Err() != nil || time.Now().After(deadline) {
+			return err
+		}
+		b.log.Warn("couldn't set up JetStream yet; retrying", "err", err, "retry_in", delay)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 4*time.Second)
+	}
+}
+
+// transientAPIErrors are the JetStream API errors a retry may cure: results
+// incomplete (10004), the cluster temporarily unavailable (10008) or not led
+// (10009), as while its meta leader is elected.
+var transientAPIErrors = []jetstream.ErrorCode{10004, 10008, 10009}
+
+// Unavailable reports whether err means NATS did not answer in time or is
+// briefly unable to (a node lost, a leader being elected), so the request
+// may succeed later: a timeout, no responder yet, or one of
+// transientAPIErrors. A refusal such as too few servers for the replicas is
+// final.
+func Unavailable(err error) bool {
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) {
+		return slices.Contains(transientAPIErrors, apiErr.ErrorCode)
+	}
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
+		errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoStreamResponse)
+}
