@@ -81,7 +81,7 @@ func (m *Mover) copyOne(ctx context.Context, job bus.Job, r *worker.OpenRoute, f
 
 // record returns the file's ledger record for this version, or nil.
 func (m *Mover) record(ctx context.Context, job bus.Job, f bus.File) *ledger.Record {
-	rec, _, err := m.deps.Ledger.Get(ctx, job.Route, f.Path)
+	rec, _, err := m.deps.Ledger.Get(ctx, job.Route, job.Host, f.Path)
 	if err != nil || !rec.Same(f) {
 		return nil
 	}

@@ -54,7 +54,7 @@ func (v *Verifier) verifyJob(ctx context.Context, job bus.Job, progress *transfe
 // done reports whether the file was already verified (a duplicate job) or
 // dead-lettered by an earlier attempt of this job.
 func (v *Verifier) done(ctx context.Context, job bus.Job, f bus.File) bool {
-	rec, _, err := v.deps.Ledger.Get(ctx, job.Route, f.Path)
+	rec, _, err := v.deps.Ledger.Get(ctx, job.Route, job.Host, f.Path)
 	if err != nil || !rec.Same(f) {
 		return false
 	}

@@ -126,12 +126,12 @@ func (w *Watcher) consider(ctx context.Context, r *route, c Candidate, path stri
 	case Closed:
 		f := c.File()
 		if !announce {
-			return Seen{Route: r.Name, File: f}, true, nil
+			return Seen{Route: r.Name, Host: r.Host, File: f}, true, nil
 		}
 		if err := w.announce(ctx, r, f, w.cfg.StaleAfter); err != nil {
 			return Seen{}, false, err
 		}
-		return Seen{Route: r.Name, File: f}, true, nil
+		return Seen{Route: r.Name, Host: r.Host, File: f}, true, nil
 	}
 	return Seen{}, false, nil
 }

@@ -75,6 +75,7 @@ type Deps struct {
 // Seen is a closed file found by Scan, whether announced now or already known.
 type Seen struct {
 	Route string
+	Host  string // the host announced with the file
 	File  bus.File
 }
 

@@ -68,7 +68,7 @@ func replayDead(ctx context.Context, sys *system, all bool, seqs []string, out i
 			continue
 		}
 		for _, f := range d.Files {
-			if err := sys.ledger.Reset(ctx, d.Route, f.File.Path); err != nil {
+			if err := sys.ledger.Reset(ctx, d.Route, d.Host, f.File.Path); err != nil {
 				return err
 			}
 			replayed++

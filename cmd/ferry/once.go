@@ -103,7 +103,7 @@ func (o *onceWait) wait(ctx context.Context, seen []watcher.Seen, stopped <-chan
 // collect moves files that reached a final state from pending to sum.
 func (o *onceWait) collect(ctx context.Context, pending map[string]watcher.Seen, sum *summary) error {
 	for key, s := range pending {
-		rec, _, err := o.sys.ledger.Get(ctx, s.Route, s.File.Path)
+		rec, _, err := o.sys.ledger.Get(ctx, s.Route, s.Host, s.File.Path)
 		if errors.Is(err, ledger.ErrNoRecord) {
 			continue
 		}
@@ -141,7 +141,7 @@ func (o *onceWait) rescan(ctx context.Context, pending map[string]watcher.Seen, 
 	for _, s := range seen {
 		key := s.Route + "\x00" + s.File.Path
 		if _, ok := pending[key]; !ok {
-			rec, _, err := o.sys.ledger.Get(ctx, s.Route, s.File.Path)
+			rec, _, err := o.sys.ledger.Get(ctx, s.Route, s.Host, s.File.Path)
 			if err == nil && rec.Same(s.File) && rec.State.Done() {
 				continue // counted already, or done before this run
 			}

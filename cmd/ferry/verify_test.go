@@ -41,7 +41,7 @@ func TestIntegrationCorruptedCopyIsCaught(t *testing.T) {
 			ctx := context.Background()
 
 			runRolesUntil(t, sys, []string{"dispatcher", "mover"}, func() bool {
-				rec, _, err := sys.ledger.Get(ctx, "warcs", "job/a.warc.gz")
+				rec, _, err := sys.ledger.Get(ctx, "warcs", "crawler01", "job/a.warc.gz")
 				return err == nil && rec.State == ledger.Copied
 			})
 			dst, err := transfer.OpenDestination(ctx, s.dst, transfer.MD5)
@@ -54,10 +54,10 @@ func TestIntegrationCorruptedCopyIsCaught(t *testing.T) {
 			corrupt(t, stored("job/a.warc.gz"))
 
 			runRolesUntil(t, sys, []string{"verifier"}, func() bool {
-				rec, _, err := sys.ledger.Get(ctx, "warcs", "job/a.warc.gz")
+				rec, _, err := sys.ledger.Get(ctx, "warcs", "crawler01", "job/a.warc.gz")
 				return err == nil && rec.State == ledger.Failed
 			})
-			rec, _, _ := sys.ledger.Get(ctx, "warcs", "job/a.warc.gz")
+			rec, _, _ := sys.ledger.Get(ctx, "warcs", "crawler01", "job/a.warc.gz")
 			if rec.Reason != "mismatch" {
 				t.Fatalf("ledger reason %q, want mismatch (%s)", rec.Reason, rec.LastError)
 			}

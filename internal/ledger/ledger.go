@@ -23,8 +23,8 @@ type Ledger struct {
 func New(kv *bus.KV) *Ledger { return &Ledger{kv: kv, now: time.Now} }
 
 // Get returns a file's record and its revision, or ErrNoRecord.
-func (l *Ledger) Get(ctx context.Context, route, path string) (*Record, uint64, error) {
-	val, rev, err := l.kv.Get(ctx, bus.FileKey(route, path))
+func (l *Ledger) Get(ctx context.Context, route, host, path string) (*Record, uint64, error) {
+	val, rev, err := l.kv.Get(ctx, bus.FileKey(route, host, path))
 	if errors.Is(err, bus.ErrNoKey) {
 		return nil, 0, ErrNoRecord
 	}
@@ -42,7 +42,7 @@ func (l *Ledger) Get(ctx context.Context, route, path string) (*Record, uint64, 
 // It reports whether the caller should publish the file. The write is a
 // compare-and-set, so a racing rescan and event announce a file once.
 func (l *Ledger) Announce(ctx context.Context, route, host string, f bus.File, staleAfter time.Duration) (bool, error) {
-	old, rev, err := l.Get(ctx, route, f.Path)
+	old, rev, err := l.Get(ctx, route, host, f.Path)
 	if err != nil && !errors.Is(err, ErrNoRecord) {
 		return false, err
 	}
@@ -56,7 +56,7 @@ func (l *Ledger) Announce(ctx context.Context, route, host string, f bus.File, s
 	if err != nil {
 		return false, err
 	}
-	key := bus.FileKey(route, f.Path)
+	key := bus.FileKey(route, host, f.Path)
 	if old == nil {
 		_, err = l.kv.Create(ctx, key, val)
 	} else {
@@ -74,9 +74,9 @@ func (l *Ledger) Announce(ctx context.Context, route, host string, f bus.File, s
 // dead-lettered one changes only to moved (a duplicate job succeeded).
 // The write is a compare-and-set, retried when another role wrote first.
 func (l *Ledger) Set(ctx context.Context, route, host string, f bus.File, state State, edit func(*Record)) error {
-	key := bus.FileKey(route, f.Path)
+	key := bus.FileKey(route, host, f.Path)
 	for {
-		r, rev, err := l.Get(ctx, route, f.Path)
+		r, rev, err := l.Get(ctx, route, host, f.Path)
 		switch {
 		case errors.Is(err, ErrNoRecord) || (err == nil && !r.Same(f)):
 			r = &Record{Route: route, Host: host, Path: f.Path, Size: f.Size, ModTime: f.ModTime, Created: l.now().UTC()}
@@ -135,6 +135,6 @@ func (l *Ledger) Records(ctx context.Context, route string, fn func(*Record) err
 
 // Reset forgets a file, so the watcher announces it again if it is still on
 // disk: how an operator replays a dead-lettered file.
-func (l *Ledger) Reset(ctx context.Context, route, path string) error {
-	return l.kv.Delete(ctx, bus.FileKey(route, path))
+func (l *Ledger) Reset(ctx context.Context, route, host, path string) error {
+	return l.kv.Delete(ctx, bus.FileKey(route, host, path))
 }

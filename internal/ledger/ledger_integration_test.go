@@ -30,7 +30,7 @@ func file(i int) bus.File {
 
 func get(t *testing.T, l *Ledger, f bus.File) *Record {
 	t.Helper()
-	r, _, err := l.Get(context.Background(), route, f.Path)
+	r, _, err := l.Get(context.Background(), route, "h1", f.Path)
 	if err != nil {
 		t.Fatalf("ledger record of %s: %v", f.Path, err)
 	}
@@ -218,10 +218,10 @@ func TestIntegrationRecordsAndReset(t *testing.T) {
 	if a, b := count(route), count(""); a != 3 || b != 4 {
 		t.Errorf("Records = %d for the route, %d in all; want 3 and 4", a, b)
 	}
-	if err := l.Reset(ctx, route, file(0).Path); err != nil {
+	if err := l.Reset(ctx, route, "h1", file(0).Path); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := l.Get(ctx, route, file(0).Path); !errors.Is(err, ErrNoRecord) {
+	if _, _, err := l.Get(ctx, route, "h1", file(0).Path); !errors.Is(err, ErrNoRecord) {
 		t.Errorf("Get after Reset = %v, want ErrNoRecord", err)
 	}
 	if ok, err := l.Announce(ctx, route, "h1", file(0), time.Hour); !ok || err != nil {

@@ -115,7 +115,7 @@ func (r *rig) attempts(jobID string) int {
 
 func (r *rig) record(path string) *ledger.Record {
 	r.t.Helper()
-	rec, _, err := r.ledger.Get(context.Background(), route, path)
+	rec, _, err := r.ledger.Get(context.Background(), route, host, path)
 	if err != nil {
 		r.t.Fatalf("ledger record of %s: %v", path, err)
 	}
