@@ -31,6 +31,21 @@ test-short:
 vet:
 	$(GO) vet $(PKGS)
 
+.PHONY: test-faults soak
+
+## test-faults: the fault campaign in its CI form (at least 30 faults over 300
+## files) and the bad-input suite, run against the ferry binary, printing the
+## campaign's figures; then the fuzz targets' seed corpora. `make test` runs
+## the same tests quietly through ./...; FERRY_FAULTS_KNOWN_BUGS=1 turns the
+## bugs they report into failures.
+test-faults:
+	$(GO) test -count=1 -v -timeout 30m ./faults/
+	$(GO) test -count=1 -run '^Fuzz' ./watcher/ ./internal/bus/
+
+## soak: the long campaign (at least 200 faults over 2,000 files).
+soak:
+	FERRY_SOAK=1 $(GO) test -count=1 -v -timeout 90m -run '^TestFaultCampaign$$' ./faults/
+
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 -timeout 60m $(PKGS)
 
