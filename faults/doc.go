@@ -19,8 +19,9 @@
 // root, forged jobs; TestRolesSurviveNATSRestart and TestDeletedConsumers
 // look at JetStream mishaps one at a time.
 //
-// Where a test meets a ferry bug that is reported but not fixed yet, it logs
-// "KNOWN BUG" and passes; FERRY_FAULTS_KNOWN_BUGS=1 makes those failures (and
-// lets the campaign rewrite sources with a new size, which meets one of them).
+// The suite found four ferry bugs (forged jobs past the route's rules, a
+// deleted consumer never recreated, --once waiting on a file dead-lettered
+// under an older version, multi-line errors in `ferry dead list`); all are
+// fixed, and knownBug fails the test if one comes back.
 // Everything here is a test; the package has no API and nothing may import it.
 package faults

@@ -48,14 +48,8 @@ func skipShort(t *testing.T) {
 	}
 }
 
-// knownBug reports a failure caused by a ferry bug already reported and not
-// yet fixed: a log line by default, so the suite stays useful meanwhile, or a
-// test failure with FERRY_FAULTS_KNOWN_BUGS=1 (to check a fix).
+// knownBug fails on a regression of a bug this suite once found (all fixed).
 func knownBug(t *testing.T, what string) {
 	t.Helper()
-	if os.Getenv("FERRY_FAULTS_KNOWN_BUGS") == "1" {
-		t.Errorf("known bug: %s", what)
-		return
-	}
-	t.Logf("KNOWN BUG (FERRY_FAULTS_KNOWN_BUGS=1 fails on it): %s", what)
+	t.Errorf("regression of a fixed bug: %s", what)
 }

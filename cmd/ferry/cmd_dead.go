@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -40,15 +41,18 @@ func listDead(ctx context.Context, sys *system, out io.Writer) error {
 	for _, d := range letters {
 		if len(d.Files) == 0 {
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t-\t%s\t%s\n", d.Seq, d.At.Format(time.RFC3339), d.Stage,
-				d.Route, d.Host, d.JobID, d.Reason, d.Error)
+				d.Route, d.Host, d.JobID, d.Reason, oneLine(d.Error))
 		}
 		for _, f := range d.Files {
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%q\t%s\t%s\n", d.Seq, d.At.Format(time.RFC3339), d.Stage,
-				d.Route, d.Host, d.JobID, f.File.Path, f.Reason, f.Error)
+				d.Route, d.Host, d.JobID, f.File.Path, f.Reason, oneLine(f.Error))
 		}
 	}
 	return nil
 }
+
+// oneLine keeps a table row on one line: joined errors carry newlines.
+func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " | ") }
 
 func replayDead(ctx context.Context, sys *system, all bool, seqs []string, out io.Writer) error {
 	want := map[string]bool{}

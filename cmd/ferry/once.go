@@ -110,7 +110,7 @@ func (o *onceWait) collect(ctx context.Context, pending map[string]watcher.Seen,
 		if err != nil {
 			return err
 		}
-		if !rec.Same(s.File) || !rec.State.Done() {
+		if !rec.Settled(s.File) {
 			continue
 		}
 		delete(pending, key)
@@ -142,7 +142,7 @@ func (o *onceWait) rescan(ctx context.Context, pending map[string]watcher.Seen, 
 		key := s.Route + "\x00" + s.File.Path
 		if _, ok := pending[key]; !ok {
 			rec, _, err := o.sys.ledger.Get(ctx, s.Route, s.Host, s.File.Path)
-			if err == nil && rec.Same(s.File) && rec.State.Done() {
+			if err == nil && rec.Settled(s.File) {
 				continue // counted already, or done before this run
 			}
 			pending[key] = s

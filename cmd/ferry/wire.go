@@ -193,7 +193,8 @@ func (s *system) workerRoutes() ([]worker.Route, error) {
 			return nil, fmt.Errorf("route %s: %w", r.Name, err)
 		}
 		out = append(out, worker.Route{Name: r.Name, Source: r.Source, Destination: r.Destination,
-			Hash: hash, Host: r.RouteHost(s.cfg.Host), DeleteSource: r.DeletesSource()})
+			Hash: hash, Host: r.RouteHost(s.cfg.Host), DeleteSource: r.DeletesSource(),
+			Include: r.Include, Exclude: r.Exclude})
 	}
 	return out, nil
 }

@@ -59,10 +59,11 @@ func (b *Bus) Work(ctx context.Context, cc ConsumerConfig, workers int, handle f
 	for range workers {
 		go func() {
 			defer func() { done <- struct{}{} }()
+			c := cons
 			for ctx.Err() == nil {
-				msg, err := cons.Next(jetstream.FetchMaxWait(time.Second))
+				msg, err := c.Next(jetstream.FetchMaxWait(time.Second))
 				if err != nil {
-					b.waitAfterFetch(ctx, err)
+					c = b.recover(ctx, cc, c, err)
 					continue
 				}
 				handle(ctx, &Delivery{msg: msg})
@@ -76,39 +77,74 @@ func (b *Bus) Work(ctx context.Context, cc ConsumerConfig, workers int, handle f
 }
 
 // Stream delivers messages to one goroutine, for the dispatcher which holds
-// many at once while it batches them.
+// many at once while it batches them. The channel closes only when ctx ends.
 func (b *Bus) Stream(ctx context.Context, cc ConsumerConfig) (<-chan *Delivery, error) {
 	cons, err := b.consumer(ctx, cc)
 	if err != nil {
 		return nil, err
 	}
-	// Short pull requests: one lost to a leader change or a node's death is
-	// noticed by missed heartbeats within the expiry, not after the 30s default.
-	iter, err := cons.Messages(jetstream.PullMaxMessages(256), jetstream.PullExpiry(5*time.Second))
-	if err != nil {
-		return nil, fmt.Errorf("couldn't start consuming %s: %w", cc.Stage, err)
-	}
 	out := make(chan *Delivery)
-	go func() { <-ctx.Done(); iter.Stop() }()
 	go func() {
 		defer close(out)
-		for {
-			msg, err := iter.Next()
-			if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
-				return
-			}
-			if err != nil {
-				b.waitAfterFetch(ctx, err)
-				continue
-			}
-			select {
-			case out <- &Delivery{msg: msg}:
-			case <-ctx.Done():
-				return
+		for ctx.Err() == nil {
+			if err := b.pump(ctx, cons, out); err != nil {
+				cons = b.recover(ctx, cc, cons, err)
 			}
 		}
 	}()
 	return out, nil
+}
+
+// pump feeds out from one message iterator until it ends, and says why.
+func (b *Bus) pump(ctx context.Context, cons jetstream.Consumer, out chan<- *Delivery) error {
+	// Short pull requests: one lost to a leader change or a node's death is
+	// noticed by missed heartbeats within the expiry, not after the 30s default.
+	iter, err := cons.Messages(jetstream.PullMaxMessages(256), jetstream.PullExpiry(5*time.Second))
+	if err != nil {
+		return err
+	}
+	stop := context.AfterFunc(ctx, iter.Stop)
+	defer stop()
+	defer iter.Stop()
+	for {
+		msg, err := iter.Next()
+		if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+			return jetstream.ErrConsumerDeleted // not by us unless ctx is done
+		}
+		if err != nil {
+			if consumerGone(err) {
+				return err
+			}
+			b.waitAfterFetch(ctx, err)
+			continue
+		}
+		select {
+		case out <- &Delivery{msg: msg}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// recover handles a failed fetch: a consumer deleted under us (by an
+// operator, or lost with a stream) is created again, else it waits a moment.
+func (b *Bus) recover(ctx context.Context, cc ConsumerConfig, cons jetstream.Consumer, err error) jetstream.Consumer {
+	if ctx.Err() != nil || !consumerGone(err) {
+		b.waitAfterFetch(ctx, err)
+		return cons
+	}
+	b.log.Warn("consumer gone; creating it again", "stage", cc.Stage, "err", err)
+	again, cerr := b.consumer(ctx, cc)
+	if cerr != nil {
+		b.waitAfterFetch(ctx, cerr)
+		return cons
+	}
+	return again
+}
+
+func consumerGone(err error) bool {
+	return errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrConsumerNotFound) ||
+		errors.Is(err, jetstream.ErrConsumerDoesNotExist) || errors.Is(err, nats.ErrNoResponders)
 }
 
 func (b *Bus) waitAfterFetch(ctx context.Context, err error) {

@@ -52,6 +52,13 @@ type Record struct {
 // Same reports whether the record describes this version of the file.
 func (r *Record) Same(f bus.File) bool { return r.Size == f.Size && r.ModTime == f.ModTime }
 
+// Settled reports whether nothing more will happen to this version of the
+// file without an operator: it is done, or the file (in any version) waits
+// in the dead letters, which the watcher never announces again.
+func (r *Record) Settled(f bus.File) bool {
+	return r.State == Failed || (r.Same(f) && r.State.Done())
+}
+
 // ShouldAnnounce decides whether the watcher announces a closed file it sees
 // on disk, given the file's record (nil when there is none).
 func ShouldAnnounce(r *Record, f bus.File, now time.Time, staleAfter time.Duration) bool {

@@ -52,6 +52,7 @@ func TestIntegrationForgedJobsAreDeadLettered(t *testing.T) {
 		{"absolute path", forged(t, path("/etc/passwd"))},
 		{"dotdot", forged(t, path("../../etc/passwd"))},
 		{"newline in name", forged(t, path("a/b\n.warc.gz"))},
+		{"a name the route's rules exclude", forged(t, path("job/a.warc.gz.open"))},
 		{"invalid UTF-8", []byte(strings.Replace(valid, "b.warc.gz", "b\xff.warc.gz", 1))},
 		{"64 KiB name", forged(t, path(strings.Repeat("n", 64<<10)))},
 		{"64 KiB host", forged(t, func(j *bus.Job) { j.Host = strings.Repeat("h", 64<<10) })},

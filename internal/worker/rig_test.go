@@ -47,7 +47,10 @@ func newRig(t *testing.T, p worker.Policy, h worker.Handler) *rig {
 	t.Helper()
 	b := bustest.Start(t)
 	l := ledger.New(b.Ledger())
-	routes := worker.Routes{route: {Route: worker.Route{Name: route, Host: host}}}
+	routes := worker.Routes{route: {Route: worker.Route{Name: route, Host: host, Include: []string{"*"}, Exclude: []string{"*.open"}}}}
+	if err := routes[route].Compile(); err != nil {
+		t.Fatal(err)
+	}
 	loop := &worker.Loop{Stage: bus.StageCopy, Hosts: []string{host}, Concurrency: 1, Policy: p,
 		Accept: routes.Accept, Handle: h,
 		Deps: worker.Deps{Bus: b, Ledger: l, Log: bustest.Logger(t), Metrics: metrics.New()}}

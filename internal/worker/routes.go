@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"fmt"
+	"regexp"
 
 	"github.com/ferrydata/ferry/internal/bus"
 	"github.com/ferrydata/ferry/internal/fault"
@@ -17,13 +18,18 @@ type Route struct {
 	Hash         transfer.HashType
 	Host         string // whose jobs: the config host, or bus.HostAny
 	DeleteSource bool
+	// Include and Exclude are the route's rules, checked again here: a job
+	// naming a file the watcher would never announce (a live crawl.log, an
+	// .open WARC) is forged, and its files are never opened.
+	Include, Exclude []string
 }
 
 // OpenRoute is a route with its source and destination opened.
 type OpenRoute struct {
 	Route
-	Src transfer.Source
-	Dst *transfer.Destination
+	Src              transfer.Source
+	Dst              *transfer.Destination
+	include, exclude []*regexp.Regexp
 }
 
 // Routes are the routes a worker serves, by name.
@@ -43,7 +49,11 @@ func OpenRoutes(ctx context.Context, host string, routes []Route) (Routes, []str
 		if err != nil {
 			return nil, nil, fmt.Errorf("couldn't open destination of route %s: %w", r.Name, err)
 		}
-		open[r.Name] = &OpenRoute{Route: r, Src: src, Dst: dst}
+		o := &OpenRoute{Route: r, Src: src, Dst: dst}
+		if err := o.Compile(); err != nil {
+			return nil, nil, err
+		}
+		open[r.Name] = o
 		if r.Host == bus.HostAny && len(hosts) == 1 {
 			hosts = append(hosts, bus.HostAny)
 		}
@@ -61,5 +71,50 @@ func (rs Routes) Accept(job bus.Job) error {
 	if job.Host != r.Host {
 		return fmt.Errorf("job for host %q on route %s of host %q: %w", job.Host, r.Name, r.Host, fault.ErrInvalid)
 	}
+	for _, f := range job.Files {
+		if !r.matches(f.Path) {
+			return fmt.Errorf("job names %q, which route %s's rules exclude: %w", f.Path, r.Name, fault.ErrInvalid)
+		}
+	}
 	return nil
+}
+
+// Compile prepares the route's rules; OpenRoutes calls it.
+func (r *OpenRoute) Compile() error {
+	var err error
+	if r.include, err = compile(r.Include); err == nil {
+		r.exclude, err = compile(r.Exclude)
+	}
+	if err != nil {
+		return fmt.Errorf("route %s: %w", r.Name, err)
+	}
+	return nil
+}
+
+// matches applies the route's rules as the watcher does: exclude wins, then
+// an include must match.
+func (r *OpenRoute) matches(rel string) bool {
+	for _, re := range r.exclude {
+		if re.MatchString(rel) {
+			return false
+		}
+	}
+	for _, re := range r.include {
+		if re.MatchString(rel) {
+			return true
+		}
+	}
+	return false
+}
+
+func compile(globs []string) ([]*regexp.Regexp, error) {
+	out := make([]*regexp.Regexp, 0, len(globs))
+	for _, g := range globs {
+		re, err := transfer.CompileGlob(g)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, re)
+	}
+	return out, nil
 }
