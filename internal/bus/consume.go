@@ -87,8 +87,20 @@ func (b *Bus) Stream(ctx context.Context, cc ConsumerConfig) (<-chan *Delivery, 
 	go func() {
 		defer close(out)
 		for ctx.Err() == nil {
-			if err := b.pump(ctx, cons, out); err != nil {
-				cons = b.recover(ctx, cc, cons, err)
+			if cons == nil { // gone: create it again before pulling more
+				if cons, err = b.consumer(ctx, cc); err != nil {
+					cons = nil
+					b.waitAfterFetch(ctx, err)
+					continue
+				}
+			}
+			if err := b.pump(ctx, cons, out); err != nil && ctx.Err() == nil {
+				if consumerGone(err) {
+					b.log.Warn("consumer gone; creating it again", "stage", cc.Stage, "err", err)
+					cons = nil
+				} else {
+					b.waitAfterFetch(ctx, err)
+				}
 			}
 		}
 	}()
@@ -112,8 +124,8 @@ func (b *Bus) pump(ctx context.Context, cons jetstream.Consumer, out chan<- *Del
 			return jetstream.ErrConsumerDeleted // not by us unless ctx is done
 		}
 		if err != nil {
-			if consumerGone(err) {
-				return err
+			if consumerGone(err) || errors.Is(err, jetstream.ErrNoHeartbeat) {
+				return err // missed heartbeats: the consumer or its server is gone
 			}
 			b.waitAfterFetch(ctx, err)
 			continue
@@ -144,7 +156,8 @@ func (b *Bus) recover(ctx context.Context, cc ConsumerConfig, cons jetstream.Con
 
 func consumerGone(err error) bool {
 	return errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrConsumerNotFound) ||
-		errors.Is(err, jetstream.ErrConsumerDoesNotExist) || errors.Is(err, nats.ErrNoResponders)
+		errors.Is(err, jetstream.ErrConsumerDoesNotExist) || errors.Is(err, nats.ErrNoResponders) ||
+		errors.Is(err, jetstream.ErrNoHeartbeat)
 }
 
 func (b *Bus) waitAfterFetch(ctx context.Context, err error) {
