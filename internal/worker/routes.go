@@ -3,7 +3,6 @@ package worker
 import (
 	"context"
 	"fmt"
-	"regexp"
 
 	"github.com/ferrydata/ferry/internal/bus"
 	"github.com/ferrydata/ferry/internal/fault"
@@ -27,9 +26,9 @@ type Route struct {
 // OpenRoute is a route with its source and destination opened.
 type OpenRoute struct {
 	Route
-	Src              transfer.Source
-	Dst              *transfer.Destination
-	include, exclude []*regexp.Regexp
+	Src   transfer.Source
+	Dst   *transfer.Destination
+	rules *transfer.Rules
 }
 
 // Routes are the routes a worker serves, by name.
@@ -72,7 +71,7 @@ func (rs Routes) Accept(job bus.Job) error {
 		return fmt.Errorf("job for host %q on route %s of host %q: %w", job.Host, r.Name, r.Host, fault.ErrInvalid)
 	}
 	for _, f := range job.Files {
-		if !r.matches(f.Path) {
+		if !r.rules.Match(f.Path) {
 			return fmt.Errorf("job names %q, which route %s's rules exclude: %w", f.Path, r.Name, fault.ErrInvalid)
 		}
 	}
@@ -81,40 +80,10 @@ func (rs Routes) Accept(job bus.Job) error {
 
 // Compile prepares the route's rules; OpenRoutes calls it.
 func (r *OpenRoute) Compile() error {
-	var err error
-	if r.include, err = compile(r.Include); err == nil {
-		r.exclude, err = compile(r.Exclude)
-	}
+	rules, err := transfer.NewRules(r.Include, r.Exclude)
 	if err != nil {
 		return fmt.Errorf("route %s: %w", r.Name, err)
 	}
+	r.rules = rules
 	return nil
-}
-
-// matches applies the route's rules as the watcher does: exclude wins, then
-// an include must match.
-func (r *OpenRoute) matches(rel string) bool {
-	for _, re := range r.exclude {
-		if re.MatchString(rel) {
-			return false
-		}
-	}
-	for _, re := range r.include {
-		if re.MatchString(rel) {
-			return true
-		}
-	}
-	return false
-}
-
-func compile(globs []string) ([]*regexp.Regexp, error) {
-	out := make([]*regexp.Regexp, 0, len(globs))
-	for _, g := range globs {
-		re, err := transfer.CompileGlob(g)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, re)
-	}
-	return out, nil
 }
