@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/ferrydata/ferry/internal/bus"
+	"github.com/ferrydata/ferry/internal/worker"
 )
 
 // maxWarned bounds the memory of warnings given; past it, warnings may repeat.
@@ -51,26 +51,17 @@ const orphanGrace = 5 * time.Second
 // (idleAt), a file still in flight has lost its message: it is announced
 // again without waiting for stale_after.
 func (w *Watcher) announceAll(ctx context.Context, r *route, seen []Seen, idleAt time.Time) error {
-	sem := make(chan struct{}, announceParallel)
 	errs := make([]error, len(seen))
-	var wg sync.WaitGroup
-	for i, s := range seen {
-		if ctx.Err() != nil {
-			errs[i] = ctx.Err()
-			break
+	worker.Each(len(seen), announceParallel, func(i int) {
+		if errs[i] = ctx.Err(); errs[i] != nil {
+			return
 		}
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			stale := w.cfg.StaleAfter
-			if !idleAt.IsZero() {
-				stale = min(stale, orphanGrace+time.Since(idleAt))
-			}
-			errs[i] = w.announce(ctx, r, s.File, stale)
-		}()
-	}
-	wg.Wait()
+		stale := w.cfg.StaleAfter
+		if !idleAt.IsZero() {
+			stale = min(stale, orphanGrace+time.Since(idleAt))
+		}
+		errs[i] = w.announce(ctx, r, seen[i].File, stale)
+	})
 	return errors.Join(errs...)
 }
 
