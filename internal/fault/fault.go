@@ -29,6 +29,13 @@ var (
 	// elected). Not the files' failure: their job waits for NATS without
 	// spending an attempt.
 	ErrUnavailable = errors.New("nats unavailable")
+	// ErrOverlap: the copy and the source are the same storage or the same
+	// object (a symlink, bind mount, alias remote, or a destination inside a
+	// source). Deleting the source would delete the only copy.
+	ErrOverlap = errors.New("overlap")
+	// ErrSourceBusy: a process still has the source open for writing; it is
+	// not closed yet, whatever its name says. Retryable.
+	ErrSourceBusy = errors.New("source busy")
 )
 
 // Reasons, as they appear in dead letters, the ledger and metric labels.
@@ -39,6 +46,8 @@ const (
 	ReasonSourceChanged = "source_changed"
 	ReasonSourceMissing = "source_missing"
 	ReasonInvalid       = "invalid"
+	ReasonOverlap       = "overlap"
+	ReasonSourceBusy    = "source_busy"
 	ReasonMaxAttempts   = "max_attempts"
 	ReasonError         = "error"
 )
@@ -62,6 +71,11 @@ func Classify(err error) (reason string, retryable bool) {
 		return ReasonSourceMissing, true
 	case errors.Is(err, ErrInvalid):
 		return ReasonInvalid, false
+	case errors.Is(err, ErrOverlap):
+		return ReasonOverlap, false
+	case errors.Is(err, ErrSourceBusy):
+		// A writer that has not finished: later it will have.
+		return ReasonSourceBusy, true
 	case errors.Is(err, context.Canceled):
 		// Shutdown, not the file's failure: hand the job back untouched.
 		return ReasonError, true
