@@ -58,7 +58,10 @@ func (v *Verifier) done(ctx context.Context, job bus.Job, f bus.File) bool {
 	if err != nil || !rec.Same(f) {
 		return false
 	}
-	return rec.State == ledger.Moved || rec.State == ledger.Verified ||
+	// A file verified while its route kept sources is verified again once
+	// the route deletes them: that old verification is no evidence now.
+	kept := rec.State == ledger.Verified && !v.routes[job.Route].DeleteSource
+	return rec.State == ledger.Moved || kept ||
 		(rec.State == ledger.Failed && rec.JobID == job.ID)
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ferrydata/ferry/internal/bus"
+	"github.com/ferrydata/ferry/internal/ledger"
 	"github.com/ferrydata/ferry/internal/worker"
 )
 
@@ -17,7 +18,8 @@ const maxWarned = 100000
 // The ledger's compare-and-set makes a racing event and rescan announce once.
 // A record in flight is announced again once older than staleAfter.
 func (w *Watcher) announce(ctx context.Context, r *route, f bus.File, staleAfter time.Duration) error {
-	publish, err := w.deps.Ledger.Announce(ctx, r.Name, r.Host, f, staleAfter)
+	policy := ledger.Policy{StaleAfter: staleAfter, DeletesSource: r.DeletesSource}
+	publish, err := w.deps.Ledger.Announce(ctx, r.Name, r.Host, f, policy)
 	if err != nil {
 		return fmt.Errorf("couldn't record %s of route %s: %w", f.Path, r.Name, err)
 	}

@@ -15,11 +15,17 @@ type Candidate struct {
 	Mode    fs.FileMode // from lstat: a symlink is a symlink, not its target
 	Size    int64
 	ModTime time.Time
+	Ino     uint64    // local files; 0 when unknown
+	CTime   time.Time // local files; zero when unknown
 }
 
 // File is the candidate as announced on the bus.
 func (c Candidate) File() bus.File {
-	return bus.File{Path: c.Rel, Size: c.Size, ModTime: c.ModTime.UnixNano()}
+	f := bus.File{Path: c.Rel, Size: c.Size, ModTime: c.ModTime.UnixNano(), Ino: c.Ino}
+	if !c.CTime.IsZero() {
+		f.CTime = c.CTime.UnixNano()
+	}
+	return f
 }
 
 // Verdict is what the watcher does with a candidate.

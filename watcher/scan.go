@@ -108,6 +108,7 @@ func (w *Watcher) checkLocal(ctx context.Context, r *route, path string, announc
 		return Seen{}, false, fmt.Errorf("couldn't make %s relative to %s: %w", path, r.root, err)
 	}
 	c := Candidate{Rel: filepath.ToSlash(rel), Mode: fi.Mode(), Size: fi.Size(), ModTime: fi.ModTime()}
+	c.Ino, c.CTime = inodeOf(fi)
 	return w.consider(ctx, r, c, path, announce)
 }
 

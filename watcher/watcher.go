@@ -31,6 +31,9 @@ type Route struct {
 	Include []string
 	Exclude []string
 	MinAge  time.Duration
+	// DeletesSource: files verified while the route kept its sources are
+	// announced again, to be verified afresh and deleted.
+	DeletesSource bool
 }
 
 // Config is the watcher's configuration.

@@ -203,7 +203,7 @@ func (s *system) newWatcher() (*watcher.Watcher, error) {
 	cfg := watcher.Config{RescanInterval: time.Duration(s.cfg.RescanInterval), StaleAfter: time.Duration(s.cfg.StaleAfter)}
 	for _, r := range s.cfg.Routes {
 		cfg.Routes = append(cfg.Routes, watcher.Route{Name: r.Name, Source: r.Source, Host: r.RouteHost(s.cfg.Host),
-			Include: r.Include, Exclude: r.Exclude, MinAge: time.Duration(r.MinAge)})
+			Include: r.Include, Exclude: r.Exclude, MinAge: time.Duration(r.MinAge), DeletesSource: r.DeletesSource()})
 	}
 	return watcher.New(cfg, watcher.Deps{Bus: s.bus, Ledger: s.ledger, Log: s.log, Metrics: s.metrics})
 }

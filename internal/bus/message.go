@@ -28,7 +28,11 @@ type File struct {
 	Path    string `json:"path"`
 	Size    int64  `json:"size"`
 	ModTime int64  `json:"mtime_ns"`
-	Hash    string `json:"hash,omitempty"`
+	// Ino and CTime tell a local file from another renamed over its name
+	// with the same size and mtime; zero for remote sources.
+	Ino   uint64 `json:"ino,omitempty"`
+	CTime int64  `json:"ctime_ns,omitempty"`
+	Hash  string `json:"hash,omitempty"`
 }
 
 // MTime returns the modification time the watcher recorded.
@@ -198,7 +202,7 @@ func NewJobID(now time.Time) string {
 func filesDigest(files []File) string {
 	h := sha256.New()
 	for _, f := range files {
-		fmt.Fprintf(h, "%s\x00%d\x00%d\x00", f.Path, f.Size, f.ModTime)
+		fmt.Fprintf(h, "%s\x00%d\x00%d\x00%d\x00%d\x00", f.Path, f.Size, f.ModTime, f.Ino, f.CTime)
 	}
 	return hex.EncodeToString(h.Sum(nil)[:8])
 }

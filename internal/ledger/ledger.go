@@ -41,17 +41,17 @@ func (l *Ledger) Get(ctx context.Context, route, host, path string) (*Record, ui
 // Announce records a closed file unless it is already known and in flight.
 // It reports whether the caller should publish the file. The write is a
 // compare-and-set, so a racing rescan and event announce a file once.
-func (l *Ledger) Announce(ctx context.Context, route, host string, f bus.File, staleAfter time.Duration) (bool, error) {
+func (l *Ledger) Announce(ctx context.Context, route, host string, f bus.File, p Policy) (bool, error) {
 	old, rev, err := l.Get(ctx, route, host, f.Path)
 	if err != nil && !errors.Is(err, ErrNoRecord) {
 		return false, err
 	}
 	now := l.now().UTC()
-	if !ShouldAnnounce(old, f, now, staleAfter) {
+	if !ShouldAnnounce(old, f, now, p) {
 		return false, nil
 	}
-	r := Record{Route: route, Host: host, Path: f.Path, Size: f.Size, ModTime: f.ModTime,
-		State: Closed, Created: now, Updated: now}
+	r := Record{Route: route, Host: host, State: Closed, Created: now, Updated: now}
+	r.version(f)
 	val, err := json.Marshal(r)
 	if err != nil {
 		return false, err
@@ -70,8 +70,9 @@ func (l *Ledger) Announce(ctx context.Context, route, host string, f bus.File, s
 
 // Set moves a file's record to state, keeping what is known of it.
 // edit, if not nil, changes more fields before the write. A final state is
-// never undone by a late or duplicate job: a moved file stays moved, and a
-// dead-lettered one changes only to moved (a duplicate job succeeded).
+// never undone by a late or duplicate job: a moved file stays moved, a
+// verified one changes only to moved (its route deletes sources now), and a
+// dead-lettered one only to moved or verified (a duplicate job succeeded).
 // The write is a compare-and-set, retried when another role wrote first.
 func (l *Ledger) Set(ctx context.Context, route, host string, f bus.File, state State, edit func(*Record)) error {
 	key := bus.FileKey(route, host, f.Path)
@@ -79,7 +80,8 @@ func (l *Ledger) Set(ctx context.Context, route, host string, f bus.File, state 
 		r, rev, err := l.Get(ctx, route, host, f.Path)
 		switch {
 		case errors.Is(err, ErrNoRecord) || (err == nil && !r.Same(f)):
-			r = &Record{Route: route, Host: host, Path: f.Path, Size: f.Size, ModTime: f.ModTime, Created: l.now().UTC()}
+			r = &Record{Route: route, Host: host, Created: l.now().UTC()}
+			r.version(f)
 		case err != nil:
 			return err
 		case !mayChange(r.State, state):
@@ -110,8 +112,10 @@ func (l *Ledger) Set(ctx context.Context, route, host string, f bus.File, state 
 // mayChange says whether a record in state from may go to state to.
 func mayChange(from, to State) bool {
 	switch from {
-	case Moved, Verified:
+	case Moved:
 		return false
+	case Verified:
+		return to == Moved
 	case Failed:
 		return to == Failed || to == Moved || to == Verified
 	}

@@ -124,7 +124,7 @@ func TestIntegrationAnnounceOnce(t *testing.T) {
 		for range racers {
 			wg.Go(func() {
 				<-start
-				ok, err := l.Announce(ctx, route, "h1", file(i), stale)
+				ok, err := l.Announce(ctx, route, "h1", file(i), Policy{StaleAfter: stale})
 				if err != nil {
 					t.Error(err)
 				}
@@ -148,7 +148,7 @@ func TestIntegrationAnnounceOnce(t *testing.T) {
 		}
 	}
 	// Announced and fresh: nobody announces again.
-	if ok, err := l.Announce(ctx, route, "h1", file(0), stale); ok || err != nil {
+	if ok, err := l.Announce(ctx, route, "h1", file(0), Policy{StaleAfter: stale}); ok || err != nil {
 		t.Errorf("second announce = %v, %v; want false", ok, err)
 	}
 }
@@ -224,7 +224,7 @@ func TestIntegrationRecordsAndReset(t *testing.T) {
 	if _, _, err := l.Get(ctx, route, "h1", file(0).Path); !errors.Is(err, ErrNoRecord) {
 		t.Errorf("Get after Reset = %v, want ErrNoRecord", err)
 	}
-	if ok, err := l.Announce(ctx, route, "h1", file(0), time.Hour); !ok || err != nil {
+	if ok, err := l.Announce(ctx, route, "h1", file(0), Policy{StaleAfter: time.Hour}); !ok || err != nil {
 		t.Errorf("Announce after Reset = %v, %v; want true", ok, err)
 	}
 	if a := count(route); a != 3 {

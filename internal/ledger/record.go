@@ -38,6 +38,8 @@ type Record struct {
 	Path      string    `json:"path"`
 	Size      int64     `json:"size"`
 	ModTime   int64     `json:"mtime_ns"`
+	Ino       uint64    `json:"ino,omitempty"`
+	CTime     int64     `json:"ctime_ns,omitempty"`
 	State     State     `json:"state"`
 	JobID     string    `json:"job_id,omitempty"`
 	Hash      string    `json:"hash,omitempty"`
@@ -49,8 +51,25 @@ type Record struct {
 	Updated   time.Time `json:"updated"`
 }
 
-// Same reports whether the record describes this version of the file.
-func (r *Record) Same(f bus.File) bool { return r.Size == f.Size && r.ModTime == f.ModTime }
+// Same reports whether the record describes this version of the file. Size
+// and mtime alone cannot tell a file from a different one renamed over it
+// with the same size and mtime (a copy with -p, a restored backup), so the
+// inode and status-change time count too where both sides know them (local
+// sources): a rename or a new file gives a new ctime, even on a reused inode.
+func (r *Record) Same(f bus.File) bool {
+	return r.Size == f.Size && r.ModTime == f.ModTime &&
+		sameIfKnown(r.Ino, f.Ino) && sameIfKnown(r.CTime, f.CTime)
+}
+
+func sameIfKnown[T comparable](a, b T) bool {
+	var unknown T
+	return a == unknown || b == unknown || a == b
+}
+
+// version copies f's identity into a fresh record.
+func (r *Record) version(f bus.File) {
+	r.Path, r.Size, r.ModTime, r.Ino, r.CTime = f.Path, f.Size, f.ModTime, f.Ino, f.CTime
+}
 
 // Settled reports whether nothing more will happen to this version of the
 // file without an operator: it is done, or the file (in any version) waits
@@ -59,9 +78,19 @@ func (r *Record) Settled(f bus.File) bool {
 	return r.State == Failed || (r.Same(f) && r.State.Done())
 }
 
+// Policy is what a route says about files the ledger already knows.
+type Policy struct {
+	// StaleAfter: a file in flight for longer has lost its job; announce it again.
+	StaleAfter time.Duration
+	// DeletesSource: the route deletes verified sources now. A file verified
+	// while it kept them (delete_source: false) is announced again, so it is
+	// verified afresh and deleted: the old verification is not evidence.
+	DeletesSource bool
+}
+
 // ShouldAnnounce decides whether the watcher announces a closed file it sees
 // on disk, given the file's record (nil when there is none).
-func ShouldAnnounce(r *Record, f bus.File, now time.Time, staleAfter time.Duration) bool {
+func ShouldAnnounce(r *Record, f bus.File, now time.Time, p Policy) bool {
 	switch {
 	case r == nil:
 		return true
@@ -69,9 +98,11 @@ func ShouldAnnounce(r *Record, f bus.File, now time.Time, staleAfter time.Durati
 		return false // dead-lettered: left alone until an operator replays it
 	case !r.Same(f):
 		return true // a new file under an old name; the mover decides if it conflicts
+	case r.State == Verified:
+		return p.DeletesSource // kept by an older config, or still to be kept
 	case r.State.Done():
-		return false // already verified (a kept source stays where it is)
+		return false // moved: the source was deleted, so this is a stale listing
 	default:
-		return now.Sub(r.Updated) > staleAfter // in flight, unless its job was lost
+		return now.Sub(r.Updated) > p.StaleAfter // in flight, unless its job was lost
 	}
 }

@@ -16,35 +16,47 @@ func TestShouldAnnounce(t *testing.T) {
 	}
 	grown := func(r *Record) *Record { r.Size++; return r }
 	touched := func(r *Record) *Record { r.ModTime++; return r }
+	// Another file renamed over the name, same size and mtime (cp -p).
+	replaced := func(r *Record) *Record { r.Ino, r.CTime = 41, 5; return r }
+	statusChanged := func(r *Record) *Record { r.Ino, r.CTime = 42, 5; return r }
+	sameInode := func(r *Record) *Record { r.Ino, r.CTime = 42, 6; return r }
+	f.Ino, f.CTime = 42, 6
 	tests := []struct {
-		name string
-		rec  *Record
-		want bool
+		name    string
+		rec     *Record
+		deletes bool // the route deletes sources now
+		want    bool
 	}{
-		{"no record", nil, true},
-		{"failed", rec(Failed, 0), false},
-		{"failed long ago", rec(Failed, 100*stale), false},
-		{"failed, new version", grown(rec(Failed, 0)), false}, // an operator replays it
-		{"moved", rec(Moved, 0), false},
-		{"verified", rec(Verified, 100*stale), false},
-		{"moved, new size", grown(rec(Moved, 0)), true},
-		{"moved, new mtime", touched(rec(Moved, 0)), true},
-		{"verified, new version", touched(rec(Verified, 0)), true},
-		{"copying, new version", grown(rec(Copying, 0)), true},
-		{"closed fresh", rec(Closed, time.Minute), false},
-		{"batched fresh", rec(Batched, time.Minute), false},
-		{"copying fresh", rec(Copying, stale-time.Second), false},
-		{"copied fresh", rec(Copied, 0), false},
-		{"verifying at the limit", rec(Verifying, stale), false},
-		{"closed stale", rec(Closed, stale+time.Second), true},
-		{"batched stale", rec(Batched, 2*stale), true},
-		{"copying stale", rec(Copying, 2*stale), true},
-		{"copied stale", rec(Copied, 2*stale), true},
-		{"verifying stale", rec(Verifying, 2*stale), true},
+		{"no record", nil, false, true},
+		{"failed", rec(Failed, 0), false, false},
+		{"failed long ago", rec(Failed, 100*stale), false, false},
+		{"failed, new version", grown(rec(Failed, 0)), false, false}, // an operator replays it
+		{"moved", rec(Moved, 0), false, false},
+		{"verified", rec(Verified, 100*stale), false, false},
+		{"verified, route deletes now", rec(Verified, 0), true, true},
+		{"moved, route deletes", rec(Moved, 0), true, false},
+		{"moved, another file renamed over it", replaced(rec(Moved, 0)), false, true},
+		{"moved, status changed", statusChanged(rec(Moved, 0)), false, true},
+		{"moved, same inode and ctime", sameInode(rec(Moved, 0)), false, false},
+		{"moved, identity unknown in the record", rec(Moved, 0), false, false},
+		{"moved, new size", grown(rec(Moved, 0)), false, true},
+		{"moved, new mtime", touched(rec(Moved, 0)), false, true},
+		{"verified, new version", touched(rec(Verified, 0)), false, true},
+		{"copying, new version", grown(rec(Copying, 0)), false, true},
+		{"closed fresh", rec(Closed, time.Minute), false, false},
+		{"batched fresh", rec(Batched, time.Minute), false, false},
+		{"copying fresh", rec(Copying, stale-time.Second), false, false},
+		{"copied fresh", rec(Copied, 0), false, false},
+		{"verifying at the limit", rec(Verifying, stale), false, false},
+		{"closed stale", rec(Closed, stale+time.Second), false, true},
+		{"batched stale", rec(Batched, 2*stale), false, true},
+		{"copying stale", rec(Copying, 2*stale), false, true},
+		{"copied stale", rec(Copied, 2*stale), false, true},
+		{"verifying stale", rec(Verifying, 2*stale), false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := ShouldAnnounce(tt.rec, f, now, stale); got != tt.want {
+			if got := ShouldAnnounce(tt.rec, f, now, Policy{StaleAfter: stale, DeletesSource: tt.deletes}); got != tt.want {
 				t.Errorf("ShouldAnnounce = %v, want %v", got, tt.want)
 			}
 		})
@@ -64,8 +76,8 @@ func TestMayChange(t *testing.T) {
 		{Moved, Closed, false},
 		{Moved, Failed, false},
 		{Verified, Verifying, false},
-		{Verified, Moved, false},
-		{Failed, Moved, true}, // a duplicate job succeeded
+		{Verified, Moved, true}, // the route deletes sources now
+		{Failed, Moved, true},   // a duplicate job succeeded
 		{Failed, Verified, true},
 		{Failed, Failed, true}, // a second dead letter updates the reason
 		{Failed, Batched, false},
