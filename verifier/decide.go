@@ -16,6 +16,7 @@ type Evidence struct {
 	Dest   transfer.Sum      // of the bytes just read back from the destination
 	Source transfer.Sum      // of the source bytes read just now
 	Before transfer.FileInfo // source stat before hashing it
+	Hashed transfer.FileInfo // identity of the source file actually hashed (its open descriptor)
 	After  transfer.FileInfo // source stat after hashing it
 }
 
@@ -28,8 +29,10 @@ func MayDelete(e Evidence) error {
 	case e.Dest.Type != e.Type || e.Source.Type != e.Type:
 		return fmt.Errorf("%s: hashes of different types (%s, %s), want %s: %w",
 			e.Want.Path, e.Dest.Type, e.Source.Type, e.Type, fault.ErrMissingHash)
-	case !sameStat(e.Before, e.After):
-		return fmt.Errorf("%s: source changed while it was hashed: %w", e.Want.Path, fault.ErrSourceChanged)
+	case !e.Before.SameObject(e.Hashed) || !e.Hashed.SameObject(e.After):
+		// Identity too (inode, ctime; a remote's tag): a file renamed over the
+		// path with equal size and mtime is another file.
+		return fmt.Errorf("%s: source changed or was replaced while it was hashed: %w", e.Want.Path, fault.ErrSourceChanged)
 	case e.Before.Size != e.Want.Size || e.Before.ModTime.UnixNano() != e.Want.ModTime || e.Source.Size != e.Want.Size:
 		return fmt.Errorf("%s: source is %d bytes at %s, copied %d at %s: %w", e.Want.Path,
 			e.Source.Size, e.Before.ModTime.Format(time.RFC3339Nano), e.Want.Size, e.Want.MTime().Format(time.RFC3339Nano), fault.ErrSourceChanged)
@@ -41,8 +44,4 @@ func MayDelete(e Evidence) error {
 			e.Dest.Size, e.Type, e.Dest.Hash, e.Source.Size, e.Source.Hash, fault.ErrMismatch)
 	}
 	return nil
-}
-
-func sameStat(a, b transfer.FileInfo) bool {
-	return a.Size == b.Size && a.ModTime.Equal(b.ModTime)
 }

@@ -13,14 +13,16 @@ import (
 func TestMayDelete(t *testing.T) {
 	mtime := time.Date(2026, 11, 24, 9, 30, 0, 123, time.UTC)
 	const h, other = "9e107d9d372bb6826bd81d3542a419d6", "e4d909c290d0fb1ca068ffaddf22cbd0"
+	id := transfer.FileInfo{Path: "a.warc.gz", Size: 43, ModTime: mtime, Dev: 2049, Ino: 1234, CTime: mtime}
 	good := func() Evidence {
 		return Evidence{
 			Want:   bus.File{Path: "a.warc.gz", Size: 43, ModTime: mtime.UnixNano(), Hash: h},
 			Type:   transfer.MD5,
 			Dest:   transfer.Sum{Size: 43, Hash: h, Type: transfer.MD5},
 			Source: transfer.Sum{Size: 43, Hash: h, Type: transfer.MD5},
-			Before: transfer.FileInfo{Path: "a.warc.gz", Size: 43, ModTime: mtime},
-			After:  transfer.FileInfo{Path: "a.warc.gz", Size: 43, ModTime: mtime},
+			Before: id,
+			Hashed: id,
+			After:  id,
 		}
 	}
 	tests := []struct {
@@ -42,6 +44,17 @@ func TestMayDelete(t *testing.T) {
 		}, fault.ErrSourceChanged},
 		{"source changed while hashed", func(e *Evidence) { e.After.ModTime = mtime.Add(time.Nanosecond) }, fault.ErrSourceChanged},
 		{"source read short", func(e *Evidence) { e.Source.Size = 40 }, fault.ErrSourceChanged},
+		{"another file hashed (same size and mtime)", func(e *Evidence) { e.Hashed.Ino = 99 }, fault.ErrSourceChanged},
+		{"renamed over after hashing", func(e *Evidence) { e.After.Ino = 99 }, fault.ErrSourceChanged},
+		{"another device", func(e *Evidence) { e.Hashed.Dev = 7 }, fault.ErrSourceChanged},
+		{"status changed while hashed", func(e *Evidence) { e.After.CTime = mtime.Add(time.Second) }, fault.ErrSourceChanged},
+		{"hashed identity unknown", func(e *Evidence) { e.Hashed.Dev, e.Hashed.Ino = 0, 0 }, fault.ErrSourceChanged},
+		{"remote tag differs", func(e *Evidence) {
+			e.Before.Tag, e.Hashed.Tag, e.After.Tag = "md5:1", "md5:2", "md5:2"
+		}, fault.ErrSourceChanged},
+		{"remote tags equal", func(e *Evidence) {
+			e.Before.Tag, e.Hashed.Tag, e.After.Tag = "md5:1", "md5:1", "md5:1"
+		}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

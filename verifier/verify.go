@@ -83,17 +83,17 @@ func (v *Verifier) verifyFile(ctx context.Context, r *worker.OpenRoute, job bus.
 		return "", fmt.Errorf("couldn't read back %s: %w", f.Path, err)
 	}
 	v.deps.Metrics.BytesVerified.WithLabelValues(job.Route).Add(float64(dest.Size))
-	source, after, err := hashSource(ctx, r.Src, f.Path, r.Hash, progress)
+	source, hashed, after, err := hashSource(ctx, r.Src, f.Path, r.Hash, progress)
 	if err != nil {
 		return "", err
 	}
-	ev := Evidence{Want: f, Type: r.Hash, Dest: dest, Source: source, Before: before, After: after}
+	ev := Evidence{Want: f, Type: r.Hash, Dest: dest, Source: source, Before: before, Hashed: hashed, After: after}
 	if err := MayDelete(ev); err != nil {
 		return "", err
 	}
 	state := ledger.Verified
 	if r.DeleteSource {
-		if err := r.Src.Remove(ctx, f.Path); err != nil {
+		if err := r.Src.Remove(ctx, f.Path, hashed); err != nil {
 			return "", fmt.Errorf("couldn't delete verified source %s: %w", f.Path, err)
 		}
 		state = ledger.Moved
@@ -106,22 +106,24 @@ func (v *Verifier) verifyFile(ctx context.Context, r *worker.OpenRoute, job bus.
 }
 
 // hashSource hashes the source as it is now and stats it again afterwards,
-// so a file changing under the hash is caught.
-func hashSource(ctx context.Context, src transfer.Source, rel string, t transfer.HashType, progress *transfer.Progress) (transfer.Sum, transfer.FileInfo, error) {
-	rd, _, err := src.Open(ctx, rel)
+// so a file changing under the hash is caught. hashed is the identity of the
+// file actually read (the fstat of the opened descriptor): the delete is
+// bound to it.
+func hashSource(ctx context.Context, src transfer.Source, rel string, t transfer.HashType, progress *transfer.Progress) (sum transfer.Sum, hashed, after transfer.FileInfo, err error) {
+	rd, hashed, err := src.Open(ctx, rel)
 	if err != nil {
-		return transfer.Sum{}, transfer.FileInfo{}, fmt.Errorf("couldn't open source %s: %w", rel, err)
+		return sum, hashed, after, fmt.Errorf("couldn't open source %s: %w", rel, err)
 	}
-	sum, err := transfer.HashReader(rd, t, progress)
+	sum, err = transfer.HashReader(rd, t, progress)
 	rd.Close()
 	if err != nil {
-		return transfer.Sum{}, transfer.FileInfo{}, fmt.Errorf("couldn't hash source %s: %w", rel, err)
+		return sum, hashed, after, fmt.Errorf("couldn't hash source %s: %w", rel, err)
 	}
-	after, err := src.Stat(ctx, rel)
+	after, err = src.Stat(ctx, rel)
 	if err != nil {
-		return transfer.Sum{}, transfer.FileInfo{}, fmt.Errorf("couldn't stat source %s after hashing: %w", rel, err)
+		return sum, hashed, after, fmt.Errorf("couldn't stat source %s after hashing: %w", rel, err)
 	}
-	return sum, after, nil
+	return sum, hashed, after, nil
 }
 
 // vanished handles a source that is gone: most likely this verifier deleted

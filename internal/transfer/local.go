@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"syscall"
 
 	"github.com/ferrydata/ferry/internal/fault"
@@ -42,8 +43,8 @@ func (s *localSource) Walk(ctx context.Context, fn func(FileInfo) error) error {
 			errs = append(errs, err)
 			return nil
 		}
-		if !d.Type().IsRegular() {
-			return nil // directories are walked; symlinks, FIFOs, devices skipped
+		if !d.Type().IsRegular() || IsQuarantined(d.Name()) {
+			return nil // directories are walked; symlinks, FIFOs, devices and files being removed skipped
 		}
 		// Through the root, not d.Info(), which lstats by a path name.
 		fi, err := s.root.Lstat(p)
@@ -56,7 +57,7 @@ func (s *localSource) Walk(ctx context.Context, fn func(FileInfo) error) error {
 		case !fi.Mode().IsRegular():
 			return nil
 		}
-		return fn(FileInfo{Path: p, Size: fi.Size(), ModTime: fi.ModTime()})
+		return fn(localInfo(p, fi))
 	})
 	if err != nil {
 		return fmt.Errorf("couldn't walk %s: %w", s, err)
@@ -72,7 +73,7 @@ func (s *localSource) Stat(_ context.Context, rel string) (FileInfo, error) {
 	if err != nil {
 		return FileInfo{}, err
 	}
-	return FileInfo{Path: rel, Size: fi.Size(), ModTime: fi.ModTime()}, nil
+	return localInfo(rel, fi), nil
 }
 
 // Open opens rel only if it is the regular file that was lstat'ed: the
@@ -100,26 +101,14 @@ func (s *localSource) Open(_ context.Context, rel string) (io.ReadCloser, FileIn
 		_ = f.Close()
 		return nil, FileInfo{}, err
 	}
-	return f, FileInfo{Path: rel, Size: after.Size(), ModTime: after.ModTime()}, nil
-}
-
-// Remove unlinks rel if it is a regular file; unlinking never follows a
-// symlink, and os.Root keeps the parents inside the root.
-func (s *localSource) Remove(_ context.Context, rel string) error {
-	if _, err := s.lstat("remove", rel); err != nil {
-		return err
-	}
-	if err := s.root.Remove(rel); err != nil {
-		return s.fail("remove", rel, err)
-	}
-	return nil
+	return f, localInfo(rel, after), nil
 }
 
 // lstat returns rel's info if rel is a regular file reached without any
 // symlink. os.Root already refuses symlinks leading out of the root; those
 // staying inside are refused too, so rel names the one file Walk reports.
 func (s *localSource) lstat(op, rel string) (fs.FileInfo, error) {
-	if err := ValidPath(rel); err != nil {
+	if err := s.valid(op, rel); err != nil {
 		return nil, err
 	}
 	for i := range len(rel) {
@@ -145,6 +134,17 @@ func (s *localSource) lstat(op, rel string) (fs.FileInfo, error) {
 		return nil, fmt.Errorf("couldn't %s %s in %s: it is a %s, not a regular file: %w", op, rel, s, kind(fi.Mode()), fault.ErrInvalid)
 	}
 	return fi, nil
+}
+
+// valid runs ValidPath and refuses ferry's own names for files being removed.
+func (s *localSource) valid(op, rel string) error {
+	if err := ValidPath(rel); err != nil {
+		return err
+	}
+	if IsQuarantined(path.Base(rel)) {
+		return fmt.Errorf("couldn't %s %s in %s: the name is ferry's, for a file being removed: %w", op, rel, s, fault.ErrInvalid)
+	}
+	return nil
 }
 
 // fail wraps err; a missing file is fault.ErrSourceMissing, anything else

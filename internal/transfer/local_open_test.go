@@ -42,7 +42,7 @@ func TestLocalSourceWeirdNames(t *testing.T) {
 			if err != nil || string(b) != "content of "+n || fi.Size != int64(len(b)) || fi.Path != n {
 				t.Fatalf("Open = %q, %+v, %v", b, fi, err)
 			}
-			if err := src.Remove(ctx, n); err != nil {
+			if err := src.Remove(ctx, n, fi); err != nil {
 				t.Fatal(err)
 			}
 			_, err = src.Stat(ctx, n)

@@ -107,7 +107,7 @@ func TestLocalSourceRefuses(t *testing.T) {
 			case <-time.After(5 * time.Second):
 				t.Fatal("Open blocked")
 			}
-			wantIs(t, "Remove", lt.src.Remove(ctx, tt.rel), tt.want)
+			wantIs(t, "Remove", lt.src.Remove(ctx, tt.rel, transfer.FileInfo{}), tt.want)
 		})
 	}
 	// Nothing was removed, inside or out.

@@ -11,6 +11,7 @@ import (
 	"github.com/rclone/rclone/fs"
 	"github.com/rclone/rclone/fs/cache"
 	"github.com/rclone/rclone/fs/fspath"
+	"github.com/rclone/rclone/fs/hash"
 	"github.com/rclone/rclone/fs/walk"
 )
 
@@ -19,6 +20,12 @@ type FileInfo struct {
 	Path    string // slash-separated, relative to the source's root
 	Size    int64
 	ModTime time.Time
+	// Identity of the object, where the backend has one; zero when unknown.
+	Dev, Ino uint64    // local files (from fstat/lstat)
+	CTime    time.Time // local files: status-change time
+	// Tag tells remote objects apart: ID, version or the backend's stored
+	// hash. Identity only, never evidence that bytes match.
+	Tag string
 }
 
 // Source is where files come from. Every method taking rel runs ValidPath
@@ -32,7 +39,10 @@ type Source interface {
 	Walk(ctx context.Context, fn func(FileInfo) error) error
 	Stat(ctx context.Context, rel string) (FileInfo, error)
 	Open(ctx context.Context, rel string) (io.ReadCloser, FileInfo, error)
-	Remove(ctx context.Context, rel string) error
+	// Remove removes rel only if it is still exactly hashed (else it wraps
+	// fault.ErrSourceChanged) and, where that can be seen, no process has it
+	// open for writing (else fault.ErrSourceBusy).
+	Remove(ctx context.Context, rel string, hashed FileInfo) error
 	String() string
 }
 
@@ -90,7 +100,11 @@ func (s *remoteSource) Walk(ctx context.Context, fn func(FileInfo) error) error 
 	err := walk.ListR(ctx, s.f, "", true, -1, walk.ListObjects, func(entries fs.DirEntries) error {
 		for _, e := range entries {
 			if o, ok := e.(fs.Object); ok {
-				if err := fn(remoteInfo(ctx, o)); err != nil {
+				fi, err := remoteInfo(ctx, o)
+				if err != nil {
+					return err
+				}
+				if err := fn(fi); err != nil {
 					return err
 				}
 			}
@@ -108,7 +122,11 @@ func (s *remoteSource) Stat(ctx context.Context, rel string) (FileInfo, error) {
 	if err != nil {
 		return FileInfo{}, err
 	}
-	return remoteInfo(ctx, o), nil
+	fi, err := remoteInfo(ctx, o)
+	if err != nil {
+		return FileInfo{}, s.fail("stat", rel, err)
+	}
+	return fi, nil
 }
 
 func (s *remoteSource) Open(ctx context.Context, rel string) (io.ReadCloser, FileInfo, error) {
@@ -116,17 +134,35 @@ func (s *remoteSource) Open(ctx context.Context, rel string) (io.ReadCloser, Fil
 	if err != nil {
 		return nil, FileInfo{}, err
 	}
+	fi, err := remoteInfo(ctx, o)
+	if err != nil {
+		return nil, FileInfo{}, s.fail("open", rel, err)
+	}
 	rc, err := o.Open(ctx)
 	if err != nil {
 		return nil, FileInfo{}, s.fail("open", rel, err)
 	}
-	return rc, remoteInfo(ctx, o), nil
+	return rc, fi, nil
 }
 
-func (s *remoteSource) Remove(ctx context.Context, rel string) error {
+// Remove reads the object again right before deleting it and refuses if it
+// is not the one hashed. rclone's Remove takes no precondition (no S3
+// If-Match, no version id unless the remote lists versions), so a writer
+// replacing the object between that read and the delete is not caught; on a
+// versioned bucket the replaced bytes survive as a noncurrent version. No
+// writer can be seen on a remote: nothing here returns fault.ErrSourceBusy.
+func (s *remoteSource) Remove(ctx context.Context, rel string, hashed FileInfo) error {
 	o, err := s.object(ctx, rel)
 	if err != nil {
 		return err
+	}
+	now, err := remoteInfo(ctx, o)
+	if err != nil {
+		return s.fail("remove", rel, err)
+	}
+	if !now.SameObject(hashed) {
+		return fmt.Errorf("couldn't remove %s in %s: it is not the object hashed (now %s, hashed %s): %w",
+			rel, s, now.describe(), hashed.describe(), fault.ErrSourceChanged)
 	}
 	if err := o.Remove(ctx); err != nil {
 		return s.fail("remove", rel, err)
@@ -155,6 +191,38 @@ func (s *remoteSource) fail(op, rel string, err error) error {
 	return fmt.Errorf("couldn't %s %s in %s: %w", op, rel, s, err)
 }
 
-func remoteInfo(ctx context.Context, o fs.Object) FileInfo {
-	return FileInfo{Path: o.Remote(), Size: o.Size(), ModTime: o.ModTime(ctx)}
+func remoteInfo(ctx context.Context, o fs.Object) (FileInfo, error) {
+	tag, err := remoteTag(ctx, o)
+	if err != nil {
+		return FileInfo{}, err
+	}
+	return FileInfo{Path: o.Remote(), Size: o.Size(), ModTime: o.ModTime(ctx), Tag: tag}, nil
+}
+
+// remoteTag is what the backend knows that tells two objects of one name
+// apart: its ID and its stored hash. Backends whose Hash reads the whole
+// object (SlowHash: local, sftp) give no hash here; size and mtime must do.
+// On S3 the stored MD5 of a multipart upload costs a HEAD per object.
+func remoteTag(ctx context.Context, o fs.Object) (string, error) {
+	var tag string
+	if ider, ok := o.(fs.IDer); ok && ider.ID() != "" {
+		tag = "id:" + ider.ID()
+	}
+	if o.Fs().Features().SlowHash {
+		return tag, nil
+	}
+	for _, t := range o.Fs().Hashes().Array() {
+		h, err := o.Hash(ctx, t)
+		if errors.Is(err, hash.ErrUnsupported) || (err == nil && h == "") {
+			continue
+		}
+		if err != nil {
+			return "", fmt.Errorf("couldn't read the stored %s of %s: %w", t, o.Remote(), err)
+		}
+		if tag != "" {
+			tag += " "
+		}
+		return tag + t.String() + ":" + h, nil
+	}
+	return tag, nil
 }

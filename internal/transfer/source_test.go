@@ -71,7 +71,7 @@ func testRemoteSource(t *testing.T, spec string) {
 	if err != nil || string(b) != sourceFiles[rel] || fi != walked[rel] {
 		t.Fatalf("Open = %q, %+v, %v; Walk said %+v", b, fi, err, walked[rel])
 	}
-	if err := src.Remove(ctx, rel); err != nil {
+	if err := src.Remove(ctx, rel, fi); err != nil {
 		t.Fatal(err)
 	}
 	for _, op := range []struct {
@@ -80,7 +80,7 @@ func testRemoteSource(t *testing.T, spec string) {
 	}{
 		{"Stat", func(rel string) error { _, err := src.Stat(ctx, rel); return err }},
 		{"Open", func(rel string) error { _, _, err := src.Open(ctx, rel); return err }},
-		{"Remove", func(rel string) error { return src.Remove(ctx, rel) }},
+		{"Remove", func(rel string) error { return src.Remove(ctx, rel, transfer.FileInfo{}) }},
 	} {
 		wantIs(t, op.name+" of a removed file", op.err(rel), fault.ErrSourceMissing)
 		wantIs(t, op.name+" of ../x", op.err("../x"), fault.ErrInvalid)

@@ -1,0 +1,16 @@
+package transfer
+
+// Handles on internals for package transfer_test.
+
+// SetTryLease turns the read lease off (the /proc scan then guards) until
+// the returned func runs.
+func SetTryLease(on bool) (restore func()) {
+	old := tryLease
+	tryLease = on
+	return func() { tryLease = old }
+}
+
+// SetTestHookQuarantined runs f between a Remove's rename and its unlink.
+func SetTestHookQuarantined(f func()) {
+	testHookQuarantined = f
+}
