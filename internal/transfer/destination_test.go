@@ -14,9 +14,10 @@ import (
 // backend is a destination under test and where it keeps its bytes on disk,
 // so a test can change them behind rclone's back.
 type backend struct {
-	name   string
-	remote string
-	path   func(rel string) string
+	name     string
+	remote   string
+	path     func(rel string) string
+	partials bool // uploads go to a partial name first (not whole-object stores)
 }
 
 // backends starts every backend the destination suite runs against.
@@ -28,9 +29,11 @@ func backends(t *testing.T) []backend {
 	transfertest.Init(t)
 	local := t.TempDir()
 	s3 := transfertest.StartS3Server(t)
+	sftp := transfertest.StartSFTP(t, nil)
 	return []backend{
-		{"local", local, func(rel string) string { return filepath.Join(local, filepath.FromSlash(rel)) }},
-		{"s3", s3.Remote, s3.Path},
+		{"local", local, func(rel string) string { return filepath.Join(local, filepath.FromSlash(rel)) }, true},
+		{"s3", s3.Remote, s3.Path, false},
+		{"sftp", sftp.Remote, sftp.Path, true},
 	}
 }
 
@@ -126,6 +129,14 @@ func TestIntegrationDestination(t *testing.T) {
 			t.Run("SourceNotOfItsSize", func(t *testing.T) {
 				testSourceNotOfItsSize(t, b)
 			})
+			t.Run("ConcurrentWriters", func(t *testing.T) {
+				testConcurrentWriters(t, b)
+			})
+			if b.partials {
+				t.Run("PartialPerAttempt", func(t *testing.T) {
+					testPartialPerAttempt(t, b)
+				})
+			}
 		})
 	}
 }
