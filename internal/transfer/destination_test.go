@@ -64,7 +64,7 @@ func put(t *testing.T, d *transfer.Destination, rel, content string) transfer.Su
 
 func readBack(t *testing.T, d *transfer.Destination, rel string) transfer.Sum {
 	t.Helper()
-	sum, err := d.ReadBack(t.Context(), rel, nil)
+	sum, _, err := d.ReadBack(t.Context(), rel, nil)
 	if err != nil {
 		t.Fatalf("ReadBack(%s): %v", rel, err)
 	}
@@ -81,7 +81,7 @@ func TestIntegrationDestination(t *testing.T) {
 					content := strings.Repeat("WARC/1.1 record\r\n", 4096)
 					sum := put(t, d, rel, content)
 					var p transfer.Progress
-					back, err := d.ReadBack(t.Context(), rel, &p)
+					back, _, err := d.ReadBack(t.Context(), rel, &p)
 					if err != nil || back != sum || p.Load() != sum.Size {
 						t.Fatalf("ReadBack = %+v (progress %d), %v; Put said %+v", back, p.Load(), err, sum)
 					}
@@ -106,7 +106,7 @@ func TestIntegrationDestination(t *testing.T) {
 			})
 			t.Run("Missing", func(t *testing.T) {
 				d := openDestination(t, b, transfer.SHA256)
-				_, err := d.ReadBack(t.Context(), "no/such.warc.gz", nil)
+				_, _, err := d.ReadBack(t.Context(), "no/such.warc.gz", nil)
 				wantIs(t, "ReadBack", err, fault.ErrNotFound)
 				if _, exists, err := d.Stat(t.Context(), "no/such.warc.gz"); exists || err != nil {
 					t.Errorf("Stat = %v, %v; want absent", exists, err)
@@ -116,7 +116,7 @@ func TestIntegrationDestination(t *testing.T) {
 				d := openDestination(t, b, transfer.SHA256)
 				_, err := d.Put(t.Context(), "../x", strings.NewReader("x"), 1, time.Now(), nil)
 				wantIs(t, "Put", err, fault.ErrInvalid)
-				_, err = d.ReadBack(t.Context(), "/etc/passwd", nil)
+				_, _, err = d.ReadBack(t.Context(), "/etc/passwd", nil)
 				wantIs(t, "ReadBack", err, fault.ErrInvalid)
 				_, _, err = d.Stat(t.Context(), "a\nb")
 				wantIs(t, "Stat", err, fault.ErrInvalid)
@@ -128,6 +128,9 @@ func TestIntegrationDestination(t *testing.T) {
 			})
 			t.Run("SourceNotOfItsSize", func(t *testing.T) {
 				testSourceNotOfItsSize(t, b)
+			})
+			t.Run("Identity", func(t *testing.T) {
+				testIdentity(t, b)
 			})
 			t.Run("ConcurrentWriters", func(t *testing.T) {
 				testConcurrentWriters(t, b)

@@ -19,6 +19,11 @@ type FileInfo struct {
 	Path    string // slash-separated, relative to the source's root
 	Size    int64
 	ModTime time.Time
+	// Identity of the object, where the backend has one; zero when unknown.
+	Dev, Ino uint64    // local files (from fstat/lstat)
+	CTime    time.Time // local files: status-change time
+	Tag      string    // remote objects: ETag, version id or the backend's stored hash, used ONLY to
+	// tell objects apart, never as evidence that bytes match
 }
 
 // Source is where files come from. Every method taking rel runs ValidPath
