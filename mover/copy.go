@@ -152,7 +152,7 @@ func (m *Mover) compareExisting(ctx context.Context, r *worker.OpenRoute, f bus.
 	if err != nil {
 		return transfer.Sum{}, fmt.Errorf("couldn't hash source %s: %w", f.Path, err)
 	}
-	dst, err := r.Dst.ReadBack(ctx, f.Path, progress)
+	dst, _, err := r.Dst.ReadBack(ctx, f.Path, progress)
 	if err != nil {
 		return transfer.Sum{}, fmt.Errorf("couldn't read back existing %s: %w", f.Path, err)
 	}

@@ -78,7 +78,7 @@ func (v *Verifier) verifyFile(ctx context.Context, r *worker.OpenRoute, job bus.
 	if err != nil {
 		return "", fmt.Errorf("couldn't stat source %s: %w", f.Path, err)
 	}
-	dest, err := r.Dst.ReadBack(ctx, f.Path, progress)
+	dest, _, err := r.Dst.ReadBack(ctx, f.Path, progress)
 	if err != nil {
 		return "", fmt.Errorf("couldn't read back %s: %w", f.Path, err)
 	}
@@ -131,7 +131,7 @@ func hashSource(ctx context.Context, src transfer.Source, rel string, t transfer
 // mover read, the file is moved; otherwise it is an operator's problem.
 // Nothing is deleted here either way.
 func (v *Verifier) vanished(ctx context.Context, r *worker.OpenRoute, f bus.File, progress *transfer.Progress, cause error) (ledger.State, error) {
-	dest, err := r.Dst.ReadBack(ctx, f.Path, progress)
+	dest, _, err := r.Dst.ReadBack(ctx, f.Path, progress)
 	if err == nil && f.Hash != "" && dest.Type == r.Hash && dest.Size == f.Size && dest.Hash == f.Hash && r.DeleteSource {
 		return ledger.Moved, nil
 	}

@@ -48,7 +48,7 @@ func TestIntegrationCorruptedCopyIsCaught(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := dst.ReadBack(ctx, "job/a.warc.gz", nil); err != nil { // the hasher now caches the good hash
+			if _, _, err := dst.ReadBack(ctx, "job/a.warc.gz", nil); err != nil { // the hasher now caches the good hash
 				t.Fatal(err)
 			}
 			corrupt(t, stored("job/a.warc.gz"))

@@ -17,9 +17,10 @@ import (
 
 // Destination is a route's long-term storage: any rclone remote.
 type Destination struct {
-	f  fs.Fs    // the remote itself: uploads and existence checks
-	h  fs.Fs    // a hasher over f: read-backs (see ReadBack)
-	ht HashType // the hash Put and ReadBack compute
+	f    fs.Fs    // the remote itself: uploads and existence checks
+	h    fs.Fs    // a hasher over f: read-backs (see ReadBack)
+	link fs.Fs    // SFTP only: f with hard links for Copy (see commit)
+	ht   HashType // the hash Put and ReadBack compute
 }
 
 // OpenDestination opens remote ("remote:path", or a local path) for files
@@ -39,7 +40,11 @@ func OpenDestination(ctx context.Context, remote string, t HashType) (*Destinati
 	if err != nil {
 		return nil, fmt.Errorf("couldn't open hasher over destination %q: %w", remote, err)
 	}
-	return &Destination{f: f, h: h, ht: t}, nil
+	link, err := openLinker(ctx, f)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't open destination %q for hard links: %w", remote, err)
+	}
+	return &Destination{f: f, h: h, link: link, ht: t}, nil
 }
 
 // String names the destination without any credentials a connection string
@@ -66,9 +71,10 @@ func (d *Destination) Stat(ctx context.Context, rel string) (size int64, exists 
 
 // Put uploads exactly size bytes of r as rel with modTime and returns the Sum
 // of the bytes it sent. It never overwrites: an existing rel is
-// fault.ErrConflict. The check and the upload are not atomic; ferry relies
-// on one mover per file. Nothing appears at rel until the upload is whole
-// (see uploadName). A source shorter or longer than size is
+// fault.ErrConflict, whether it was there before or another writer got
+// there first during the upload; the final write itself refuses to replace
+// where the backend allows it (see commit). Nothing appears at rel until the
+// upload is whole (see uploadName). A source shorter or longer than size is
 // fault.ErrSourceChanged, a stored size other than size fault.ErrMismatch,
 // and in both cases no copy is left behind.
 func (d *Destination) Put(ctx context.Context, rel string, r io.Reader, size int64, modTime time.Time, p *Progress) (sum Sum, err error) {
@@ -87,12 +93,18 @@ func (d *Destination) Put(ctx context.Context, rel string, r io.Reader, size int
 	tr := accounting.Stats(ctx).NewTransferRemoteSize(rel, size, nil, d.f)
 	defer func() { tr.Done(ctx, err) }()
 	in := tr.Account(ctx, io.NopCloser(sr))
-	name := d.uploadName(ctx, rel, size, modTime)
-	obj, err := d.f.Put(ctx, in, object.NewStaticObjectInfo(name, modTime, size, true, nil, d.f))
-	if err != nil {
-		if sr.err != nil {
-			err = sr.err
-		}
+	name := d.uploadName(ctx, rel)
+	var opts []fs.OpenOption
+	if name == rel {
+		opts = d.putOptions()
+	}
+	obj, err := d.f.Put(ctx, in, object.NewStaticObjectInfo(name, modTime, size, true, nil, d.f), opts...)
+	switch {
+	case err != nil && sr.err != nil:
+		return Sum{}, fmt.Errorf("couldn't upload %s to %s: %w", rel, d, sr.err)
+	case refused(err):
+		return Sum{}, fmt.Errorf("couldn't put %s on %s: an object appeared during the upload: %w: %w", rel, d, err, fault.ErrConflict)
+	case err != nil:
 		return Sum{}, fmt.Errorf("couldn't upload %s to %s: %w", rel, d, err)
 	}
 	if err := sr.finish(); err != nil {
@@ -102,7 +114,7 @@ func (d *Destination) Put(ctx context.Context, rel string, r io.Reader, size int
 		return Sum{}, d.undo(ctx, obj, fmt.Errorf("couldn't upload %s to %s: stored %d bytes, sent %d: %w", rel, d, obj.Size(), size, fault.ErrMismatch))
 	}
 	if name != rel {
-		if _, err := d.rename(ctx, obj, rel); err != nil {
+		if err := d.commit(ctx, obj, rel); err != nil {
 			return Sum{}, err
 		}
 	}

@@ -14,9 +14,10 @@ import (
 // backend is a destination under test and where it keeps its bytes on disk,
 // so a test can change them behind rclone's back.
 type backend struct {
-	name   string
-	remote string
-	path   func(rel string) string
+	name     string
+	remote   string
+	path     func(rel string) string
+	partials bool // uploads go to a partial name first (not whole-object stores)
 }
 
 // backends starts every backend the destination suite runs against.
@@ -28,9 +29,11 @@ func backends(t *testing.T) []backend {
 	transfertest.Init(t)
 	local := t.TempDir()
 	s3 := transfertest.StartS3Server(t)
+	sftp := transfertest.StartSFTP(t, nil)
 	return []backend{
-		{"local", local, func(rel string) string { return filepath.Join(local, filepath.FromSlash(rel)) }},
-		{"s3", s3.Remote, s3.Path},
+		{"local", local, func(rel string) string { return filepath.Join(local, filepath.FromSlash(rel)) }, true},
+		{"s3", s3.Remote, s3.Path, false},
+		{"sftp", sftp.Remote, sftp.Path, true},
 	}
 }
 
@@ -61,7 +64,7 @@ func put(t *testing.T, d *transfer.Destination, rel, content string) transfer.Su
 
 func readBack(t *testing.T, d *transfer.Destination, rel string) transfer.Sum {
 	t.Helper()
-	sum, err := d.ReadBack(t.Context(), rel, nil)
+	sum, _, err := d.ReadBack(t.Context(), rel, nil)
 	if err != nil {
 		t.Fatalf("ReadBack(%s): %v", rel, err)
 	}
@@ -78,7 +81,7 @@ func TestIntegrationDestination(t *testing.T) {
 					content := strings.Repeat("WARC/1.1 record\r\n", 4096)
 					sum := put(t, d, rel, content)
 					var p transfer.Progress
-					back, err := d.ReadBack(t.Context(), rel, &p)
+					back, _, err := d.ReadBack(t.Context(), rel, &p)
 					if err != nil || back != sum || p.Load() != sum.Size {
 						t.Fatalf("ReadBack = %+v (progress %d), %v; Put said %+v", back, p.Load(), err, sum)
 					}
@@ -103,7 +106,7 @@ func TestIntegrationDestination(t *testing.T) {
 			})
 			t.Run("Missing", func(t *testing.T) {
 				d := openDestination(t, b, transfer.SHA256)
-				_, err := d.ReadBack(t.Context(), "no/such.warc.gz", nil)
+				_, _, err := d.ReadBack(t.Context(), "no/such.warc.gz", nil)
 				wantIs(t, "ReadBack", err, fault.ErrNotFound)
 				if _, exists, err := d.Stat(t.Context(), "no/such.warc.gz"); exists || err != nil {
 					t.Errorf("Stat = %v, %v; want absent", exists, err)
@@ -113,7 +116,7 @@ func TestIntegrationDestination(t *testing.T) {
 				d := openDestination(t, b, transfer.SHA256)
 				_, err := d.Put(t.Context(), "../x", strings.NewReader("x"), 1, time.Now(), nil)
 				wantIs(t, "Put", err, fault.ErrInvalid)
-				_, err = d.ReadBack(t.Context(), "/etc/passwd", nil)
+				_, _, err = d.ReadBack(t.Context(), "/etc/passwd", nil)
 				wantIs(t, "ReadBack", err, fault.ErrInvalid)
 				_, _, err = d.Stat(t.Context(), "a\nb")
 				wantIs(t, "Stat", err, fault.ErrInvalid)
@@ -126,6 +129,17 @@ func TestIntegrationDestination(t *testing.T) {
 			t.Run("SourceNotOfItsSize", func(t *testing.T) {
 				testSourceNotOfItsSize(t, b)
 			})
+			t.Run("Identity", func(t *testing.T) {
+				testIdentity(t, b)
+			})
+			t.Run("ConcurrentWriters", func(t *testing.T) {
+				testConcurrentWriters(t, b)
+			})
+			if b.partials {
+				t.Run("PartialPerAttempt", func(t *testing.T) {
+					testPartialPerAttempt(t, b)
+				})
+			}
 		})
 	}
 }

@@ -30,18 +30,42 @@ func quote(s string) string {
 }
 
 // ReadBack downloads rel in full and returns the size and hash of the bytes
-// actually read. The hash is never taken from Object.Hash, the hasher's
-// cache, an S3 ETag or operations.CheckHashes: those can vouch for bytes that
-// are no longer there, or for none at all. A missing object is
+// actually read, and the identity of the object they came from (see
+// Identity): taken before the read and checked again after it, so the bytes
+// belong to that object. The hash is never taken from Object.Hash, the
+// hasher's cache, an S3 ETag or operations.CheckHashes: those can vouch for
+// bytes that are no longer there, or for none at all. A missing object is
 // fault.ErrNotFound (retryable: storage may be eventually consistent).
-func (d *Destination) ReadBack(ctx context.Context, rel string, p *Progress) (sum Sum, err error) {
+func (d *Destination) ReadBack(ctx context.Context, rel string, p *Progress) (sum Sum, id FileInfo, err error) {
 	if err := ValidPath(rel); err != nil {
-		return Sum{}, err
+		return Sum{}, FileInfo{}, err
 	}
 	obj, err := d.h.NewObject(ctx, rel)
 	if err != nil {
-		return Sum{}, readBackErr(rel, d, err)
+		return Sum{}, FileInfo{}, readBackErr(rel, d, err)
 	}
+	id, err = objectIdentity(ctx, obj)
+	if err != nil {
+		return Sum{}, FileInfo{}, readBackErr(rel, d, err)
+	}
+	id.Path = rel
+	sum, err = d.read(ctx, rel, obj, p)
+	if err != nil {
+		return Sum{}, FileInfo{}, err
+	}
+	after, err := d.Identity(ctx, rel)
+	if err != nil {
+		return Sum{}, FileInfo{}, err
+	}
+	if !sameIdentity(id, after) {
+		// Retryable: the next read-back hashes whatever is there now.
+		return Sum{}, FileInfo{}, fmt.Errorf("couldn't read back %s from %s: it changed while being read (%+v, then %+v)", rel, d, id, after)
+	}
+	return sum, id, nil
+}
+
+// read hashes all of obj.
+func (d *Destination) read(ctx context.Context, rel string, obj rfs.Object, p *Progress) (sum Sum, err error) {
 	tr := accounting.Stats(ctx).NewTransfer(obj, nil)
 	defer func() { tr.Done(ctx, err) }()
 	// No range or seek option: the hasher and the backend see a whole read.
@@ -65,11 +89,17 @@ func (d *Destination) ReadBack(ctx context.Context, rel string, p *Progress) (su
 }
 
 func readBackErr(rel string, d *Destination, err error) error {
+	return fmt.Errorf("couldn't read back %s from %s: %w", rel, d, classify(err))
+}
+
+// classify adds the sentinel that decides retry or dead letter to a
+// backend's error about one object.
+func classify(err error) error {
 	if errors.Is(err, rfs.ErrorObjectNotFound) || errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("couldn't read back %s from %s: %w: %w", rel, d, err, fault.ErrNotFound)
+		return fmt.Errorf("%w: %w", err, fault.ErrNotFound)
 	}
 	if errors.Is(err, rfs.ErrorIsDir) || errors.Is(err, rfs.ErrorNotAFile) {
-		return fmt.Errorf("couldn't read back %s from %s: %w: %w", rel, d, err, fault.ErrConflict)
+		return fmt.Errorf("%w: %w", err, fault.ErrConflict)
 	}
-	return fmt.Errorf("couldn't read back %s from %s: %w", rel, d, err)
+	return err
 }

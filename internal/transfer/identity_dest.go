@@ -1,0 +1,78 @@
+package transfer
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/rclone/rclone/backend/local"
+	"github.com/rclone/rclone/backend/s3"
+	"github.com/rclone/rclone/fs"
+	"github.com/rclone/rclone/fs/hash"
+)
+
+// Identity is what rel at the destination is now: size, mtime and, where
+// the backend has them, device/inode/ctime (local) or a tag (S3's stored
+// MD5/ETag, an object ID). The verifier compares it with the identity
+// ReadBack returned, right before the source delete: a copy replaced since
+// it was read back (a second writer on a backend whose final write can't
+// refuse to replace) is caught there. A missing object is fault.ErrNotFound.
+func (d *Destination) Identity(ctx context.Context, rel string) (FileInfo, error) {
+	if err := ValidPath(rel); err != nil {
+		return FileInfo{}, err
+	}
+	obj, err := d.f.NewObject(ctx, rel)
+	if err != nil {
+		return FileInfo{}, identityErr(rel, d, err)
+	}
+	fi, err := objectIdentity(ctx, obj)
+	if err != nil {
+		return FileInfo{}, identityErr(rel, d, err)
+	}
+	return fi, nil
+}
+
+func identityErr(rel string, d *Destination, err error) error {
+	return fmt.Errorf("couldn't get the identity of %s on %s: %w", rel, d, classify(err))
+}
+
+// objectIdentity reads obj's identity from the innermost backend under any
+// wrappers (hasher, crypt, chunker), never from a wrapper's cache. Nothing
+// here reads the object's bytes: an SFTP hash, which runs md5sum on the
+// server, is never asked for.
+func objectIdentity(ctx context.Context, obj fs.Object) (FileInfo, error) {
+	fi := FileInfo{Path: obj.Remote(), Size: obj.Size(), ModTime: obj.ModTime(ctx)}
+	inner := fs.UnWrapObject(obj)
+	switch f := inner.Fs().(type) {
+	case *local.Fs:
+		st, err := os.Lstat(filepath.Join(filepath.FromSlash(f.Root()), filepath.FromSlash(inner.Remote())))
+		if err != nil {
+			return FileInfo{}, err
+		}
+		if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+			fi.Dev, fi.Ino = uint64(sys.Dev), sys.Ino
+			fi.CTime = time.Unix(sys.Ctim.Unix())
+		}
+		// The file as it is now, not as rclone saw it when it made obj.
+		fi.Size, fi.ModTime = st.Size(), st.ModTime()
+	case *s3.Fs:
+		// From the ETag or the md5chksum metadata of the HEAD: no download.
+		if sum, err := inner.Hash(ctx, hash.MD5); err == nil && sum != "" {
+			fi.Tag = "md5:" + sum
+		}
+	}
+	if id, ok := inner.(fs.IDer); ok && fi.Tag == "" && id.ID() != "" {
+		fi.Tag = "id:" + id.ID()
+	}
+	return fi, nil
+}
+
+// sameIdentity says whether a and b, taken of one path, are one object in
+// one state, by every identity field either has.
+func sameIdentity(a, b FileInfo) bool {
+	return a.Size == b.Size && a.ModTime.Equal(b.ModTime) && a.Dev == b.Dev && a.Ino == b.Ino &&
+		a.CTime.Equal(b.CTime) && a.Tag == b.Tag
+}
