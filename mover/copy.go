@@ -117,6 +117,10 @@ func (m *Mover) copyFile(ctx context.Context, job bus.Job, r *worker.OpenRoute, 
 		return transfer.Sum{}, fmt.Errorf("source %s is %d bytes at %s, announced %d at %s: %w",
 			f.Path, info.Size, info.ModTime, f.Size, f.MTime(), fault.ErrSourceChanged)
 	}
+	if f.Ino != 0 && (info.Ino != f.Ino || info.CTime.UnixNano() != f.CTime) {
+		return transfer.Sum{}, fmt.Errorf("source %s is inode %d, announced inode %d: another file took its name: %w",
+			f.Path, info.Ino, f.Ino, fault.ErrSourceChanged)
+	}
 	if f.Size >= ledger.SlowFileSize {
 		m.set(ctx, job, f, ledger.Copying)
 	}

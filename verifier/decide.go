@@ -11,13 +11,15 @@ import (
 
 // Evidence is everything measured in one verification of one file.
 type Evidence struct {
-	Want   bus.File          // as announced, with the hash the mover read while copying
-	Type   transfer.HashType // the route's hash
-	Dest   transfer.Sum      // of the bytes just read back from the destination
-	Source transfer.Sum      // of the source bytes read just now
-	Before transfer.FileInfo // source stat before hashing it
-	Hashed transfer.FileInfo // identity of the source file actually hashed (its open descriptor)
-	After  transfer.FileInfo // source stat after hashing it
+	Want    bus.File          // as announced, with the hash the mover read while copying
+	Type    transfer.HashType // the route's hash
+	Dest    transfer.Sum      // of the bytes just read back from the destination
+	Source  transfer.Sum      // of the source bytes read just now
+	Before  transfer.FileInfo // source stat before hashing it
+	Hashed  transfer.FileInfo // identity of the source file actually hashed (its open descriptor)
+	After   transfer.FileInfo // source stat after hashing it
+	Copy    transfer.FileInfo // identity of the destination object read back
+	CopyNow transfer.FileInfo // the destination's identity again, right before the delete
 }
 
 // MayDelete decides whether the source may be deleted. A nil error is the only
@@ -29,6 +31,18 @@ func MayDelete(e Evidence) error {
 	case e.Dest.Type != e.Type || e.Source.Type != e.Type:
 		return fmt.Errorf("%s: hashes of different types (%s, %s), want %s: %w",
 			e.Want.Path, e.Dest.Type, e.Source.Type, e.Type, fault.ErrMissingHash)
+	case sameStorage(e.Hashed, e.Copy):
+		// A symlink, bind mount or alias the start-up checks missed: the
+		// "copy" is the source itself, and deleting it would delete both.
+		return fmt.Errorf("%s: the copy is the source itself (device %d, inode %d): %w",
+			e.Want.Path, e.Copy.Dev, e.Copy.Ino, fault.ErrOverlap)
+	case !e.Copy.SameObject(e.CopyNow):
+		// Another writer replaced the copy after it was read back (a backend
+		// whose final write cannot refuse to replace): what was verified is gone.
+		return fmt.Errorf("%s: the copy changed after it was read back: %w", e.Want.Path, fault.ErrConflict)
+	case e.Want.Ino != 0 && (e.Before.Ino != e.Want.Ino || e.Before.CTime.UnixNano() != e.Want.CTime):
+		return fmt.Errorf("%s: another file (inode %d) stands where inode %d was copied: %w",
+			e.Want.Path, e.Before.Ino, e.Want.Ino, fault.ErrSourceChanged)
 	case !e.Before.SameObject(e.Hashed) || !e.Hashed.SameObject(e.After):
 		// Identity too (inode, ctime; a remote's tag): a file renamed over the
 		// path with equal size and mtime is another file.
@@ -44,4 +58,10 @@ func MayDelete(e Evidence) error {
 			e.Dest.Size, e.Type, e.Dest.Hash, e.Source.Size, e.Source.Hash, fault.ErrMismatch)
 	}
 	return nil
+}
+
+// sameStorage reports whether two local files are one inode: a copy that is
+// the source itself, or a hard link to it.
+func sameStorage(source, copy transfer.FileInfo) bool {
+	return source.Ino != 0 && source.Dev == copy.Dev && source.Ino == copy.Ino
 }

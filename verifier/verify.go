@@ -78,7 +78,7 @@ func (v *Verifier) verifyFile(ctx context.Context, r *worker.OpenRoute, job bus.
 	if err != nil {
 		return "", fmt.Errorf("couldn't stat source %s: %w", f.Path, err)
 	}
-	dest, _, err := r.Dst.ReadBack(ctx, f.Path, progress)
+	dest, copied, err := r.Dst.ReadBack(ctx, f.Path, progress)
 	if err != nil {
 		return "", fmt.Errorf("couldn't read back %s: %w", f.Path, err)
 	}
@@ -87,7 +87,13 @@ func (v *Verifier) verifyFile(ctx context.Context, r *worker.OpenRoute, job bus.
 	if err != nil {
 		return "", err
 	}
-	ev := Evidence{Want: f, Type: r.Hash, Dest: dest, Source: source, Before: before, Hashed: hashed, After: after}
+	// Last before the delete: the copy read back must still be there as it was.
+	copyNow, err := r.Dst.Identity(ctx, f.Path)
+	if err != nil {
+		return "", fmt.Errorf("couldn't look at the copy of %s again: %w", f.Path, err)
+	}
+	ev := Evidence{Want: f, Type: r.Hash, Dest: dest, Source: source, Before: before, Hashed: hashed, After: after,
+		Copy: copied, CopyNow: copyNow}
 	if err := MayDelete(ev); err != nil {
 		return "", err
 	}
