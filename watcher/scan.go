@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/ferrydata/ferry/internal/transfer"
 )
 
 // Scan makes one pass over every route and returns every closed file found,
@@ -80,6 +82,10 @@ func (w *Watcher) scanLocal(ctx context.Context, r *route, dir string) ([]Seen, 
 			w.watch(r, path)
 			return nil
 		}
+		if transfer.IsQuarantined(d.Name()) {
+			w.restore(r, path)
+			return nil
+		}
 		s, ok, err := w.checkLocal(ctx, r, path, false)
 		if ok {
 			seen = append(seen, s)
@@ -135,4 +141,22 @@ func (w *Watcher) consider(ctx context.Context, r *route, c Candidate, path stri
 		return Seen{Route: r.Name, Host: r.Host, File: f}, true, nil
 	}
 	return Seen{}, false, nil
+}
+
+// restore puts back a file a verifier renamed to a private name to delete
+// it and then crashed (see transfer.RestoreQuarantined): under its own name
+// it is announced, verified and deleted again, or kept if it is not the
+// file that was verified.
+func (w *Watcher) restore(r *route, path string) {
+	rel, err := filepath.Rel(r.root, path)
+	if err != nil {
+		return
+	}
+	restored, err := transfer.RestoreQuarantined(r.root, filepath.ToSlash(rel), w.cfg.QuarantineGrace)
+	switch {
+	case err != nil:
+		w.deps.Log.Warn("couldn't restore a file left by an interrupted delete", "route", r.Name, "path", rel, "err", err)
+	case restored != "":
+		w.deps.Log.Info("restored a file left by an interrupted delete", "route", r.Name, "path", restored)
+	}
 }

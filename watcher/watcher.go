@@ -41,6 +41,9 @@ type Config struct {
 	Routes         []Route
 	RescanInterval time.Duration // 0 means DefaultRescanInterval
 	StaleAfter     time.Duration // passed to ledger.Announce; 0 means DefaultStaleAfter
+	// QuarantineGrace: a file left under a delete's private name is put back
+	// once that old; 0 means transfer.QuarantineGrace.
+	QuarantineGrace time.Duration
 }
 
 // Validate checks what New cannot fix with a default.
@@ -121,6 +124,7 @@ func New(cfg Config, deps Deps) (*Watcher, error) {
 	}
 	cfg.RescanInterval = orDefault(cfg.RescanInterval, DefaultRescanInterval)
 	cfg.StaleAfter = orDefault(cfg.StaleAfter, DefaultStaleAfter)
+	cfg.QuarantineGrace = orDefault(cfg.QuarantineGrace, transfer.QuarantineGrace)
 	w := &Watcher{cfg: cfg, deps: deps, warned: map[string]bool{}, pending: map[string]bus.Closed{},
 		sources: map[string]transfer.Source{}, timers: map[string]*time.Timer{}, recheck: make(chan target, 64)}
 	for _, rc := range cfg.Routes {

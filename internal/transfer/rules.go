@@ -2,6 +2,7 @@ package transfer
 
 import (
 	"fmt"
+	"path"
 	"regexp"
 )
 
@@ -46,8 +47,13 @@ func compileAll(kind string, patterns []string) ([]*regexp.Regexp, error) {
 // Match reports whether rel (slash-separated, relative to the route's source)
 // is one of the route's files: an exclude always wins, else an include must
 // match. Excludes win because they name files still being written ("*.open"),
-// which an over-broad include must never reach.
+// which an over-broad include must never reach. A name a local Remove gave a
+// file it is deleting (IsQuarantined) is never a route's file, whatever the
+// patterns say.
 func (r *Rules) Match(rel string) bool {
+	if IsQuarantined(path.Base(rel)) {
+		return false
+	}
 	for _, re := range r.exclude {
 		if re.MatchString(rel) {
 			return false

@@ -1,0 +1,41 @@
+package watcher
+
+import (
+	"os"
+	"slices"
+	"testing"
+	"time"
+)
+
+// A verifier that crashed between renaming a file to its private name and
+// unlinking it leaves the file there. The watcher never announces the
+// private name (every include matches it), and puts the file back once the
+// grace has passed, so it is verified and deleted again, or kept.
+func TestIntegrationQuarantinedFileIsRestored(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: starts JetStream")
+	}
+	h := newHarness(t, func(c *Config) { c.QuarantineGrace = 300 * time.Millisecond })
+	const private = "job/.ferry-rm-0123456789abcdef-a.warc.gz"
+	h.write(private, "verified, then the verifier died")
+
+	if seen := seenPaths(h.scan()); len(seen) != 0 {
+		t.Fatalf("a fresh private name was announced or restored: %v", seen)
+	}
+	if _, err := os.Stat(h.path(private)); err != nil {
+		t.Fatalf("a file under a delete's private name was moved within the grace: %v", err)
+	}
+
+	time.Sleep(400 * time.Millisecond)
+	seen := seenPaths(h.scan()) // restores it; this scan's listing may predate that
+	if _, err := os.Stat(h.path("job/a.warc.gz")); err != nil {
+		t.Fatalf("not restored under its own name: %v", err)
+	}
+	seen = append(seen, seenPaths(h.scan())...)
+	if !slices.Contains(seen, "job/a.warc.gz") || slices.ContainsFunc(seen, func(p string) bool { return p != "job/a.warc.gz" }) {
+		t.Fatalf("after the restore the scans saw %v, want only job/a.warc.gz", seen)
+	}
+	if _, ok := h.records()["job/.ferry-rm-0123456789abcdef-a.warc.gz"]; ok {
+		t.Fatal("the private name has a ledger record")
+	}
+}
