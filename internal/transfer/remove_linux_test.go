@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -163,4 +164,31 @@ func TestLocalRemoveWriterArrivesDuringDelete(t *testing.T) {
 		t.Errorf("file holds %q", got)
 	}
 	noPrivateNames(t, root)
+}
+
+// A name too long for a private name beside it is checked and unlinked in
+// place: still refused when renamed over, still removed when it is the file.
+func TestLocalRemoveLongName(t *testing.T) {
+	root := t.TempDir()
+	rel := strings.Repeat("n", 240) + ".warc.gz"
+	p := writeFile(t, root, rel, "hashed bytes")
+	src, err := transfer.OpenLocalSource(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hashed := hashedFile(t, src, rel)
+	writeFile(t, root, "other", "other! bytes")
+	if err := os.Rename(filepath.Join(root, "other"), p); err != nil {
+		t.Fatal(err)
+	}
+	wantIs(t, "Remove of a long name renamed over", src.Remove(t.Context(), rel, hashed), fault.ErrSourceChanged)
+	if got := readFile(t, p); got != "other! bytes" {
+		t.Fatalf("file holds %q", got)
+	}
+	if err := src.Remove(t.Context(), rel, hashedFile(t, src, rel)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(p); !os.IsNotExist(err) {
+		t.Fatalf("after Remove: %v", err)
+	}
 }
