@@ -6,7 +6,9 @@
 //     or leaving a truncated file at the final name, and read objects back
 //     in full to hash the bytes actually stored;
 //   - sources (a local directory through os.Root, or any rclone remote) that
-//     list, stat, open and remove files by validated relative paths;
+//     list, stat, open and remove files by validated relative paths, and
+//     remove only the file that was hashed, and (locally) not while a process
+//     on this host has it open for writing;
 //   - the path rules (ValidPath) and rclone's filter-glob semantics (CompileGlob).
 //
 // What it must never do:
@@ -15,6 +17,7 @@
 //   - report a hash it did not compute from bytes it read itself: never
 //     Object.Hash, the hasher cache, S3 ETags or operations.CheckHashes,
 //     whose "no common hash" counts as a match (rclone issue #6350);
+//     FileInfo.Tag reads a stored hash only to tell objects apart;
 //   - read, follow or remove anything outside a local source's root, follow
 //     a symlink there, or open a FIFO or device;
 //   - decide whether a source may be deleted: it only removes what it is told.

@@ -3,7 +3,6 @@ package transfer
 import (
 	"fmt"
 	"io/fs"
-	"syscall"
 	"time"
 )
 
@@ -31,9 +30,6 @@ func (a FileInfo) describe() string {
 // localInfo is rel's FileInfo from an lstat or fstat of it.
 func localInfo(rel string, fi fs.FileInfo) FileInfo {
 	info := FileInfo{Path: rel, Size: fi.Size(), ModTime: fi.ModTime()}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		info.Dev, info.Ino = uint64(st.Dev), uint64(st.Ino)
-		info.CTime = time.Unix(st.Ctim.Unix())
-	}
+	info.Dev, info.Ino, info.CTime = statIdentity(fi)
 	return info
 }

@@ -3,6 +3,7 @@ package transfer_test
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -157,4 +158,51 @@ func TestLocalSourceWalkStops(t *testing.T) {
 	if err := lt.src.Walk(ctx, func(transfer.FileInfo) error { return nil }); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Walk on a cancelled context = %v", err)
 	}
+}
+
+// hashedFile opens rel as the verifier does before a delete and returns the
+// identity of what it read.
+func hashedFile(t *testing.T, src transfer.Source, rel string) transfer.FileInfo {
+	t.Helper()
+	rc, fi, err := src.Open(t.Context(), rel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	if _, err := io.Copy(io.Discard, rc); err != nil {
+		t.Fatal(err)
+	}
+	return fi
+}
+
+func readFile(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("%s: %v", p, err)
+	}
+	return string(b)
+}
+
+// noPrivateNames fails if a Remove left one of its private names behind.
+func noPrivateNames(t *testing.T, dir string) {
+	t.Helper()
+	if names := privateNames(t, dir); len(names) > 0 {
+		t.Errorf("left behind: %q", names)
+	}
+}
+
+func privateNames(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		if transfer.IsQuarantined(e.Name()) {
+			names = append(names, e.Name())
+		}
+	}
+	return names
 }

@@ -31,7 +31,8 @@ type FileInfo struct {
 // Source is where files come from. Every method taking rel runs ValidPath
 // on it first. A missing file wraps fault.ErrSourceMissing.
 type Source interface {
-	// Walk calls fn for every regular file under the root, recursively;
+	// Walk calls fn for every regular file under the root, recursively
+	// (with a local file's identity; a remote object's Tag is left empty);
 	// symlinks and other non-regular files are skipped. Names are reported
 	// as found, even ones ValidPath rejects, so the caller can report them
 	// instead of losing them silently. An error may follow calls to fn: a
@@ -100,11 +101,9 @@ func (s *remoteSource) Walk(ctx context.Context, fn func(FileInfo) error) error 
 	err := walk.ListR(ctx, s.f, "", true, -1, walk.ListObjects, func(entries fs.DirEntries) error {
 		for _, e := range entries {
 			if o, ok := e.(fs.Object); ok {
-				fi, err := remoteInfo(ctx, o)
-				if err != nil {
-					return err
-				}
-				if err := fn(fi); err != nil {
+				// No Tag: on S3 a multipart object's stored MD5 costs a HEAD,
+				// per object per scan. Stat and Open read it.
+				if err := fn(FileInfo{Path: o.Remote(), Size: o.Size(), ModTime: o.ModTime(ctx)}); err != nil {
 					return err
 				}
 			}

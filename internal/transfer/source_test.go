@@ -68,7 +68,7 @@ func testRemoteSource(t *testing.T, spec string) {
 	}
 	b, err := io.ReadAll(rc)
 	rc.Close()
-	if err != nil || string(b) != sourceFiles[rel] || fi != walked[rel] {
+	if w := walked[rel]; err != nil || string(b) != sourceFiles[rel] || fi.Path != w.Path || fi.Size != w.Size || !fi.ModTime.Equal(w.ModTime) {
 		t.Fatalf("Open = %q, %+v, %v; Walk said %+v", b, fi, err, walked[rel])
 	}
 	if err := src.Remove(ctx, rel, fi); err != nil {

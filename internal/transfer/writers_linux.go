@@ -21,7 +21,8 @@ var tryLease = true
 // descriptor: the kernel refuses it while any descriptor of the file is open
 // for writing, and while it is held any open for writing by the file's name
 // blocks and marks the lease as breaking, which check sees. It needs the
-// file's owner or CAP_LEASE, and local filesystems (NFS, FUSE refuse it).
+// file's owner or CAP_LEASE, and a filesystem that grants leases (NFS and
+// FUSE may refuse).
 // Where it cannot be taken, the fallback scans /proc/*/fd for a descriptor
 // of the same device and inode opened for writing, before and again right
 // before the unlink.

@@ -1,49 +1,17 @@
 package transfer_test
 
 import (
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/ferrydata/ferry/internal/fault"
 	"github.com/ferrydata/ferry/internal/transfer"
 )
-
-// hashedFile opens rel as the verifier does before a delete and returns the
-// identity of what it read.
-func hashedFile(t *testing.T, src transfer.Source, rel string) transfer.FileInfo {
-	t.Helper()
-	rc, fi, err := src.Open(t.Context(), rel)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	if _, err := io.Copy(io.Discard, rc); err != nil {
-		t.Fatal(err)
-	}
-	return fi
-}
-
-func readFile(t *testing.T, p string) string {
-	t.Helper()
-	b, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%s: %v", p, err)
-	}
-	return string(b)
-}
-
-// noPrivateNames fails if a Remove left one of its private names behind.
-func noPrivateNames(t *testing.T, dir string) {
-	t.Helper()
-	if names := privateNames(t, dir); len(names) > 0 {
-		t.Errorf("left behind: %q", names)
-	}
-}
 
 func TestLocalRemoveRenamedOver(t *testing.T) {
 	root := t.TempDir()
@@ -198,17 +166,29 @@ func TestLocalRemoveWriterArrivesDuringDelete(t *testing.T) {
 	noPrivateNames(t, root)
 }
 
-func privateNames(t *testing.T, dir string) []string {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
+// A name too long for a private name beside it is checked and unlinked in
+// place: still refused when renamed over, still removed when it is the file.
+func TestLocalRemoveLongName(t *testing.T) {
+	root := t.TempDir()
+	rel := strings.Repeat("n", 240) + ".warc.gz"
+	p := writeFile(t, root, rel, "hashed bytes")
+	src, err := transfer.OpenLocalSource(root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var names []string
-	for _, e := range entries {
-		if transfer.IsQuarantined(e.Name()) {
-			names = append(names, e.Name())
-		}
+	hashed := hashedFile(t, src, rel)
+	writeFile(t, root, "other", "other! bytes")
+	if err := os.Rename(filepath.Join(root, "other"), p); err != nil {
+		t.Fatal(err)
 	}
-	return names
+	wantIs(t, "Remove of a long name renamed over", src.Remove(t.Context(), rel, hashed), fault.ErrSourceChanged)
+	if got := readFile(t, p); got != "other! bytes" {
+		t.Fatalf("file holds %q", got)
+	}
+	if err := src.Remove(t.Context(), rel, hashedFile(t, src, rel)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(p); !os.IsNotExist(err) {
+		t.Fatalf("after Remove: %v", err)
+	}
 }
