@@ -7,7 +7,6 @@ import (
 	iofs "io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/ferrydata/ferry/internal/fault"
 	"github.com/rclone/rclone/backend/hasher"
@@ -15,8 +14,6 @@ import (
 	"github.com/rclone/rclone/backend/s3"
 	"github.com/rclone/rclone/backend/sftp"
 	"github.com/rclone/rclone/fs"
-	"github.com/rclone/rclone/fs/cache"
-	"github.com/rclone/rclone/fs/fspath"
 )
 
 // The final write must itself refuse to replace an object: a check before
@@ -144,10 +141,5 @@ func openLinker(ctx context.Context, f fs.Fs) (fs.Fs, error) {
 	if f.Features().Copy != nil {
 		return f, nil // already configured with copy_is_hardlink
 	}
-	parsed, err := fspath.Parse(fs.ConfigStringFull(f))
-	if err != nil {
-		return nil, err
-	}
-	spec := strings.TrimSuffix(parsed.ConfigString, ":") + ",copy_is_hardlink=true:" + parsed.Path
-	return cache.Get(ctx, spec)
+	return withOptions(ctx, f, "copy_is_hardlink=true")
 }
