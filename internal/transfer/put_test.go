@@ -47,6 +47,11 @@ func testSourceNotOfItsSize(t *testing.T, b backend) {
 			}
 		})
 	}
+	// Nor a partial: a failed upload removes its own.
+	entries, err := os.ReadDir(filepath.Dir(b.path("sized/x")))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) || len(entries) > 0 {
+		t.Errorf("after failed uploads the dir holds %v, %v", names(entries), err)
+	}
 }
 
 // testNothingAtRelUntilWhole: a process killed mid-upload must not leave a
