@@ -6,8 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
-	"time"
 
 	"github.com/rclone/rclone/backend/local"
 	"github.com/rclone/rclone/backend/s3"
@@ -53,10 +51,7 @@ func objectIdentity(ctx context.Context, obj fs.Object) (FileInfo, error) {
 		if err != nil {
 			return FileInfo{}, err
 		}
-		if sys, ok := st.Sys().(*syscall.Stat_t); ok {
-			fi.Dev, fi.Ino = uint64(sys.Dev), sys.Ino
-			fi.CTime = time.Unix(sys.Ctim.Unix())
-		}
+		fi.Dev, fi.Ino, fi.CTime = statIdentity(st)
 		// The file as it is now, not as rclone saw it when it made obj.
 		fi.Size, fi.ModTime = st.Size(), st.ModTime()
 	case *s3.Fs:

@@ -47,6 +47,9 @@ func testSourceNotOfItsSize(t *testing.T, b backend) {
 			}
 		})
 	}
+	if !b.partials {
+		return // a whole-object store's own temp files are the server's business
+	}
 	// Nor a partial: a failed upload removes its own.
 	entries, err := os.ReadDir(filepath.Dir(b.path("sized/x")))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) || len(entries) > 0 {
