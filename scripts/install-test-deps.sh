@@ -1,41 +1,55 @@
 #!/usr/bin/env bash
-# Installs what the tests use beyond Go: promtool (Debian package
-# "prometheus"), which configs/configs_test.go runs on the alerting rules.
-# Idempotent and quiet: does nothing when promtool is already on PATH. The
-# tests skip promtool's checks when it is missing, so a machine without
-# apt-get (or without root) only gets a warning; a failed install fails.
+# Installs what the tests use beyond Go:
+#   - promtool (Debian package "prometheus"), which configs/configs_test.go
+#     runs on the alerting rules;
+#   - sshd and sftp-server (Debian package "openssh-server"), which
+#     internal/transfer/transfertest starts on loopback for SFTP tests.
+# Idempotent and quiet: installs only what is missing. The tests skip what
+# needs a missing tool, so a machine without apt-get (or without root) only
+# gets a warning; a failed install fails.
 set -u
 
-if command -v promtool >/dev/null 2>&1; then
+# package for each binary the tests look for
+missing=()
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+{ [ -x /usr/sbin/sshd ] && [ -x /usr/lib/openssh/sftp-server ]; } || missing+=(openssh-server)
+if [ ${#missing[@]} -eq 0 ]; then
 	exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
-	echo "install-test-deps: apt-get not found; install promtool yourself or the rule tests are skipped" >&2
+	echo "install-test-deps: apt-get not found; install ${missing[*]} yourself or their tests are skipped" >&2
 	exit 0
 fi
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then
 	if ! command -v sudo >/dev/null 2>&1; then
-		echo "install-test-deps: not root and no sudo; promtool not installed, the rule tests are skipped" >&2
+		echo "install-test-deps: not root and no sudo; ${missing[*]} not installed, their tests are skipped" >&2
 		exit 0
 	fi
 	sudo="sudo -n"
 fi
 export DEBIAN_FRONTEND=noninteractive
-# --no-install-recommends: promtool only, not the exporters and web assets.
+# --no-install-recommends: promtool only, not the exporters and web assets;
+# sshd only, not xauth and friends.
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-if ! { $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends prometheus; } >"$log" 2>&1; then
+if ! { $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
 	# apt-get exists but failed: say why and fail, rather than let CI pass
-	# with the rule tests silently skipped.
+	# with the tests silently skipped.
 	cat "$log" >&2
-	echo "install-test-deps: apt-get install prometheus failed" >&2
+	echo "install-test-deps: apt-get install ${missing[*]} failed" >&2
 	exit 1
 fi
-# The package's postinst may start a Prometheus server where systemd runs;
-# tests need only the promtool binary, so leave the service disabled.
+# The packages' postinst may start a Prometheus server or an sshd on port 22
+# where systemd runs; tests start their own, so leave the services disabled.
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-	$sudo systemctl disable --now prometheus >/dev/null 2>&1 || true
+	for pkg in "${missing[@]}"; do
+		case $pkg in
+		prometheus) $sudo systemctl disable --now prometheus >/dev/null 2>&1 || true ;;
+		openssh-server) $sudo systemctl disable --now ssh >/dev/null 2>&1 || true ;;
+		esac
+	done
 fi
 command -v promtool >/dev/null 2>&1 || echo "install-test-deps: promtool still missing after install" >&2
+[ -x /usr/sbin/sshd ] || echo "install-test-deps: sshd still missing after install" >&2
 exit 0

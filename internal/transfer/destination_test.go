@@ -29,10 +29,13 @@ func backends(t *testing.T) []backend {
 	transfertest.Init(t)
 	local := t.TempDir()
 	s3 := transfertest.StartS3Server(t)
+	s3mp := transfertest.StartS3Server(t)
 	sftp := transfertest.StartSFTP(t, nil)
 	return []backend{
 		{"local", local, func(rel string) string { return filepath.Join(local, filepath.FromSlash(rel)) }, true},
 		{"s3", s3.Remote, s3.Path, false},
+		// Every upload multipart: If-None-Match goes on CompleteMultipartUpload.
+		{"s3-multipart", s3mp.Name + ",upload_cutoff=0:" + s3mp.Bucket, s3mp.Path, false},
 		{"sftp", sftp.Remote, sftp.Path, true},
 	}
 }

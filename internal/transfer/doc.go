@@ -13,13 +13,15 @@
 //
 // What it must never do:
 //
-//   - overwrite or replace an object at the destination;
+//   - overwrite or replace an object at the destination: the final write
+//     itself refuses where the backend can (final.go); elsewhere the
+//     verifier re-reads the copy's Identity before the source delete;
 //   - report a hash it did not compute from bytes it read itself: never
 //     Object.Hash, the hasher cache, S3 ETags or operations.CheckHashes,
 //     whose "no common hash" counts as a match (rclone issue #6350);
 //     FileInfo.Tag reads a stored hash only to tell objects apart;
 //   - read, follow or remove anything outside a local source's root, follow
-//     a symlink there, or open a FIFO or device;
+//     a symlink there or in a remote source, or open a FIFO or device;
 //   - decide whether a source may be deleted: it only removes what it is told.
 //
 // No other ferry package imports rclone; they use the types here instead.

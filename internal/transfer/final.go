@@ -7,7 +7,6 @@ import (
 	iofs "io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/ferrydata/ferry/internal/fault"
 	"github.com/rclone/rclone/backend/hasher"
@@ -15,8 +14,6 @@ import (
 	"github.com/rclone/rclone/backend/s3"
 	"github.com/rclone/rclone/backend/sftp"
 	"github.com/rclone/rclone/fs"
-	"github.com/rclone/rclone/fs/cache"
-	"github.com/rclone/rclone/fs/fspath"
 )
 
 // The final write must itself refuse to replace an object: a check before
@@ -32,8 +29,9 @@ import (
 //     copy_is_hardlink) from the partial name to rel, then the partial is
 //     removed; link(2) refuses an existing target. rclone's Move uses
 //     posix-rename, which replaces, or removes the target first.
-//   - anything else with a Move (HDFS: its client renames with
-//     OverwriteDest): a last look at rel, then Move. Not atomic; the
+//   - anything else with a Move (HDFS: its Go client renames with
+//     OverwriteDest; crypt or chunker over any backend): a last look at
+//     rel, then Move. Not atomic; the
 //     verifier's re-read of the copy's Identity right before the source
 //     delete is what catches the loser of that race.
 
@@ -41,15 +39,17 @@ import (
 var ifNoneMatch = &fs.HTTPOption{Key: "If-None-Match", Value: "*"}
 
 // putOptions are the options of an upload written directly at its final
-// name.
+// name. Wrappers (crypt, hasher) pass options on to the backend below.
 func (d *Destination) putOptions() []fs.OpenOption {
-	if _, ok := d.f.(*s3.Fs); ok {
+	if _, ok := fs.UnWrapFs(d.f).(*s3.Fs); ok {
 		return []fs.OpenOption{ifNoneMatch}
 	}
 	return nil
 }
 
-// refused says whether err is a store refusing a conditional write: HTTP 412.
+// refused says whether err is a store refusing a conditional write: HTTP
+// 412. AWS answers two racing conditional writes with 409
+// ConditionalRequestConflict instead; that one stays a plain, retried error.
 func refused(err error) bool {
 	var status interface{ HTTPStatusCode() int }
 	return errors.As(err, &status) && status.HTTPStatusCode() == 412
@@ -144,10 +144,5 @@ func openLinker(ctx context.Context, f fs.Fs) (fs.Fs, error) {
 	if f.Features().Copy != nil {
 		return f, nil // already configured with copy_is_hardlink
 	}
-	parsed, err := fspath.Parse(fs.ConfigStringFull(f))
-	if err != nil {
-		return nil, err
-	}
-	spec := strings.TrimSuffix(parsed.ConfigString, ":") + ",copy_is_hardlink=true:" + parsed.Path
-	return cache.Get(ctx, spec)
+	return withOptions(ctx, f, "copy_is_hardlink=true")
 }

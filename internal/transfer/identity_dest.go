@@ -5,8 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
-	"time"
+	"strings"
 
 	"github.com/rclone/rclone/backend/local"
 	"github.com/rclone/rclone/backend/s3"
@@ -52,17 +51,11 @@ func objectIdentity(ctx context.Context, obj fs.Object) (FileInfo, error) {
 		if err != nil {
 			return FileInfo{}, err
 		}
-		if sys, ok := st.Sys().(*syscall.Stat_t); ok {
-			fi.Dev, fi.Ino = uint64(sys.Dev), sys.Ino
-			fi.CTime = time.Unix(sys.Ctim.Unix())
-		}
+		fi.Dev, fi.Ino, fi.CTime = statIdentity(st)
 		// The file as it is now, not as rclone saw it when it made obj.
 		fi.Size, fi.ModTime = st.Size(), st.ModTime()
 	case *s3.Fs:
-		// From the ETag or the md5chksum metadata of the HEAD: no download.
-		if sum, err := inner.Hash(ctx, hash.MD5); err == nil && sum != "" {
-			fi.Tag = "md5:" + sum
-		}
+		fi.Tag = s3Tag(ctx, inner)
 	}
 	if id, ok := inner.(fs.IDer); ok && fi.Tag == "" && id.ID() != "" {
 		fi.Tag = "id:" + id.ID()
@@ -75,4 +68,21 @@ func objectIdentity(ctx context.Context, obj fs.Object) (FileInfo, error) {
 func sameIdentity(a, b FileInfo) bool {
 	return a.Size == b.Size && a.ModTime.Equal(b.ModTime) && a.Dev == b.Dev && a.Ino == b.Ino &&
 		a.CTime.Equal(b.CTime) && a.Tag == b.Tag
+}
+
+// s3Tag tells S3 objects apart by what the HEAD already gave: the MD5 from
+// the ETag or the md5chksum metadata (a multipart upload may have neither)
+// and the server's upload time (btime, Last-Modified), which a rewrite
+// changes even when the new bytes have the old size and mtime.
+func s3Tag(ctx context.Context, o fs.Object) string {
+	var parts []string
+	if sum, err := o.Hash(ctx, hash.MD5); err == nil && sum != "" {
+		parts = append(parts, "md5:"+sum)
+	}
+	if m, ok := o.(fs.Metadataer); ok {
+		if meta, err := m.Metadata(ctx); err == nil && meta["btime"] != "" {
+			parts = append(parts, "btime:"+meta["btime"])
+		}
+	}
+	return strings.Join(parts, " ")
 }

@@ -82,13 +82,16 @@ type remoteSource struct {
 }
 
 // OpenRemoteSource opens an rclone "remote:path" as a source. Init must have
-// been called.
+// been called. Symlinks are never followed (see withoutLinks).
 func OpenRemoteSource(ctx context.Context, remote string) (Source, error) {
 	f, err := cache.Get(ctx, remote)
 	if errors.Is(err, fs.ErrorIsFile) {
 		return nil, fmt.Errorf("couldn't open source %q: it is a file: %w", remote, fault.ErrInvalid)
 	}
 	if err != nil {
+		return nil, fmt.Errorf("couldn't open source %q: %w", remote, err)
+	}
+	if f, err = withoutLinks(ctx, f); err != nil {
 		return nil, fmt.Errorf("couldn't open source %q: %w", remote, err)
 	}
 	return &remoteSource{f: f}, nil

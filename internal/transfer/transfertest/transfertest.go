@@ -1,6 +1,7 @@
 // Package transfertest gives tests real rclone backends: transfer.Init done
-// once per test binary, and an S3 API served in-process by rclone's own
-// `serve s3` over a temp dir. It is for tests only; like package transfer it
+// once per test binary, an S3 API served in-process by rclone's own
+// `serve s3` over a temp dir, and SFTP from a real OpenSSH sshd on loopback
+// (StartSFTP). It is for tests only; like package transfer it
 // may import rclone, and nothing outside tests may import it.
 package transfertest
 
