@@ -7,7 +7,9 @@
 //     in full to hash the bytes actually stored;
 //   - sources (a local directory through os.Root, or any rclone remote) that
 //     list, stat, open and remove files by validated relative paths;
-//   - the path rules (ValidPath) and rclone's filter-glob semantics (CompileGlob).
+//   - the path rules (ValidPath) and rclone's filter-glob semantics (CompileGlob);
+//   - the overlap checks (CheckOverlap, ProbeOverlap): no destination may be,
+//     resolve to or lie inside a source.
 //
 // What it must never do:
 //
