@@ -6,9 +6,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ferrydata/ferry/internal/transfer/transfertest"
 )
 
 func TestCheckConfig(t *testing.T) {
+	transfertest.Init(t) // never the developer's own rclone.conf
+	// check-config resolves remotes through the rclone config (to refuse a
+	// destination that is a source): the example's "store" is S3.
+	t.Setenv("RCLONE_CONFIG_STORE_TYPE", "s3")
 	dir := t.TempDir()
 	write := func(name, body string) string {
 		t.Helper()
@@ -41,6 +47,8 @@ routes:
 			nil, []string{"routes[0].batch.files"}, ""},
 		{"bad glob names the pattern", []string{"--config", write("glob.yaml", "routes:\n  - {name: w, source: /s, destination: d, include: ['{{[']}\n"), "check-config"}, 2,
 			nil, []string{"routes[0].include[0]"}, ""},
+		{"remote missing from the rclone config", []string{"--config", write("noremote.yaml", "routes:\n  - {name: w, source: /s, destination: \"nosuch:d\"}\n"), "check-config"}, 2,
+			nil, []string{`routes[0] (w): couldn't resolve destination nosuch:d: remote "nosuch" is not in the rclone config`}, ""},
 		{"missing file", []string{"--config", filepath.Join(dir, "nope.yaml"), "check-config"}, 2,
 			nil, []string{"nope.yaml"}, ""},
 		{"unknown command", []string{"frobnicate"}, 2, nil, nil, ""},

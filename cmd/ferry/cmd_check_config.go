@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/ferrydata/ferry/internal/config"
 	"github.com/ferrydata/ferry/internal/transfer"
 )
 
@@ -13,6 +16,8 @@ func checkConfigCommand(stdout io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:  "check-config",
 		Usage: "validate the config and print it resolved, secrets redacted",
+		Flags: []cli.Flag{&cli.BoolFlag{Name: "probe",
+			Usage: "also run the movers' start-up overlap probe (writes, then removes, a small object at destinations)"}},
 		Action: func(c *cli.Context) error {
 			cfg, err := loadConfig(c)
 			if err != nil {
@@ -30,6 +35,9 @@ func checkConfigCommand(stdout io.Writer) *cli.Command {
 					}
 				}
 			}
+			if err := checkOverlap(c.Context, cfg, c.Bool("probe")); err != nil {
+				return err
+			}
 			out, err := cfg.Redacted().YAML()
 			if err != nil {
 				return err
@@ -38,4 +46,25 @@ func checkConfigCommand(stdout io.Writer) *cli.Command {
 			return err
 		},
 	}
+}
+
+// checkOverlap refuses routes whose destination is a source, as every mover
+// and verifier does at start; without probe it writes nothing anywhere. The
+// rclone cache goes to a temp dir: checking must not need the state dir.
+func checkOverlap(ctx context.Context, cfg *config.Config, probe bool) error {
+	tmp, err := os.MkdirTemp("", "ferry-check-config-")
+	if err != nil {
+		return fmt.Errorf("couldn't create a temp dir: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	rc := *cfg
+	rc.StateDir = tmp
+	if err := initRclone(ctx, &rc); err != nil {
+		return err
+	}
+	routes := routeStorage(cfg)
+	if probe {
+		return transfer.ProbeOverlap(ctx, routes)
+	}
+	return transfer.CheckOverlap(routes)
 }

@@ -15,7 +15,7 @@ func roleCommand(name, usage string) *cli.Command {
 		Name:  name,
 		Usage: usage,
 		Action: daemon(func(c *cli.Context, sys *system) error {
-			roles, err := sys.roles([]string{name}, 0)
+			roles, err := sys.roles(c.Context, []string{name}, 0)
 			if err != nil {
 				return err
 			}

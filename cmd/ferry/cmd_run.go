@@ -28,7 +28,7 @@ func runCommand(stdout io.Writer) *cli.Command {
 
 // runDaemon runs all four roles until the root context is cancelled.
 func runDaemon(ctx context.Context, sys *system) error {
-	roles, err := sys.roles([]string{"watcher", "dispatcher", "mover", "verifier"}, 0)
+	roles, err := sys.roles(ctx, []string{"watcher", "dispatcher", "mover", "verifier"}, 0)
 	if err != nil {
 		return err
 	}
@@ -36,8 +36,12 @@ func runDaemon(ctx context.Context, sys *system) error {
 	return runAll(ctx, roles)
 }
 
-// roles builds the named roles. onceWait, if set, caps every batch's max_wait.
-func (s *system) roles(names []string, onceWait time.Duration) (map[string]runner, error) {
+// roles builds the named roles, refusing overlapping storage first.
+// onceWait, if set, caps every batch's max_wait.
+func (s *system) roles(ctx context.Context, names []string, onceWait time.Duration) (map[string]runner, error) {
+	if err := s.refuseOverlap(ctx, names); err != nil {
+		return nil, err
+	}
 	out := map[string]runner{}
 	for _, name := range names {
 		switch name {

@@ -24,7 +24,7 @@ func runOnce(ctx context.Context, sys *system, timeout time.Duration, stdout io.
 	if err != nil {
 		return err
 	}
-	roles, err := sys.roles([]string{"dispatcher", "mover", "verifier"}, 250*time.Millisecond)
+	roles, err := sys.roles(ctx, []string{"dispatcher", "mover", "verifier"}, 250*time.Millisecond)
 	if err != nil {
 		return err
 	}

@@ -122,7 +122,7 @@ func startTestSystem(t *testing.T, s *site) *system {
 // runRolesUntil runs roles until done holds, then stops them.
 func runRolesUntil(t *testing.T, sys *system, names []string, done func() bool) {
 	t.Helper()
-	roles, err := sys.roles(names, 0)
+	roles, err := sys.roles(context.Background(), names, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package config
 
 import (
 	"os"
+	"strings"
 	"time"
 )
 
@@ -68,6 +69,31 @@ func DefaultRoute() Route {
 // Heritrix WARCs and rotated crawl logs.
 func DefaultInclude() []string {
 	return []string{"*.warc.gz", "*.warc", "crawl.log.cp*", "crawl.log.[0-9]*"}
+}
+
+// SafeMinAge is the min_age of a route that omits it and excludes no
+// in-progress name: a writer that writes a closed-looking name in place and
+// pauses (a cp over NFS, curl -o) must not have its half-written file moved
+// and deleted.
+const SafeMinAge = Duration(5 * time.Minute)
+
+// inProgressSuffixes are the names writers give a file until they rename it
+// into place: Heritrix's .open, browsers' and curl-likes' .part, ...
+var inProgressSuffixes = []string{".open", ".part", ".partial", ".filepart", ".crdownload", ".tmp"}
+
+// DefaultMinAge returns the min_age of a route that omits it: 0 when exclude
+// names an in-progress suffix ("*.open"), because such a writer renames a
+// file into place only when it is complete (Heritrix does), else SafeMinAge.
+func DefaultMinAge(exclude []string) Duration {
+	for _, pat := range exclude {
+		for _, suffix := range inProgressSuffixes {
+			// A glob ("*.open", "*.warc.gz.open"), not one file's name.
+			if strings.HasSuffix(pat, suffix) && strings.Contains(pat, "*") {
+				return 0
+			}
+		}
+	}
+	return SafeMinAge
 }
 
 // DefaultExclude returns the exclude patterns of a route that omits them:

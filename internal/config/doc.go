@@ -8,8 +8,15 @@
 //
 // An omitted key takes its default; a key given explicitly keeps its value,
 // so "delete_source: false", "exclude: []" and "backoff: []" mean what they
-// say. Exceptions: an empty host means os.Hostname(), and an empty
-// nats.server.name means the host.
+// say. Exceptions: an empty host means os.Hostname(), an empty
+// nats.server.name means the host, and an omitted min_age depends on the
+// route's exclude: 0 when it excludes an in-progress suffix ("*.open", as
+// Heritrix writes: a file gets its final name only when complete), else
+// SafeMinAge (5m), because a writer that writes the final name in place
+// (cp, curl -o, rsync --inplace) may pause longer than any settle time.
+//
+// Validate also refuses route hosts that make duplicate movers: host "any"
+// needs a remote source, and a remote source needs host "any".
 //
 // The package only describes configuration. It must never open connections,
 // create directories, touch routes' sources or destinations, or import

@@ -71,7 +71,12 @@ func TestParseDefaults(t *testing.T) {
 }
 
 func TestParseExplicitValuesKept(t *testing.T) {
-	c := mustParse(t, minimal+`
+	c := mustParse(t, `
+host: crawler01
+routes:
+  - name: warcs
+    source: "s3:bucket/in"
+    destination: "store:warcs"
     delete_source: false
     exclude: []
     host: any
@@ -143,5 +148,37 @@ func TestLoad(t *testing.T) {
 	}
 	if _, err := Load(filepath.Join(t.TempDir(), "missing.yaml")); err == nil {
 		t.Error("Load of a missing file succeeded")
+	}
+}
+
+// An omitted min_age is 0 only for routes whose writer renames files into
+// place (an in-progress suffix is excluded); any other writer may pause with
+// a closed-looking name, so the default waits.
+func TestMinAgeDefault(t *testing.T) {
+	tests := []struct {
+		name  string
+		route string // YAML keys added to the route
+		want  time.Duration
+	}{
+		{"heritrix defaults", "", 0},
+		{"exclude .open among others", `exclude: ["*.lck", "*.warc.gz.open"]`, 0},
+		{"exclude .part", `exclude: ["**.part"]`, 0},
+		{"exclude nothing", "exclude: []", 5 * time.Minute},
+		{"exclude without in-progress names", `exclude: ["*.lck", "crawl.log"]`, 5 * time.Minute},
+		{"an .open name that is not a suffix glob", `exclude: ["x.open"]`, 5 * time.Minute},
+		{"explicit zero is kept", "exclude: []\n    min_age: 0s", 0},
+		{"explicit value is kept", "min_age: 1h", time.Hour},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := minimal
+			if tt.route != "" {
+				data += "    " + tt.route + "\n"
+			}
+			c := mustParse(t, data)
+			if got := time.Duration(c.Routes[0].MinAge); got != tt.want {
+				t.Errorf("min_age = %s, want %s", got, tt.want)
+			}
+		})
 	}
 }

@@ -1,5 +1,7 @@
 package config
 
+import "strings"
+
 // AnyHost as a route's host lets any worker take the route's jobs (remote sources).
 const AnyHost = "any"
 
@@ -27,6 +29,8 @@ type Route struct {
 	Include []string `yaml:"include"`
 	Exclude []string `yaml:"exclude"`
 	// MinAge: a file must be unmodified for this long to count as closed.
+	// Omitted, it is DefaultMinAge(Exclude): 0 when the writer renames files
+	// into place, else SafeMinAge.
 	MinAge Duration `yaml:"min_age"`
 	// Hash is md5, sha1 or sha256.
 	Hash string `yaml:"hash"`
@@ -45,7 +49,8 @@ type Batch struct {
 }
 
 // UnmarshalYAML starts from DefaultRoute, so that keys omitted from a route
-// keep their defaults while explicit values (even false or []) are kept.
+// keep their defaults while explicit values (even false or []) are kept. An
+// omitted min_age depends on the route's exclude (see DefaultMinAge).
 //
 // It uses yaml.v3's older func-style Unmarshaler on purpose: that one decodes
 // with the caller's decoder and so keeps KnownFields, where yaml.Node.Decode
@@ -55,6 +60,14 @@ func (r *Route) UnmarshalYAML(unmarshal func(any) error) error {
 	p := route(DefaultRoute())
 	if err := unmarshal(&p); err != nil {
 		return err
+	}
+	// A map accepts every key, so this second pass cannot trip KnownFields.
+	var keys map[string]any
+	if err := unmarshal(&keys); err != nil {
+		return err
+	}
+	if _, set := keys["min_age"]; !set {
+		p.MinAge = DefaultMinAge(p.Exclude)
 	}
 	*r = Route(p)
 	return nil
@@ -72,4 +85,15 @@ func (r *Route) RouteHost(configHost string) string {
 		return r.Host
 	}
 	return configHost
+}
+
+// RemoteSource reports whether Source names an rclone remote, read as rclone
+// reads it: a ':' before any '/' ("name:path", ":backend:path"). rclone's
+// ":local:" backend is a local directory all the same.
+func (r *Route) RemoteSource() bool {
+	i := strings.IndexAny(r.Source, ":/")
+	if i < 0 || r.Source[i] != ':' {
+		return false
+	}
+	return !strings.HasPrefix(r.Source, ":local:") && !strings.HasPrefix(r.Source, ":local,")
 }

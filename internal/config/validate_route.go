@@ -28,6 +28,7 @@ func (r *Route) validate(p *problems, key string, ackWait Duration) {
 	if strings.TrimSpace(r.Host) != r.Host {
 		p.addf(key+".host", "%q must not start or end with spaces", r.Host)
 	}
+	r.validateHost(p, key)
 	if len(r.Include) == 0 {
 		p.addf(key+".include", `at least one pattern is required (use "*" for every file)`)
 	}
@@ -61,5 +62,25 @@ func checkPatterns(p *problems, key string, patterns []string) {
 		if strings.TrimSpace(pat) == "" {
 			p.addf(fmt.Sprintf("%s[%d]", key, i), "must not be empty")
 		}
+	}
+}
+
+// validateHost refuses the two host settings that make duplicate movers. A
+// local source with host "any" would let every worker take jobs for a
+// directory only one host has; a remote source without it is listed by
+// every host's watcher, each announcing the same files under its own name,
+// so each file is moved once per host.
+func (r *Route) validateHost(p *problems, key string) {
+	if r.Source == "" {
+		return
+	}
+	remote := r.RemoteSource()
+	switch {
+	case r.Host == AnyHost && !remote:
+		p.addf(key+".host", "%q needs a remote source (rclone name:path), but %s is a local directory that only "+
+			"this host can read: leave host empty (or name the host that has the directory)", AnyHost, r.Source)
+	case r.Host != AnyHost && remote:
+		p.addf(key+".host", "the remote source %s is listed by every host's watcher, which would each announce "+
+			"and move the same files: write host: %s", r.Source, AnyHost)
 	}
 }

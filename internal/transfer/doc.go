@@ -9,7 +9,9 @@
 //     list, stat, open and remove files by validated relative paths, and
 //     remove only the file that was hashed, and (locally) not while a process
 //     on this host has it open for writing;
-//   - the path rules (ValidPath) and rclone's filter-glob semantics (CompileGlob).
+//   - the path rules (ValidPath) and rclone's filter-glob semantics (CompileGlob);
+//   - the overlap checks (CheckOverlap, ProbeOverlap): no destination may be,
+//     resolve to or lie inside a source.
 //
 // What it must never do:
 //
