@@ -33,6 +33,16 @@ const HostAny = "any"
 // consumers or ledger records: [A-Za-z0-9-] stay as they are, every other
 // byte becomes _ and two lowercase hex digits (_ itself is _5f, . is _2e).
 // The empty name is "_", which no other name produces.
+//
+// Upgrading from the older token (every other byte became a bare _) changes
+// the token of hosts whose names hold other bytes than [A-Za-z0-9-]. Their
+// ledger records are then not found, so the watcher announces their files
+// on disk again (a kept file is found identical at the destination and
+// verified again). Closed events left on old subjects are dead-lettered as
+// invalid; jobs left on old subjects reach no consumer and stay in
+// FERRY_JOBS (counted by Backlog) until an admin purges them and deletes
+// the old consumers copy-<old token> and verify-<old token>. Permissions
+// naming such hosts must name the new token.
 func HostToken(host string) string {
 	if host == "" {
 		return "_"
