@@ -36,8 +36,8 @@ const HostAny = "any"
 //
 // Upgrading from the older token (every other byte became a bare _) changes
 // the token of hosts whose names hold other bytes than [A-Za-z0-9-]. Their
-// ledger records are then not found, so the watcher announces their files
-// on disk again (a kept file is found identical at the destination and
+// ledger records are then not found until ledger.MigrateKeys moves them
+// (else the watcher announces their files on disk again, and a kept file is
 // verified again). Closed events left on old subjects are dead-lettered as
 // invalid; jobs left on old subjects reach no consumer and stay in
 // FERRY_JOBS (counted by Backlog) until an admin purges them and deletes
