@@ -40,9 +40,9 @@ const HostAny = "any"
 // (else the watcher announces their files on disk again, and a kept file is
 // verified again). Closed events left on old subjects are dead-lettered as
 // invalid; jobs left on old subjects reach no consumer and stay in
-// FERRY_JOBS (counted by Backlog) until an admin purges them and deletes
-// the old consumers copy-<old token> and verify-<old token>. Permissions
-// naming such hosts must name the new token.
+// FERRY_JOBS (counted by Backlog) until an admin runs DropLegacy, which
+// purges them and deletes the old consumers copy-<old token> and
+// verify-<old token>. Permissions naming such hosts must name the new token.
 func HostToken(host string) string {
 	if host == "" {
 		return "_"

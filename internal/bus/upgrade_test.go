@@ -60,4 +60,24 @@ func TestIntegrationConsumerAfterTokenChange(t *testing.T) {
 	if n, err := b.RouteBacklog(ctx, "warcs", host); err != nil || n != 0 {
 		t.Errorf("RouteBacklog = %d, %v; want 0 (the old subject is not the host's any more)", n, err)
 	}
+	// An admin drops what the old ferry left: the message and the consumer.
+	if err := b.PublishRaw(ctx, "ferry.closed.warcs."+legacy, []byte(`{"v":1}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.PublishJob(ctx, StageVerify, j); err != nil { // a current job stays
+		t.Fatal(err)
+	}
+	msgs, consumers, err := b.DropLegacy(ctx)
+	if err != nil || msgs != 2 || consumers != 1 {
+		t.Fatalf("DropLegacy = %d messages, %d consumers, %v; want 2, 1", msgs, consumers, err)
+	}
+	if n, err := b.Backlog(ctx); err != nil || n != 1 {
+		t.Errorf("Backlog after DropLegacy = %d, %v; want the current verify job only", n, err)
+	}
+	if _, err := b.js.Consumer(ctx, StreamJobs, "copy-"+legacy); err == nil {
+		t.Error("the old consumer is still there")
+	}
+	if _, err := b.js.Consumer(ctx, StreamJobs, consumerName(StageCopy, host)); err != nil {
+		t.Errorf("the new consumer is gone: %v", err)
+	}
 }
