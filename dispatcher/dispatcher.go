@@ -95,17 +95,27 @@ func (d *Dispatcher) tickEvery() time.Duration {
 }
 
 func (d *Dispatcher) add(ctx context.Context, msg *bus.Delivery) {
-	ev, err := bus.DecodeClosed(msg.Data())
+	// Route and host come from the subject, which NATS permissions protect;
+	// a body naming others is forged and touches no ledger record.
+	from, err := bus.ClosedOrigin(msg.Subject())
+	var ev bus.Closed
 	if err == nil {
-		if _, known := d.cfg.Routes[ev.Route]; !known {
-			err = fmt.Errorf("unknown route %q: %w", ev.Route, fault.ErrInvalid)
-		}
+		ev, err = bus.DecodeClosed(msg.Data())
+	}
+	if err == nil {
+		err = from.Check(ev.Route, ev.Host)
 	}
 	if err != nil {
-		d.reject(ctx, msg, ev, err)
+		d.reject(ctx, msg, from, nil, err)
 		return
 	}
-	full, dup := d.batch.add(groupKey{ev.Route, ev.Host}, item[*bus.Delivery]{file: ev.File, ref: msg}, time.Now())
+	if _, known := d.cfg.Routes[from.Route]; !known {
+		// A watcher's route this dispatcher lacks: the file fails once,
+		// rather than being announced and dead-lettered every rescan.
+		d.reject(ctx, msg, from, &ev.File, fmt.Errorf("unknown route %q: %w", from.Route, fault.ErrInvalid))
+		return
+	}
+	full, dup := d.batch.add(groupKey{from.Route, from.Host}, item[*bus.Delivery]{file: ev.File, ref: msg}, time.Now())
 	if dup {
 		_ = msg.Ack(ctx)
 		return

@@ -57,20 +57,35 @@ func (d *Dispatcher) handBack() {
 	}
 }
 
-// reject dead-letters an event that cannot be batched, then drops it.
-func (d *Dispatcher) reject(ctx context.Context, msg *bus.Delivery, ev bus.Closed, err error) {
+// reject dead-letters an event that cannot be batched, then drops it. The
+// letter is filed under the subject's route and host, never the body's. A
+// file the subject vouches for is marked failed, so the watcher does not
+// announce it again; one already failed for this reason gets no second letter.
+func (d *Dispatcher) reject(ctx context.Context, msg *bus.Delivery, from bus.Origin, file *bus.File, err error) {
 	reason, _ := fault.Classify(err)
-	dl := bus.DeadLetter{Route: ev.Route, Host: ev.Host, Reason: reason, Error: err.Error(), Raw: msg.Data()}
-	if ev.File.Path != "" {
-		dl.Files = []bus.DeadFile{{File: ev.File, Reason: reason, Error: err.Error()}}
+	var dead []bus.DeadFile
+	if file != nil {
+		dead = []bus.DeadFile{{File: *file, Reason: reason, Error: err.Error()}}
 	}
+	if done, lerr := d.Ledger.AlreadyFailed(ctx, from.Route, from.Host, dead); lerr == nil && done {
+		d.Log.Warn("closed event of a file already dead-lettered; dropped", "subject", msg.Subject(), "reason", reason)
+		_ = msg.Term(reason)
+		return
+	}
+	dl := bus.DeadLetter{Route: from.Route, Host: from.Host, Files: dead, Reason: reason, Error: err.Error(), Raw: msg.Data()}
 	if perr := d.Bus.PublishDead(ctx, bus.StageDispatch, dl); perr != nil {
 		d.Log.Error("couldn't dead-letter a bad event; will retry", "err", perr)
 		_ = msg.Retry(5 * time.Second)
 		return
 	}
+	if lerr := d.Ledger.Fail(ctx, from.Route, from.Host, "", 0, dead); lerr != nil {
+		// Else the watcher announces the file again; the letter is a duplicate then.
+		d.Log.Error("couldn't record a rejected file failed; will retry", "subject", msg.Subject(), "err", lerr)
+		_ = msg.Retry(5 * time.Second)
+		return
+	}
 	d.Log.Error("bad closed event dead-lettered", "subject", msg.Subject(), "reason", reason, "err", err)
-	label := ev.Route
+	label := from.Route
 	if _, known := d.cfg.Routes[label]; !known {
 		label = "_invalid" // a forged route must not mint a new time series
 	}

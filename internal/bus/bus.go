@@ -24,6 +24,7 @@ type ConnConfig struct {
 	NKeySeed string // nkey seed file
 	TLS      TLSConfig
 	Replicas int // stream and ledger replicas: 1 on one node, 3 on a cluster
+	Dead     DeadLimits
 }
 
 // TLSConfig holds file paths; all empty means plain connections.
@@ -72,7 +73,7 @@ func Connect(ctx context.Context, cfg ConnConfig, log *slog.Logger) (*Bus, error
 		return nil, fmt.Errorf("couldn't open jetstream: %w", err)
 	}
 	b := &Bus{nc: nc, js: js, log: log}
-	if err := b.setup(ctx, max(cfg.Replicas, 1)); err != nil {
+	if err := b.setup(ctx, max(cfg.Replicas, 1), cfg.Dead); err != nil {
 		nc.Close()
 		return nil, err
 	}
@@ -121,20 +122,17 @@ func (b *Bus) PublishJob(ctx context.Context, stage Stage, j Job) error {
 	return b.publish(ctx, JobSubject(stage, j.Route, j.Host), j, string(stage)+":"+j.ID+":"+filesDigest(j.Files))
 }
 
-// PublishDead stores a dead letter; it is kept until an operator removes it.
-// The same letter published again (a job redelivered after its dead letter
-// went out) is dropped as a duplicate; another letter of the same job is not.
+// PublishDead stores a dead letter; it is kept until an operator removes it
+// or DeadLimits drop it. The same letter published again within the stream's
+// duplicates window (a job or event redelivered after its dead letter went
+// out) is dropped as a duplicate; another letter of the same job is not.
 func (b *Bus) PublishDead(ctx context.Context, stage Stage, d DeadLetter) error {
 	d.V, d.Stage = Version, string(stage)
 	if d.At.IsZero() {
 		d.At = time.Now().UTC()
 	}
 	fit(&d, int(b.nc.MaxPayload()))
-	id := ""
-	if d.JobID != "" {
-		id = "dead:" + string(stage) + ":" + deadDigest(d)
-	}
-	return b.publish(ctx, DeadSubject(stage, d.Route, d.Host), d, id)
+	return b.publish(ctx, DeadSubject(stage, d.Route, d.Host), d, "dead:"+string(stage)+":"+deadDigest(d))
 }
 
 func (b *Bus) publish(ctx context.Context, subject string, v any, msgID string) error {

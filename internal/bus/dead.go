@@ -121,12 +121,13 @@ func (b *Bus) RouteBacklog(ctx context.Context, route, host string) (uint64, err
 	return total, nil
 }
 
-// deadDigest names a dead letter's content for dedup: its job, attempts,
-// reason, files and raw bytes, but not error texts, which may differ between
-// two deliveries of one decision.
+// deadDigest names a dead letter's content for dedup: its route, host, job,
+// attempts, reason, files and raw bytes (an event's raw bytes tell its
+// announcements apart), but not error texts, which may differ between two
+// deliveries of one decision.
 func deadDigest(d DeadLetter) string {
 	h := sha256.New()
-	for _, s := range []string{d.JobID, strconv.Itoa(d.Attempts), d.Reason} {
+	for _, s := range []string{d.Route, d.Host, d.JobID, strconv.Itoa(d.Attempts), d.Reason} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}

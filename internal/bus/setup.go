@@ -11,16 +11,49 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
+// Defaults of DeadLimits: a flood of dead letters (a forger, or a config
+// mistake failing every file) must not fill the disk JetStream shares with
+// the work queues. The ledger keeps every failed file's record regardless.
+const (
+	DefaultDeadMaxMsgs  = 100000
+	DefaultDeadMaxBytes = 1 << 30
+	DefaultDeadMaxAge   = 90 * 24 * time.Hour
+)
+
+// DeadLimits bound FERRY_DEAD; past any of them the oldest letters are
+// dropped. Zero fields take the defaults.
+type DeadLimits struct {
+	MaxMsgs  int64
+	MaxBytes int64
+	MaxAge   time.Duration
+}
+
+func (l DeadLimits) orDefaults() DeadLimits {
+	if l.MaxMsgs == 0 {
+		l.MaxMsgs = DefaultDeadMaxMsgs
+	}
+	if l.MaxBytes == 0 {
+		l.MaxBytes = DefaultDeadMaxBytes
+	}
+	if l.MaxAge == 0 {
+		l.MaxAge = DefaultDeadMaxAge
+	}
+	return l
+}
+
 // setup creates the streams and the ledger bucket, or checks they are as
-// wanted, whichever daemon comes first.
-func (b *Bus) setup(ctx context.Context, replicas int) error {
+// wanted, whichever daemon comes first. A stream made by an older ferry
+// (FERRY_DEAD without limits) is updated.
+func (b *Bus) setup(ctx context.Context, replicas int, dead DeadLimits) error {
+	dead = dead.orDefaults()
 	streams := []jetstream.StreamConfig{
 		{Name: StreamClosed, Subjects: []string{"ferry.closed.>"}, Retention: jetstream.WorkQueuePolicy,
 			Duplicates: 2 * time.Minute},
 		{Name: StreamJobs, Subjects: []string{"ferry.copy.>", "ferry.verify.>"}, Retention: jetstream.WorkQueuePolicy,
 			Duplicates: 10 * time.Minute},
 		{Name: StreamDead, Subjects: []string{"ferry.dead.>"}, Retention: jetstream.LimitsPolicy,
-			Duplicates: 10 * time.Minute},
+			Duplicates: 10 * time.Minute, MaxMsgs: dead.MaxMsgs, MaxBytes: dead.MaxBytes, MaxAge: dead.MaxAge,
+			Discard: jetstream.DiscardOld},
 	}
 	for _, sc := range streams {
 		sc.Storage, sc.Replicas = jetstream.FileStorage, replicas
@@ -50,12 +83,26 @@ func (b *Bus) ensureStream(ctx context.Context, want jetstream.StreamConfig) err
 	if s, err := b.js.Stream(ctx, want.Name); err == nil {
 		have := s.CachedInfo().Config
 		if slices.Equal(have.Subjects, want.Subjects) && have.Retention == want.Retention &&
-			have.Storage == want.Storage && have.Replicas == want.Replicas && have.Duplicates == want.Duplicates {
+			have.Storage == want.Storage && have.Replicas == want.Replicas && have.Duplicates == want.Duplicates &&
+			sameLimits(have, want) {
 			return nil
 		}
 	}
 	_, err := b.js.CreateOrUpdateStream(ctx, want)
 	return err
+}
+
+// sameLimits compares the limits ferry sets; the server reports an unset
+// (zero) count or size as -1.
+func sameLimits(have, want jetstream.StreamConfig) bool {
+	unset := func(n int64) int64 {
+		if n == 0 {
+			return -1
+		}
+		return n
+	}
+	return unset(have.MaxMsgs) == unset(want.MaxMsgs) && unset(have.MaxBytes) == unset(want.MaxBytes) &&
+		have.MaxAge == want.MaxAge && have.Discard == want.Discard
 }
 
 // ensureLedger is ensureStream for the ledger bucket.

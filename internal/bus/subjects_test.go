@@ -1,6 +1,7 @@
 package bus_test
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -10,11 +11,12 @@ import (
 func TestHostToken(t *testing.T) {
 	tests := []struct{ host, want string }{
 		{"h1", "h1"},
-		{"crawler-1_b", "crawler-1_b"},
-		{"crawler1.example.org", "crawler1_example_org"},
+		{"crawler-1", "crawler-1"},
+		{"crawler-1_b", "crawler-1_5fb"},
+		{"crawler1.example.org", "crawler1_2eexample_2eorg"},
 		{"", "_"},
-		{"a b*>", "a_b__"},
-		{"été", "_t_"},
+		{"a b*>", "a_20b_2a_3e"},
+		{"été", "_c3_a9t_c3_a9"},
 		{"any", "any"},
 	}
 	for _, tt := range tests {
@@ -23,19 +25,57 @@ func TestHostToken(t *testing.T) {
 			if got != tt.want {
 				t.Errorf("HostToken(%q) = %q, want %q", tt.host, got, tt.want)
 			}
-			if !bus.ValidToken(got) {
+			if !subjectToken.MatchString(got) {
 				t.Errorf("HostToken(%q) = %q is not a subject token", tt.host, got)
 			}
 		})
 	}
 }
 
+// subjectToken is what a token must be in subjects, consumer names and KV keys.
+var subjectToken = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+// Two hosts must never share subjects, consumers or ledger keys.
+func TestHostTokenTellsHostsApart(t *testing.T) {
+	for _, pair := range [][2]string{{"a.b", "a_b"}, {"a_b", "a_5fb"}, {"a.b", "a_2eb"}, {"", "_"}, {"a b", "a_b"}} {
+		if x, y := bus.HostToken(pair[0]), bus.HostToken(pair[1]); x == y {
+			t.Errorf("HostToken(%q) = HostToken(%q) = %q", pair[0], pair[1], x)
+		}
+		if x, y := bus.FileKey("r", pair[0], "p"), bus.FileKey("r", pair[1], "p"); x == y {
+			t.Errorf("hosts %q and %q share the ledger key %s", pair[0], pair[1], x)
+		}
+	}
+}
+
+// FuzzHostToken: HostToken is injective (HostFromToken undoes it), makes
+// only subject-token characters, and HostFromToken accepts only its output.
+func FuzzHostToken(f *testing.F) {
+	for _, s := range []string{"a.b", "a_b", "", "_", "_5f", "crawler01", "été", "a\x00b"} {
+		f.Add(s, "a_b")
+	}
+	f.Fuzz(func(t *testing.T, host, other string) {
+		tok := bus.HostToken(host)
+		if !subjectToken.MatchString(tok) {
+			t.Fatalf("HostToken(%q) = %q is not a subject token", host, tok)
+		}
+		if host != other && tok == bus.HostToken(other) {
+			t.Fatalf("HostToken(%q) = HostToken(%q) = %q", host, other, tok)
+		}
+		if back, err := bus.HostFromToken(tok); host != "" && (err != nil || back != host) {
+			t.Fatalf("HostFromToken(HostToken(%q)) = %q, %v", host, back, err)
+		}
+		if back, err := bus.HostFromToken(other); err == nil && bus.HostToken(back) != other {
+			t.Fatalf("HostFromToken(%q) = %q, whose token is %q", other, back, bus.HostToken(back))
+		}
+	})
+}
+
 func TestSubjects(t *testing.T) {
 	tests := []struct{ name, got, want string }{
-		{"closed", bus.ClosedSubject("warcs", "c1.example.org"), "ferry.closed.warcs.c1_example_org"},
+		{"closed", bus.ClosedSubject("warcs", "c1.example.org"), "ferry.closed.warcs.c1_2eexample_2eorg"},
 		{"copy", bus.JobSubject(bus.StageCopy, "warcs", "c1"), "ferry.copy.warcs.c1"},
 		{"verify shared", bus.JobSubject(bus.StageVerify, "s3in", bus.HostAny), "ferry.verify.s3in.any"},
-		{"dead", bus.DeadSubject(bus.StageCopy, "warcs", "c1.x"), "ferry.dead.copy.warcs.c1_x"},
+		{"dead", bus.DeadSubject(bus.StageCopy, "warcs", "c1.x"), "ferry.dead.copy.warcs.c1_2ex"},
 		{"dead bad route", bus.DeadSubject(bus.StageCopy, "a.b.>", "c1"), "ferry.dead.copy._invalid.c1"},
 		{"dead empty", bus.DeadSubject(bus.StageVerify, "", ""), "ferry.dead.verify._invalid._"},
 	}

@@ -3,5 +3,11 @@
 // or dead-letter it. It counts attempts as failures a worker saw, recorded in
 // the ledger, never as deliveries: a crash or restart costs a job nothing.
 //
+// A job's route and host are those of its subject, which NATS permissions
+// protect; a body naming others is dead-lettered as invalid and never
+// touches the ledger. A job of its subject's route and host that this worker
+// refuses (a route or rules it lacks) fails its files once in the ledger, so
+// the watcher does not announce them again.
+//
 // It decides nothing about files; the role's handler does.
 package worker

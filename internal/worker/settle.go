@@ -7,7 +7,6 @@ import (
 
 	"github.com/ferrydata/ferry/internal/bus"
 	"github.com/ferrydata/ferry/internal/fault"
-	"github.com/ferrydata/ferry/internal/ledger"
 )
 
 // settleTimeout bounds the writes that end a delivery.
@@ -88,13 +87,10 @@ func (l *Loop) deadLetter(ctx context.Context, msg *bus.Delivery, job bus.Job, d
 		_ = msg.Retry(l.Policy.backoff(1))
 		return false
 	}
+	if err := l.Ledger.Fail(ctx, job.Route, job.Host, job.ID, attempts, dead); err != nil {
+		l.Log.Warn("couldn't record failed files", "stage", l.Stage, "job", job.ID, "err", err)
+	}
 	for _, d := range dead {
-		err := l.Ledger.Set(ctx, job.Route, job.Host, d.File, ledger.Failed, func(r *ledger.Record) {
-			r.JobID, r.Reason, r.LastError, r.Attempts = job.ID, d.Reason, d.Error, attempts
-		})
-		if err != nil {
-			l.Log.Warn("couldn't record failed file", "path", d.File.Path, "err", err)
-		}
 		l.Metrics.DeadLetters.WithLabelValues(string(l.Stage), job.Route, d.Reason).Inc()
 		l.Log.Error("file dead-lettered", "stage", l.Stage, "job", job.ID, "route", job.Route,
 			"path", d.File.Path, "reason", d.Reason, "err", d.Error)
@@ -104,12 +100,34 @@ func (l *Loop) deadLetter(ctx context.Context, msg *bus.Delivery, job bus.Job, d
 }
 
 // reject dead-letters a message that is not a job this worker may run.
-func (l *Loop) reject(ctx context.Context, msg *bus.Delivery, job bus.Job, cause error) {
+// The letter is filed under the subject's route and host (the only ones
+// this host may publish dead letters for), never the body's. files, when
+// the subject vouches for them, are marked failed so the watcher does not
+// announce them again; a file already failed for this reason gets no
+// second letter.
+func (l *Loop) reject(ctx context.Context, msg *bus.Delivery, from bus.Origin, job bus.Job, files []bus.File, cause error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+	defer cancel()
 	reason, _ := fault.Classify(cause)
-	dl := bus.DeadLetter{JobID: job.ID, Route: job.Route, Host: job.Host, Reason: reason,
+	dead := make([]bus.DeadFile, len(files))
+	for i, f := range files {
+		dead[i] = bus.DeadFile{File: f, Reason: reason, Error: cause.Error()}
+	}
+	if done, err := l.Ledger.AlreadyFailed(ctx, from.Route, from.Host, dead); err == nil && done {
+		l.Log.Warn("job of files already dead-lettered; dropped", "stage", l.Stage, "job", job.ID, "reason", reason)
+		_ = msg.Term(reason)
+		return
+	}
+	dl := bus.DeadLetter{JobID: job.ID, Route: from.Route, Host: from.Host, Files: dead, Reason: reason,
 		Error: cause.Error(), Raw: msg.Data()}
 	if err := l.Bus.PublishDead(ctx, l.Stage, dl); err != nil {
 		l.Log.Error("couldn't dead-letter a bad job; will retry", "err", err)
+		_ = msg.Retry(5 * time.Second)
+		return
+	}
+	if err := l.Ledger.Fail(ctx, from.Route, from.Host, job.ID, 0, dead); err != nil {
+		// Else the watcher announces the files again; the letter is a duplicate then.
+		l.Log.Error("couldn't record rejected files failed; will retry", "stage", l.Stage, "job", job.ID, "err", err)
 		_ = msg.Retry(5 * time.Second)
 		return
 	}

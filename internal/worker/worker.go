@@ -95,12 +95,24 @@ func (l *Loop) Run(ctx context.Context) error {
 }
 
 func (l *Loop) handle(ctx context.Context, msg *bus.Delivery) {
-	job, err := bus.DecodeJob(msg.Data())
+	// Route and host come from the subject, which NATS permissions protect;
+	// a body naming others is forged and touches no ledger record.
+	from, err := bus.JobOrigin(l.Stage, msg.Subject())
+	var job bus.Job
 	if err == nil {
-		err = l.Accept(job)
+		job, err = bus.DecodeJob(msg.Data())
+	}
+	if err == nil {
+		err = from.Check(job.Route, job.Host)
 	}
 	if err != nil {
-		l.reject(ctx, msg, job, err)
+		l.reject(ctx, msg, from, job, nil, err)
+		return
+	}
+	if err := l.Accept(job); err != nil {
+		// Announced by the subject's own host, but not ours to run (a route
+		// or rules this worker lacks): its files fail once, not every rescan.
+		l.reject(ctx, msg, from, job, job.Files, err)
 		return
 	}
 	start := time.Now()

@@ -1,0 +1,84 @@
+package nats
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/ferrydata/ferry/internal/bus"
+	"github.com/ferrydata/ferry/internal/ledger"
+)
+
+// Under authorization.conf a crawler reads and writes its own files'
+// records and shared routes', never another host's: crawler01 cannot mark
+// crawler02's file failed, nor read where it is.
+func TestIntegrationLedgerPermissions(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: starts JetStream")
+	}
+	pw := map[string]string{"ADMIN": "a", "DISPATCHER": "d", "CRAWLER01": "c1", "CRAWLER02": "c2"}
+	for user, p := range pw {
+		t.Setenv("FERRY_"+user+"_PASSWORD", p)
+	}
+	opts, err := server.ProcessConfigFile("authorization.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.JetStream, opts.StoreDir, opts.DontListen, opts.NoSigs, opts.NoLog = true, t.TempDir(), true, true, true
+	s, err := server.NewServer(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.Start()
+	if !s.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats not ready")
+	}
+	t.Cleanup(s.Shutdown)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	connect := func(user, password string) *ledger.Ledger {
+		t.Helper()
+		b, err := bus.Connect(context.Background(), bus.ConnConfig{Server: &bus.Server{Server: s}, Name: user,
+			User: user, Password: password}, log)
+		if err != nil {
+			t.Fatalf("connect as %s: %v", user, err)
+		}
+		t.Cleanup(b.Close)
+		return ledger.New(b.Ledger())
+	}
+	connect("dispatcher", pw["DISPATCHER"]) // sets up the streams and the bucket
+	c1, c2 := connect("crawler01", pw["CRAWLER01"]), connect("crawler02", pw["CRAWLER02"])
+	ctx := func() context.Context {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		t.Cleanup(cancel)
+		return ctx
+	}
+	f := bus.File{Path: "a.warc.gz", Size: 1, ModTime: 1}
+	for _, w := range []struct {
+		l           *ledger.Ledger
+		route, host string
+	}{{c2, "warcs", "crawler02"}, {c1, "warcs", "crawler01"}, {c1, "shared", bus.HostAny}} {
+		if err := w.l.Set(ctx(), w.route, w.host, f, ledger.Copied, nil); err != nil {
+			t.Fatalf("%s/%s may not write its own record: %v", w.route, w.host, err)
+		}
+		if _, _, err := w.l.Get(ctx(), w.route, w.host, f.Path); err != nil {
+			t.Fatalf("%s/%s may not read its own record: %v", w.route, w.host, err)
+		}
+	}
+	if _, err := c1.Failure(ctx(), bus.StageCopy, "j1", errors.New("boom")); err != nil {
+		t.Errorf("crawler01 may not count a job's attempts: %v", err)
+	}
+	if err := c1.Set(ctx(), "warcs", "crawler02", f, ledger.Failed, nil); err == nil {
+		t.Error("crawler01 may write crawler02's record")
+	}
+	if _, _, err := c1.Get(ctx(), "warcs", "crawler02", f.Path); err == nil {
+		t.Error("crawler01 may read crawler02's record")
+	}
+	if r, _, err := c2.Get(ctx(), "warcs", "crawler02", f.Path); err != nil || r.State != ledger.Copied {
+		t.Errorf("crawler02's record is %+v, %v; want copied", r, err)
+	}
+}
