@@ -114,7 +114,7 @@ func TestIntegrationForgedHostIsInvalid(t *testing.T) {
 	led := startDispatcher(t, b)
 	ctx := context.Background()
 	real := bus.File{Path: "x.warc.gz", Size: 10, ModTime: 1}
-	if ok, err := led.Announce(ctx, "warcs", "crawler02", real, time.Hour); !ok || err != nil {
+	if ok, err := led.Announce(ctx, "warcs", "crawler02", real, ledger.Policy{StaleAfter: time.Hour}); !ok || err != nil {
 		t.Fatalf("Announce = %v, %v", ok, err)
 	}
 	_, rev, err := led.Get(ctx, "warcs", "crawler02", real.Path)
