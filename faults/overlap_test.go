@@ -3,6 +3,7 @@ package faults
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -42,6 +43,23 @@ func overlapCases() []overlapCase {
 		{"destination is an rclone alias whose root is the source", func(t *testing.T, dir string) ([]overlapRoute, string) {
 			return []overlapRoute{{"aliased", filepath.Join(dir, "x"), "samedisk:"}},
 				fmt.Sprintf("[samedisk]\ntype = alias\nremote = %s\n", filepath.Join(dir, "x"))
+		}},
+		{"destination is an rclone hasher wrapping the source", func(t *testing.T, dir string) ([]overlapRoute, string) {
+			return []overlapRoute{{"wrapped", filepath.Join(dir, "x"), "wrapper:"}},
+				fmt.Sprintf("[wrapper]\ntype = hasher\nremote = %s\nhashes = md5\n", filepath.Join(dir, "x"))
+		}},
+		{"destination is a local rclone remote at the source", func(t *testing.T, dir string) ([]overlapRoute, string) {
+			return []overlapRoute{{"remoted", filepath.Join(dir, "x"), "disk:" + filepath.Join(dir, "x")}},
+				"[disk]\ntype = local\n"
+		}},
+		{"destination is the source through a bind mount", func(t *testing.T, dir string) ([]overlapRoute, string) {
+			bind := filepath.Join(dir, "xbind")
+			mkdirAll(t, bind)
+			if out, err := exec.Command("mount", "--bind", filepath.Join(dir, "x"), bind).CombinedOutput(); err != nil {
+				t.Skipf("couldn't bind-mount (%v: %s)", err, out)
+			}
+			t.Cleanup(func() { _ = exec.Command("umount", "-l", bind).Run() })
+			return []overlapRoute{{"bound", filepath.Join(dir, "x"), bind}}, ""
 		}},
 	}
 }
