@@ -96,11 +96,11 @@ func TestBadInputOverlappingRoutes(t *testing.T) {
 				wantNames(t, "check-config", errOut+out, routes)
 			}
 			for _, args := range [][]string{{"run", "--once", "--timeout", "20s"}, {"run"}} {
-				code, log, ended := runBounded(t, dir, append([]string{"--config", cfg}, args...)...)
+				code, log, stopped := runBounded(t, dir, append([]string{"--config", cfg}, args...)...)
 				what := "ferry " + strings.Join(args, " ")
 				switch {
-				case !ended:
-					t.Errorf("%s still running after 30s (killed), want a refusal at start:\n%s", what, lastLines(log, 8))
+				case stopped != "":
+					t.Errorf("%s still running after 30s (%s), want a refusal at start:\n%s", what, stopped, lastLines(log, 8))
 				case code == 0:
 					t.Errorf("%s exited 0, want a refusal at start:\n%s", what, lastLines(log, 8))
 				default:
@@ -143,25 +143,26 @@ func overlapConfig(t *testing.T, dir string, routes []overlapRoute, rcloneConf s
 }
 
 // runBounded runs ferry for at most 30 s: SIGTERM then, SIGKILL 10 s later.
-// It returns the exit code, stdout and stderr together, and whether it
-// ended on its own.
-func runBounded(t *testing.T, dir string, args ...string) (int, string, bool) {
+// It returns the exit code, stdout and stderr together, and "" if it ended
+// on its own, else how it was ended.
+func runBounded(t *testing.T, dir string, args ...string) (int, string, string) {
 	t.Helper()
 	p := startProc(t, dir, fmt.Sprintf("bounded-%d", time.Now().UnixNano()), nil, args...)
-	ended := true
+	stopped := ""
 	select {
 	case <-p.done:
 	case <-time.After(30 * time.Second):
-		ended = false
+		stopped = "ended by SIGTERM"
 		_ = p.cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case <-p.done:
 		case <-time.After(10 * time.Second):
+			stopped = "SIGTERM ignored for 10s, SIGKILLed"
 			p.kill()
 		}
 	}
 	data, _ := os.ReadFile(p.log)
-	return p.exitCode(), string(data), ended
+	return p.exitCode(), string(data), stopped
 }
 
 // wantNames checks that a refusal names every route involved.
