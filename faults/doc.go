@@ -7,7 +7,8 @@
 // RNG (SIGKILL of `ferry run`, of each role and of `ferry nats`; an
 // unreachable or full destination; copies corrupted after the upload;
 // sources rewritten after their copy; purged streams, deleted consumers and
-// a deleted ledger bucket; clock jumps against min_age) and audit every byte
+// a deleted ledger bucket; clock jumps against min_age; another file renamed
+// over a copied source while the verifier hashes it) and audit every byte
 // with an auditor that trusts no ferry state: it reads the source tree, the
 // destination tree and `ferry dead list`, nothing else.
 //
@@ -16,8 +17,11 @@
 // TestBadInput tests feed ferry what a crawler host can hold besides WARCs:
 // FIFOs, devices, empty and huge files, files that vanish, shrink or turn
 // unreadable between steps, names no path may carry, symlinks out of the
-// root, forged jobs; TestRolesSurviveNATSRestart and TestDeletedConsumers
-// look at JetStream mishaps one at a time.
+// root, forged jobs, routes whose destination is their own source (or
+// another route's), a writer holding a final-named file open; TestSecondWriter
+// has two installations write one destination path, TestSwappedFile swaps a
+// file under the verifier's hash; TestRolesSurviveNATSRestart and
+// TestDeletedConsumers look at JetStream mishaps one at a time.
 //
 // The suite found four ferry bugs (forged jobs past the route's rules, a
 // deleted consumer never recreated, --once waiting on a file dead-lettered

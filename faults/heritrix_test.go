@@ -25,6 +25,7 @@ type closedFile struct {
 	corrupted bool // its copy was corrupted at the destination
 	rewritten bool // its source was rewritten after it closed
 	skewed    bool // closed with its mtime off by a clock jump
+	foreign   bool // another host wrote its destination path first
 }
 
 // liveFile is a file ferry must never touch: a WARC still .open, a live log,

@@ -21,6 +21,8 @@ const (
 	faultDeleteConsumer = "delete_consumer"
 	faultDeleteLedger   = "delete_ledger"
 	faultClockJump      = "clock_jump"
+	faultSwap           = "swap_file"     // rename another file over a copied source, the verifier frozen
+	faultSecondWriter   = "second_writer" // another host's bytes at a destination path ferry is about to write
 )
 
 // faultKind is one kind of fault, its weight in the draw, and the topology
@@ -48,6 +50,8 @@ var faultKinds = []faultKind{
 	{faultDeleteConsumer, 1, "", (*campaign).deleteConsumer},
 	{faultDeleteLedger, 1, "", (*campaign).deleteLedger},
 	{faultClockJump, 2, "", (*campaign).clockJump},
+	{faultSwap, 2, "", (*campaign).swap},
+	{faultSecondWriter, 2, "", (*campaign).secondWriter},
 }
 
 // heal is a fault's end, or a look at what it did, due at a moment.
