@@ -4,7 +4,10 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/ferrydata/ferry/internal/transfer/transfertest"
 )
 
 // symlinkSite is the config: the destination is a symlink to the
@@ -45,4 +48,33 @@ func TestIntegrationRunOnceRefusesOverlap(t *testing.T) {
 	if got := tree(t, s.src); !maps.Equal(got, before) {
 		t.Fatalf("source holds %v, want it untouched: %v", got, before)
 	}
+}
+
+// An S3 destination served from the source directory: only the probe can
+// tell, and check-config runs it when asked.
+func TestIntegrationCheckConfigProbe(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: serves S3")
+	}
+	transfertest.Init(t)
+	s3 := transfertest.StartS3Server(t)
+	s := newSite(t, siteOptions{dst: s3.Remote})
+	s.src = filepath.Join(s3.Dir, s3.Bucket)
+	cfg, err := os.ReadFile(s.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg = []byte(strings.Replace(string(cfg), filepath.Join(filepath.Dir(s.config), "heritrix"), s.src, 1))
+	if err := os.WriteFile(s.config, cfg, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	if code, _, errOut := s.runFerry("check-config"); code != 0 {
+		t.Fatalf("check-config without --probe exited %d: the config alone cannot tell\n%s", code, errOut)
+	}
+	code, _, errOut := s.runFerry("check-config", "--probe")
+	if code != 2 {
+		t.Fatalf("check-config --probe exited %d, want 2\n%s", code, errOut)
+	}
+	mustContain(t, errOut, "routes[0] (warcs): destination "+s3.Remote+" is the same storage (an object written there appeared in the source), its own source "+s.src)
 }
