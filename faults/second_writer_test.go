@@ -167,7 +167,7 @@ func TestSecondWriter(t *testing.T) {
 
 // partialOf matches the partial upload names of rel.
 func partialOf(rel string) *regexp.Regexp {
-	return regexp.MustCompile("^" + regexp.QuoteMeta(filepath.Base(rel)) + `\.[0-9a-f]{8}\.partial$`)
+	return regexp.MustCompile("^" + regexp.QuoteMeta(filepath.Base(rel)) + `\.[0-9a-f]{8,}\.partial$`)
 }
 
 // freezeMidUpload SIGSTOPs p as soon as a partial upload of the
