@@ -6,12 +6,12 @@ import (
 )
 
 // TestParseDead reads `ferry dead list` as it prints letters without files,
-// with empty route, host and job, with paths that need quoting, and errors
+// with unknown route, host and job ("-"), with paths that need quoting, and errors
 // of several lines that break the table's alignment.
 func TestParseDead(t *testing.T) {
 	out := strings.Join([]string{
 		"SEQ  AT                    STAGE   ROUTE   HOST       JOB              PATH                          REASON   ERROR",
-		"1    2026-11-25T00:49:57Z  copy                                        -                             invalid  couldn't decode job: invalid: unexpected end of JSON input",
+		"1    2026-11-25T00:49:57Z  copy    -       -          -                -                             invalid  couldn't decode job: invalid: unexpected end of JSON input",
 		"3    2026-11-25T00:49:57Z  copy    nosuch  crawler01  forged-r         -                             invalid  unknown route \"nosuch\": invalid",
 		"6    2026-11-25T00:49:57Z  copy    warcs   crawler01  forged-linkdir   \"linkdir/WEB canary.warc.gz\"  invalid  couldn't open source: linkdir is a symlink: invalid",
 		"7    2026-11-25T00:49:57Z  verify  warcs   crawler01  20261125T005858-f5ffafd75f3f  \"names/bad\\nname\\xff.warc.gz\"  max_attempts  couldn't copy a: not a directory",

@@ -175,7 +175,7 @@ func (a *auditor) checkDestination(dst string) {
 }
 
 // partialRE matches the temporary names of uploads to a local destination.
-var partialRE = regexp.MustCompile(`\.[0-9a-f]{8}\.partial$`)
+var partialRE = regexp.MustCompile(`\.[0-9a-f]{8,}\.partial$`)
 
 func isPartial(rel string) bool { return partialRE.MatchString(rel) }
 
@@ -206,7 +206,7 @@ func hashFile(p string) (string, error) {
 // quoted as Go quotes strings ("-" for a letter without files), REASON and
 // ERROR. The table's columns are not relied on: an error of several lines
 // (errors.Join) continues on lines of its own and breaks the alignment.
-var deadRow = regexp.MustCompile(`^(\d+)\s+(\d{4}-\d\d-\d\dT\S+)\s+(\S+)((?:\s+\S+)*?)\s+("(?:[^"\\]|\\.)*"|-)\s+(\S+)(?:\s+(.*))?$`)
+var deadRow = regexp.MustCompile(`^(\d+)\s+(\d{4}-\d\d-\d\dT\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+("(?:[^"\\]|\\.)*"|-)\s+(\S+)(?:\s+(.*))?$`)
 
 // deadLetter is one file of one dead letter as listed.
 type deadLetter struct {
@@ -237,9 +237,10 @@ func parseDead(t *testing.T, out string) []deadLetter {
 			continue
 		}
 		seq, _ := strconv.Atoi(m[1])
-		d := deadLetter{seq: seq, stage: m[3], path: m[5], reason: m[6], err: m[7]}
-		if ids := strings.Fields(m[4]); len(ids) > 0 {
-			d.job = ids[len(ids)-1]
+		// Route, host and job (m[4..6]) are "-" when unknown.
+		d := deadLetter{seq: seq, stage: m[3], path: m[7], reason: m[8], err: m[9]}
+		if m[6] != "-" {
+			d.job = m[6]
 		}
 		if d.path != "-" {
 			var err error

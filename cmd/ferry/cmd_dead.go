@@ -41,11 +41,11 @@ func listDead(ctx context.Context, sys *system, out io.Writer) error {
 	for _, d := range letters {
 		if len(d.Files) == 0 {
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t-\t%s\t%s\n", d.Seq, d.At.Format(time.RFC3339), d.Stage,
-				d.Route, d.Host, d.JobID, d.Reason, oneLine(d.Error))
+				dash(d.Route), dash(d.Host), dash(d.JobID), d.Reason, oneLine(d.Error))
 		}
 		for _, f := range d.Files {
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%q\t%s\t%s\n", d.Seq, d.At.Format(time.RFC3339), d.Stage,
-				d.Route, d.Host, d.JobID, f.File.Path, f.Reason, oneLine(f.Error))
+				dash(d.Route), dash(d.Host), dash(d.JobID), f.File.Path, f.Reason, oneLine(f.Error))
 		}
 	}
 	return nil
@@ -83,4 +83,12 @@ func replayDead(ctx context.Context, sys *system, all bool, seqs []string, out i
 	}
 	fmt.Fprintf(out, "replayed %d files; the watcher announces those still on disk at its next scan\n", replayed)
 	return nil
+}
+
+// dash keeps an unknown field visible as "-", so every line has all its columns.
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
