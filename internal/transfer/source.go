@@ -22,8 +22,9 @@ type FileInfo struct {
 	// Identity of the object, where the backend has one; zero when unknown.
 	Dev, Ino uint64    // local files (from fstat/lstat)
 	CTime    time.Time // local files: status-change time
-	Tag      string    // remote objects: ETag, version id or the backend's stored hash, used ONLY to
-	// tell objects apart, never as evidence that bytes match
+	// Tag tells remote objects apart: ID, version or the backend's stored
+	// hash. Identity only, never evidence that bytes match.
+	Tag string
 }
 
 // Source is where files come from. Every method taking rel runs ValidPath
