@@ -58,7 +58,7 @@ func testConcurrentWriters(t *testing.T, b backend) {
 	d := openDestination(t, b, transfer.SHA256)
 	mtime := time.Date(2026, 11, 24, 9, 30, 0, 0, time.UTC)
 	rounds := 10
-	if b.name == "local" {
+	if b.onDisk() {
 		rounds = 200 // cheap here, and a local check-then-act window is microseconds wide
 	}
 	for round := range rounds {

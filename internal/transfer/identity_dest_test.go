@@ -28,12 +28,12 @@ func testIdentity(t *testing.T, b backend) {
 	if id.Path != rel || id.Size != sum.Size || id.ModTime.IsZero() {
 		t.Fatalf("ReadBack's identity = %+v", id)
 	}
-	switch b.name {
-	case "local":
+	switch {
+	case b.onDisk():
 		if id.Ino == 0 || id.Dev == 0 || id.CTime.IsZero() {
 			t.Errorf("local identity without dev/inode/ctime: %+v", id)
 		}
-	case "s3", "s3-multipart":
+	case strings.HasPrefix(b.name, "s3"):
 		if id.Tag == "" {
 			t.Errorf("S3 identity without a tag: %+v", id)
 		}
