@@ -31,13 +31,24 @@ func backends(t *testing.T) []backend {
 	s3 := transfertest.StartS3Server(t)
 	s3mp := transfertest.StartS3Server(t)
 	sftp := transfertest.StartSFTP(t, nil)
+	hashed := t.TempDir()
+	under := func(dir string) func(string) string {
+		return func(rel string) string { return filepath.Join(dir, filepath.FromSlash(rel)) }
+	}
 	return []backend{
-		{"local", local, func(rel string) string { return filepath.Join(local, filepath.FromSlash(rel)) }, true},
+		{"local", local, under(local), true},
+		// The final rename must find the local directory through the wrapper.
+		{"hasher", ":hasher,remote='" + hashed + "',hashes=md5:", under(hashed), true},
 		{"s3", s3.Remote, s3.Path, false},
 		// Every upload multipart: If-None-Match goes on CompleteMultipartUpload.
 		{"s3-multipart", s3mp.Name + ",upload_cutoff=0:" + s3mp.Bucket, s3mp.Path, false},
 		{"sftp", sftp.Remote, sftp.Path, true},
 	}
+}
+
+// onDisk says whether b is rclone's local backend, bare or wrapped.
+func (b backend) onDisk() bool {
+	return b.name == "local" || b.name == "hasher"
 }
 
 func openDestination(t *testing.T, b backend, ht transfer.HashType) *transfer.Destination {

@@ -3,11 +3,14 @@ package transfer_test
 import (
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ferrydata/ferry/internal/fault"
 	"github.com/ferrydata/ferry/internal/transfer"
+	"github.com/ferrydata/ferry/internal/transfer/transfertest"
 	rfs "github.com/rclone/rclone/fs"
 	"github.com/rclone/rclone/fs/operations"
 )
@@ -28,12 +31,12 @@ func testIdentity(t *testing.T, b backend) {
 	if id.Path != rel || id.Size != sum.Size || id.ModTime.IsZero() {
 		t.Fatalf("ReadBack's identity = %+v", id)
 	}
-	switch b.name {
-	case "local":
+	switch {
+	case b.onDisk():
 		if id.Ino == 0 || id.Dev == 0 || id.CTime.IsZero() {
 			t.Errorf("local identity without dev/inode/ctime: %+v", id)
 		}
-	case "s3", "s3-multipart":
+	case strings.HasPrefix(b.name, "s3"):
 		if id.Tag == "" {
 			t.Errorf("S3 identity without a tag: %+v", id)
 		}
@@ -76,4 +79,42 @@ func testIdentity(t *testing.T, b backend) {
 	}
 	_, err = d.Identity(t.Context(), "id/none.warc.gz")
 	wantIs(t, "Identity of nothing", err, fault.ErrNotFound)
+}
+
+// TestIntegrationReadBackSwappedMidRead: a copy renamed over while it is
+// read back. The open file still yields the old bytes, so their hash alone
+// would vouch for an object no longer at the path; ReadBack must refuse.
+func TestIntegrationReadBackSwappedMidRead(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: real rclone backends")
+	}
+	transfertest.Init(t)
+	dir := t.TempDir()
+	d, err := transfer.OpenDestination(t.Context(), dir, transfer.SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const rel = "swap/a.warc.gz"
+	content := strings.Repeat("the copy ferry made ", 2<<20) // 40 MB: read for a while
+	put(t, d, rel, content)
+	p := filepath.Join(dir, "swap", "a.warc.gz")
+	other := filepath.Join(dir, "swap", "other")
+	if err := os.WriteFile(other, []byte(strings.ToUpper(content)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var progress transfer.Progress
+	swapped := make(chan error, 1)
+	go func() {
+		for progress.Load() == 0 {
+			time.Sleep(50 * time.Microsecond)
+		}
+		swapped <- os.Rename(other, p)
+	}()
+	_, _, err = d.ReadBack(t.Context(), rel, &progress)
+	if err := <-swapped; err != nil {
+		t.Fatal(err)
+	}
+	if err == nil {
+		t.Fatal("ReadBack returned no error for a copy replaced while it was read")
+	}
 }
