@@ -21,7 +21,8 @@ const (
 )
 
 // DeadLimits bound FERRY_DEAD; past any of them the oldest letters are
-// dropped. Zero fields take the defaults.
+// dropped. Zero fields take the defaults; -1 for MaxMsgs or MaxBytes means
+// no limit. Lowering a limit drops the oldest letters at the next start.
 type DeadLimits struct {
 	MaxMsgs  int64
 	MaxBytes int64
