@@ -63,13 +63,6 @@ func objectIdentity(ctx context.Context, obj fs.Object) (FileInfo, error) {
 	return fi, nil
 }
 
-// sameIdentity says whether a and b, taken of one path, are one object in
-// one state, by every identity field either has.
-func sameIdentity(a, b FileInfo) bool {
-	return a.Size == b.Size && a.ModTime.Equal(b.ModTime) && a.Dev == b.Dev && a.Ino == b.Ino &&
-		a.CTime.Equal(b.CTime) && a.Tag == b.Tag
-}
-
 // s3Tag tells S3 objects apart by what the HEAD already gave: the MD5 from
 // the ETag or the md5chksum metadata (a multipart upload may have neither)
 // and the server's upload time (btime, Last-Modified), which a rewrite

@@ -57,7 +57,7 @@ func (d *Destination) ReadBack(ctx context.Context, rel string, p *Progress) (su
 	if err != nil {
 		return Sum{}, FileInfo{}, err
 	}
-	if !sameIdentity(id, after) {
+	if !id.SameObject(after) {
 		// Retryable: the next read-back hashes whatever is there now.
 		return Sum{}, FileInfo{}, fmt.Errorf("couldn't read back %s from %s: it changed while being read (%+v, then %+v)", rel, d, id, after)
 	}
