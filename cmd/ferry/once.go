@@ -13,13 +13,8 @@ import (
 
 // runOnce scans every route once, lets the pipeline move and verify what it
 // found, waits until each found file is done, and reports.
-func runOnce(ctx context.Context, sys *system, timeout time.Duration, stdout io.Writer) error {
+func runOnce(ctx context.Context, sys *system, stdout io.Writer) error {
 	start := time.Now()
-	if timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, timeout)
-		defer cancel()
-	}
 	w, err := sys.newWatcher()
 	if err != nil {
 		return err
@@ -30,18 +25,18 @@ func runOnce(ctx context.Context, sys *system, timeout time.Duration, stdout io.
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	stopped := make(chan error, 1)
-	go func() { stopped <- runAll(ctx, roles) }()
+	pipeline := runInBackground(ctx, roles, roleGrace(sys.grace()), sys.log)
 
 	seen, err := w.Scan(ctx)
-	if err != nil {
-		return err
+	var sum summary
+	if err == nil {
+		o := &onceWait{sys: sys, watcher: w, show: progressTo(stdout)}
+		sum, err = o.wait(ctx, seen, pipeline)
 	}
-	o := &onceWait{sys: sys, watcher: w, show: progressTo(stdout)}
-	sum, err := o.wait(ctx, seen, stopped)
 	cancel()
-	if rerr := <-stopped; err == nil && rerr != nil {
-		err = rerr
+	<-pipeline.done // bounded: runAll gives up on roles after their grace
+	if err == nil {
+		err = pipeline.err
 	}
 	if err != nil {
 		return err
@@ -61,7 +56,7 @@ type onceWait struct {
 }
 
 // wait polls the ledger until every seen file is in a final state.
-func (o *onceWait) wait(ctx context.Context, seen []watcher.Seen, stopped <-chan error) (summary, error) {
+func (o *onceWait) wait(ctx context.Context, seen []watcher.Seen, pipeline *background) (summary, error) {
 	sum := summary{Files: len(seen), Reasons: map[string]int{}}
 	pending := map[string]watcher.Seen{}
 	for _, s := range seen {
@@ -81,8 +76,8 @@ func (o *onceWait) wait(ctx context.Context, seen []watcher.Seen, stopped <-chan
 		select {
 		case <-ctx.Done():
 			return sum, fmt.Errorf("%d files still pending: %w", len(pending), ctx.Err())
-		case err := <-stopped:
-			return sum, fmt.Errorf("pipeline stopped with %d files pending: %w", len(pending), err)
+		case <-pipeline.done:
+			return sum, fmt.Errorf("pipeline stopped with %d files pending: %w", len(pending), pipeline.err)
 		case <-tick.C:
 		}
 		backlog, err := o.sys.bus.Backlog(ctx)

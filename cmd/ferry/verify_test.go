@@ -128,7 +128,7 @@ func runRolesUntil(t *testing.T, sys *system, names []string, done func() bool) 
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan error, 1)
-	go func() { stopped <- runAll(ctx, roles) }()
+	go func() { stopped <- runAll(ctx, roles, roleGrace(sys.grace()), sys.log) }()
 	waitFor(t, 30*time.Second, "roles "+names[0]+" to finish", done)
 	cancel()
 	if err := <-stopped; err != nil && !errors.Is(err, context.Canceled) {
