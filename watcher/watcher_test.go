@@ -80,7 +80,7 @@ func TestNewResolvesSymlinkedRoot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seen, err := w.Scan(t.Context())
+	seen, _, err := w.Scan(t.Context())
 	if err != nil || len(seen) != 1 || seen[0].File.Path != "a.warc.gz" {
 		t.Fatalf("Scan() through a symlinked root = %+v, %v; want a.warc.gz", seen, err)
 	}

@@ -14,8 +14,9 @@ func runCommand(stdout io.Writer) *cli.Command {
 		Name:  "run",
 		Usage: "run every role in one process (embedded JetStream unless nats.url is set)",
 		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "once", Usage: "scan once, move and verify everything closed, print a summary, exit (0 only if nothing failed)"},
-			&cli.DurationFlag{Name: "timeout", Usage: "with --once: give up after this long (0: never)"},
+			&cli.BoolFlag{Name: "once", Usage: "scan once, move and verify everything closed, print a summary, exit: " +
+				"0 all moved, 1 some failed, 3 some skipped or unreadable (listed), 2 error"},
+			&cli.DurationFlag{Name: "timeout", Usage: "stop after this long, as on SIGTERM (0: never)"},
 		},
 		Action: withTimeout("timeout", daemon(func(c *cli.Context, sys *system) error {
 			if c.Bool("once") {

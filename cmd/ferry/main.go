@@ -15,6 +15,10 @@ import (
 // errFailures means the command ran but some files failed; exit code 1.
 var errFailures = errors.New("some files failed")
 
+// errIncomplete means no file failed but some were not moved at all
+// (skipped for their names or type, or unreadable); exit code 3.
+var errIncomplete = errors.New("the run is incomplete")
+
 // errInterrupted means a second signal came while stopping: exit at once.
 var errInterrupted = errors.New("interrupted again while stopping; exiting at once")
 
@@ -55,6 +59,9 @@ func exitCode(err error, stderr io.Writer) int {
 	case errors.Is(err, errFailures):
 		fmt.Fprintln(stderr, "ferry:", err)
 		return 1
+	case errors.Is(err, errIncomplete):
+		fmt.Fprintln(stderr, "ferry:", err)
+		return 3
 	case errors.Is(err, errInterrupted):
 		fmt.Fprintln(stderr, "ferry:", err)
 		return 130

@@ -27,10 +27,10 @@ func runOnce(ctx context.Context, sys *system, stdout io.Writer) error {
 	defer cancel()
 	pipeline := runInBackground(ctx, roles, roleGrace(sys.grace()), sys.log)
 
-	seen, err := w.Scan(ctx)
+	o := &onceWait{sys: sys, watcher: w, show: progressTo(stdout)}
+	seen, err := o.scan(ctx)
 	var sum summary
 	if err == nil {
-		o := &onceWait{sys: sys, watcher: w, show: progressTo(stdout)}
 		sum, err = o.wait(ctx, seen, pipeline)
 	}
 	cancel()
@@ -46,13 +46,38 @@ func runOnce(ctx context.Context, sys *system, stdout io.Writer) error {
 	if sum.Failed > 0 {
 		return fmt.Errorf("%d of %d files failed (see `ferry dead list`): %w", sum.Failed, sum.Files, errFailures)
 	}
+	if len(sum.NotMoved) > 0 {
+		return fmt.Errorf("%d files or directories were not moved (skipped or unreadable): %w", len(sum.NotMoved), errIncomplete)
+	}
 	return nil
 }
 
 type onceWait struct {
-	sys     *system
-	watcher *watcher.Watcher
-	show    func(summary)
+	sys      *system
+	watcher  *watcher.Watcher
+	show     func(summary)
+	problems map[string]watcher.Problem // of every scan, by route, path and reason
+}
+
+// scan runs the watcher's scan and keeps its problems. A route that could
+// not be listed is one of them: the run goes on with the other routes and
+// cannot succeed.
+func (o *onceWait) scan(ctx context.Context) ([]watcher.Seen, error) {
+	seen, problems, err := o.watcher.Scan(ctx)
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	if err != nil {
+		o.sys.log.Warn("scan incomplete", "err", err)
+		problems = append(problems, watcher.Problem{Reason: reasonScanFailed, Detail: err.Error()})
+	}
+	if o.problems == nil {
+		o.problems = map[string]watcher.Problem{}
+	}
+	for _, p := range problems {
+		o.problems[p.Route+"\x00"+p.Path+"\x00"+p.Reason] = p // a rescan's wording may differ
+	}
+	return seen, nil
 }
 
 // wait polls the ledger until every seen file is in a final state.
@@ -71,6 +96,7 @@ func (o *onceWait) wait(ctx context.Context, seen []watcher.Seen, pipeline *back
 		}
 		o.show(sum)
 		if len(pending) == 0 {
+			sum.NotMoved = sortedProblems(o.problems)
 			return sum, nil
 		}
 		select {
@@ -129,7 +155,7 @@ func (o *onceWait) collect(ctx context.Context, pending map[string]watcher.Seen,
 // and a publish), and the scan announces such orphans again.
 func (o *onceWait) rescan(ctx context.Context, pending map[string]watcher.Seen, sum *summary) error {
 	o.sys.log.Warn("queues empty but files not done: rescanning for lost messages", "files", len(pending))
-	seen, err := o.watcher.Scan(ctx)
+	seen, err := o.scan(ctx)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,8 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/ferrydata/ferry/internal/transfer/transfertest"
@@ -140,5 +142,58 @@ func TestIntegrationS3Destination(t *testing.T) {
 	}
 	if got := tree(t, s.src); !maps.Equal(got, untouchable) {
 		t.Fatalf("source holds %v\nwant %v", got, untouchable)
+	}
+}
+
+// A run that leaves files behind must say so: names ferry refuses, links it
+// does not follow and FIFOs are listed and the exit code is 3, while files
+// the rules exclude (.open, the live crawl.log, .lck) are no concern.
+func TestIntegrationRunOnceReportsFilesItCannotMove(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: starts JetStream")
+	}
+	s := newSite(t, siteOptions{})
+	closed, _ := heritrixTree(s)
+	outside := t.TempDir()
+	if err := os.WriteFile(filepath.Join(outside, "elsewhere.warc.gz"), []byte("not ours"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.write("job/warcs/back\\slash.warc.gz", []byte("b"))
+	s.write("job/warcs/control\x01char.warc.gz", []byte("c"))
+	s.write("job/warcs/latin1-\xe9.warc.gz", []byte("l"))
+	for link, target := range map[string]string{
+		"job/warcs/link.warc.gz": filepath.Join(outside, "elsewhere.warc.gz"),
+		"job/linked-dir":         outside,
+	} {
+		if err := os.Symlink(target, filepath.Join(s.src, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := syscall.Mkfifo(filepath.Join(s.src, "job/warcs/pipe.warc.gz"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	code, out, errOut := s.runFerry("run", "--once", "--timeout", "2m")
+	if code != 3 {
+		t.Fatalf("exit %d, want 3 (incomplete)\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	mustContain(t, out, "files: 6  moved: 6")
+	t.Logf("summary:\n%s", out)
+	mustContain(t, out, "not moved (skipped or unreadable): 6")
+	for _, want := range []string{`"job/warcs/back\\slash.warc.gz" (invalid_name)`, `"job/warcs/control\x01char.warc.gz" (invalid_name)`,
+		`"job/warcs/latin1-\xe9.warc.gz" (invalid_name)`, `"job/warcs/link.warc.gz" (symlink)`,
+		`"job/linked-dir" (symlinked_dir)`, `"job/warcs/pipe.warc.gz" (not_regular)`} {
+		mustContain(t, out, want)
+	}
+	for _, excluded := range []string{".open", "crawl.log\"", ".lck"} {
+		if strings.Contains(out, excluded) {
+			t.Errorf("summary lists a file the rules exclude (%s):\n%s", excluded, out)
+		}
+	}
+	if got := tree(t, s.dst); !maps.Equal(got, closed) {
+		t.Fatalf("destination holds %v\nwant %v", got, closed)
+	}
+	if _, err := os.Stat(filepath.Join(outside, "elsewhere.warc.gz")); err != nil {
+		t.Fatalf("a symlink's target was touched: %v", err)
 	}
 }

@@ -113,7 +113,7 @@ func startTestSystem(t *testing.T, s *site) *system {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.Scan(context.Background()); err != nil {
+	if _, _, err := w.Scan(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	return sys
