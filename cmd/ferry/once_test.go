@@ -1,8 +1,10 @@
 package main
 
 import (
+	"io/fs"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -195,5 +197,54 @@ func TestIntegrationRunOnceReportsFilesItCannotMove(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(outside, "elsewhere.warc.gz")); err != nil {
 		t.Fatalf("a symlink's target was touched: %v", err)
+	}
+}
+
+// A directory ferry cannot read hides files it would move: the run lists it
+// and is incomplete. Root reads everything, so ferry runs as nobody here.
+func TestIntegrationRunOnceReportsUnreadableDirectories(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: runs ferry as a process")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run ferry as another user")
+	}
+	const nobody = 65534
+	s := newSite(t, siteOptions{})
+	moved := randomBytes(t, 4096)
+	s.heritrixWrite("job/a.warc.gz", moved)
+	s.heritrixWrite("locked/b.warc.gz", randomBytes(t, 2048))
+	for _, dir := range []string{filepath.Dir(s.dir), filepath.Dir(ferryBin)} {
+		if err := os.Chmod(dir, 0o711); err != nil { // let nobody reach the site and the binary
+			t.Fatal(err)
+		}
+	}
+	err := filepath.WalkDir(s.dir, func(path string, _ fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Lchown(path, nobody, nobody)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(filepath.Join(s.src, "locked"), 0); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.Chmod(filepath.Join(s.src, "locked"), 0o755) })
+
+	cmd := exec.Command(ferryBin, "--config", s.config, "run", "--once", "--timeout", "1m")
+	cmd.Dir, cmd.Env = s.dir, append(os.Environ(), "HOME="+s.dir)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	if code := cmd.ProcessState.ExitCode(); code != 3 {
+		t.Fatalf("exit %d (%v), want 3 (incomplete)\nstdout: %s\nstderr: %s", code, err, stdout.String(), stderr.String())
+	}
+	mustContain(t, stdout.String(), "files: 1  moved: 1")
+	mustContain(t, stdout.String(), `warcs: "locked" (unreadable): `)
+	if _, err := os.Stat(filepath.Join(s.src, "job/a.warc.gz")); !os.IsNotExist(err) {
+		t.Fatal("the readable file was not moved")
 	}
 }
