@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io/fs"
 	"maps"
 	"os"
@@ -247,4 +248,28 @@ func TestIntegrationRunOnceReportsUnreadableDirectories(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(s.src, "job/a.warc.gz")); !os.IsNotExist(err) {
 		t.Fatal("the readable file was not moved")
 	}
+}
+
+// A route whose source cannot be listed leaves everything in it: the other
+// routes still run, and the run is incomplete.
+func TestIntegrationRunOnceReportsUnlistableSources(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: starts JetStream")
+	}
+	missing := filepath.Join(t.TempDir(), "gone")
+	s := newSite(t, siteOptions{routeExtra: fmt.Sprintf(`  - name: remote
+    source: ":local:%s"
+    destination: %q
+    host: any
+    batch: {files: 5, max_wait: 200ms}
+`, missing, filepath.Join(t.TempDir(), "archive"))})
+	data := randomBytes(t, 4096)
+	s.heritrixWrite("job/a.warc.gz", data)
+
+	code, out, errOut := s.runFerry("run", "--once", "--timeout", "1m")
+	if code != 3 {
+		t.Fatalf("exit %d, want 3 (incomplete)\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	mustContain(t, out, "files: 1  moved: 1")
+	mustContain(t, out, "(scan_failed): couldn't list source :local:"+missing+" of route remote")
 }
