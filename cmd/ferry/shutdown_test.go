@@ -135,37 +135,52 @@ func TestIntegrationOnceEndsWhenThePipelineStops(t *testing.T) {
 }
 
 // A --once hung on a destination that never answers ends within its
-// shutdown grace of a SIGTERM, and deletes nothing.
-func TestIntegrationHungOnceStopsOnSIGTERM(t *testing.T) {
+// shutdown grace of a SIGTERM or of its --timeout, and deletes nothing.
+func TestIntegrationHungOnceStops(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration test: runs ferry as a process")
 	}
-	dir := t.TempDir()
-	conf := stuckS3(t, dir)
 	const grace = 4 * time.Second
-	s := newSite(t, siteOptions{dst: "stuck:bucket", top: fmt.Sprintf("shutdown_grace: %s\nrclone: {config: %s}", grace, conf)})
-	closed, _ := heritrixTree(s)
-	before := tree(t, s.src)
-	cmd, log := s.startFerryLog("run", "--once")
-	waitLog(t, log, "announced closed file")
-	time.Sleep(2 * time.Second) // the mover takes the job and waits on the destination
-	if _, ok := waitExit(cmd, 0); ok {
-		t.Fatal("ferry run --once ended before it was stopped")
+	tests := []struct {
+		name    string
+		args    []string
+		sigterm bool
+	}{
+		{"on SIGTERM", []string{"run", "--once"}, true},
+		{"at its --timeout", []string{"run", "--once", "--timeout", "6s"}, false},
 	}
-	start := time.Now()
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	code, ok := waitExit(cmd, grace+3*time.Second)
-	if !ok {
-		t.Fatalf("still running %s after SIGTERM, grace %s", time.Since(start), grace)
-	}
-	t.Logf("stopped %s after SIGTERM, exit %d", time.Since(start).Round(time.Millisecond), code)
-	if code == 0 {
-		t.Fatal("exit 0: files were left unmoved")
-	}
-	if got := tree(t, s.src); !maps.Equal(got, before) {
-		t.Fatalf("source changed: %d files, want %d (%d closed)", len(got), len(before), len(closed))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			conf := stuckS3(t, t.TempDir())
+			s := newSite(t, siteOptions{dst: "stuck:bucket", top: fmt.Sprintf("shutdown_grace: %s\nrclone: {config: %s}", grace, conf)})
+			heritrixTree(s)
+			before := tree(t, s.src)
+			cmd, log := s.startFerryLog(tt.args...)
+			waitLog(t, log, "announced closed file")
+			time.Sleep(2 * time.Second) // the mover takes the job and waits on the destination
+			if _, ok := waitExit(cmd, 0); ok {
+				t.Fatal("ferry run --once ended before it was stopped")
+			}
+			stop, wait := time.Now(), grace+3*time.Second
+			if tt.sigterm {
+				if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				wait += 6 * time.Second // the timeout counts from the start, a little before
+			}
+			code, ok := waitExit(cmd, wait)
+			if !ok {
+				t.Fatalf("still running %s after the stop, grace %s", time.Since(stop), grace)
+			}
+			t.Logf("ended %s after the stop, exit %d", time.Since(stop).Round(time.Millisecond), code)
+			if code == 0 {
+				t.Fatal("exit 0: files were left unmoved")
+			}
+			if got := tree(t, s.src); !maps.Equal(got, before) {
+				t.Fatalf("source changed: %d files, want %d", len(got), len(before))
+			}
+		})
 	}
 }
 
