@@ -5,13 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
+	"runtime"
 	"slices"
+	"strings"
 	"time"
 )
 
 // errStuck means the command did not stop within its shutdown grace and was
 // abandoned: whatever still ran ends with the process.
-var errStuck = errors.New("didn't stop within the shutdown grace")
+var errStuck = errors.New("gave up waiting at the end of the shutdown grace")
 
 // The shutdown grace is one budget, spent in order once a stop is asked for:
 // jobs in flight may finish for the first half, roles must have handed the
@@ -37,9 +40,41 @@ func bounded(ctx context.Context, grace time.Duration, log *slog.Logger, fn func
 	case err := <-done:
 		return err
 	case <-t.C:
-		log.Error("command did not stop within the shutdown grace; exiting anyway", "grace", grace)
+		log.Error("command did not stop within the shutdown grace; exiting anyway", "grace", grace,
+			"stuck_in", stuckIn())
 		return fmt.Errorf("couldn't stop within %s: %w", grace, errStuck)
 	}
+}
+
+// stuckIn names, for each goroutine in ferry's own code, the innermost
+// ferry function it waits in and where: what an operator would otherwise
+// need a SIGQUIT dump for.
+func stuckIn() []string {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var out []string
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		lines := strings.Split(g, "\n")
+		for i := 1; i+1 < len(lines); i += 2 {
+			fn := lines[i]
+			if !strings.HasPrefix(fn, "github.com/ferrydata/ferry/") && !strings.HasPrefix(fn, "main.") {
+				continue
+			}
+			fn = strings.TrimPrefix(fn, "github.com/ferrydata/ferry/")
+			fn = strings.TrimPrefix(fn, "cmd/ferry.") // package main, as a test binary names it
+			fn = strings.TrimPrefix(fn, "main.")
+			if strings.HasPrefix(fn, "stuckIn") || strings.HasPrefix(fn, "bounded") {
+				break // this report itself
+			}
+			if j := strings.LastIndex(fn, "("); j > 0 {
+				fn = fn[:j]
+			}
+			where, _, _ := strings.Cut(strings.TrimSpace(lines[i+1]), " ")
+			out = append(out, fn+" at "+filepath.Base(where))
+			break
+		}
+	}
+	return out
 }
 
 // runner is a role's Run.

@@ -68,6 +68,22 @@ func TestBoundedGivesUpAfterTheGrace(t *testing.T) {
 	}
 }
 
+func TestStuckInNamesTheWaitingFunction(t *testing.T) {
+	release, parked := make(chan struct{}), make(chan struct{})
+	defer close(release)
+	go parkForTest(parked, release)
+	<-parked
+	got := strings.Join(stuckIn(), "; ")
+	if !strings.Contains(got, "parkForTest at shutdown_test.go:") || strings.Contains(got, "stuckIn") {
+		t.Fatalf("stuckIn() = %s, want parkForTest at its line, and not stuckIn itself", got)
+	}
+}
+
+func parkForTest(parked, release chan struct{}) {
+	close(parked)
+	<-release
+}
+
 // waitExit waits up to d for cmd to end; ok is false if it still runs.
 func waitExit(cmd *exec.Cmd, d time.Duration) (code int, ok bool) {
 	done := make(chan struct{})
