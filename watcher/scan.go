@@ -128,14 +128,28 @@ func (w *Watcher) checkLocal(ctx context.Context, r *route, path string, announc
 	}
 	c := Candidate{Rel: filepath.ToSlash(rel), Mode: fi.Mode(), Size: fi.Size(), ModTime: fi.ModTime()}
 	if c.Mode&fs.ModeSymlink != 0 && !r.rules.Match(c.Rel) {
-		// A linked directory may hold files the rules want, and they are
-		// never moved: the link is not followed. Stat only, no listing.
-		if st, err := os.Stat(path); err == nil && st.IsDir() {
+		if hidesDir(r, path) {
 			w.skip(r, c.Rel, ReasonSymlinkedDir, out)
 		}
 		return nil
 	}
 	return w.consider(ctx, r, c, path, announce, out)
+}
+
+// hidesDir reports whether the link at path leads to a directory outside the
+// route: files there may be ones the rules want, and the link is never
+// followed. A link within the route (Heritrix's "latest") hides nothing, its
+// files are walked by their real path. The target is resolved, never listed.
+func hidesDir(r *route, path string) bool {
+	target, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return false // dangling, or unreadable on the way: nothing to list there either
+	}
+	if _, inside := within(r, target); inside || target == r.root {
+		return false
+	}
+	fi, err := os.Stat(target)
+	return err == nil && fi.IsDir()
 }
 
 // unreadable reports an entry that could not be read.

@@ -104,6 +104,9 @@ func TestScanReportsProblems(t *testing.T) {
 	if err := os.Symlink(filepath.Join(outside, "x"), h.path("job/dangling")); err != nil {
 		t.Fatal(err) // a link to nothing hides nothing: not a problem
 	}
+	if err := os.Symlink("../job", h.path("latest")); err != nil {
+		t.Fatal(err) // within the route, as Heritrix's "latest": walked by the real path
+	}
 	want := []Problem{
 		{Route: testRoute, Path: "job/bad\\name.warc.gz", Reason: ReasonInvalidName},
 		{Route: testRoute, Path: "job/linked", Reason: ReasonSymlinkedDir},
