@@ -80,7 +80,7 @@ func TestIntegrationRejectedFileFailsOnce(t *testing.T) {
 	}
 	const rescans = 5
 	for range rescans {
-		if _, err := w.Scan(context.Background()); err != nil {
+		if _, _, err := w.Scan(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		waitQuiet(t, b)

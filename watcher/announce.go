@@ -88,9 +88,11 @@ func (w *Watcher) republish(ctx context.Context) {
 	}
 }
 
-// skip refuses a file that matches the rules, warning and counting it once
-// per route, path and reason, so a bad file does not flood every rescan.
-func (w *Watcher) skip(r *route, rel, reason string) {
+// skip refuses a file that matches the rules: it is reported to the caller
+// every time, but warned about and counted once per route, path and reason,
+// so a bad file does not flood every rescan.
+func (w *Watcher) skip(r *route, rel, reason string, out *found) {
+	out.problems = append(out.problems, Problem{Route: r.Name, Path: rel, Reason: reason})
 	if !w.firstWarning(r.Name + "\x00" + reason + "\x00" + rel) {
 		return
 	}

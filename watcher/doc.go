@@ -10,7 +10,9 @@
 //     are watched and scanned) plus a full rescan of every route at start and
 //     every rescan interval, which alone would find every closed file;
 //   - the announcement: ledger.Announce's compare-and-set, then PublishClosed,
-//     so an event and a rescan racing on one file publish it once.
+//     so an event and a rescan racing on one file publish it once;
+//   - saying what it cannot move (Scan's Problems): files the rules want but
+//     refuse, links to directories outside the source, unreadable entries.
 //
 // Closed-ness comes from the writer's naming: Heritrix writes *.warc.gz.open
 // and renames it when complete, and rotates crawl.log by renaming it. For
@@ -19,7 +21,9 @@
 // What it must never do:
 //
 //   - open a file's contents, follow a symlink (to a file or a directory), or
-//     stat anything but by lstat: a symlink could point outside the source;
+//     stat anything but by lstat: a symlink could point outside the source
+//     (the one exception: a link's target is resolved and stat'ed, never
+//     listed, to report a directory whose files would never be moved);
 //   - delete, move or change anything on a source;
 //   - announce a file the rules exclude (*.open, *.lck, the live crawl.log), a
 //     symlink, a FIFO, device or socket, or a name relpath.Check refuses;

@@ -162,7 +162,7 @@ func (h *harness) skippedCount(reason string) float64 {
 
 func (h *harness) scan() []Seen {
 	h.t.Helper()
-	seen, err := h.w.Scan(context.Background())
+	seen, _, err := h.w.Scan(context.Background())
 	if err != nil {
 		h.t.Fatal(err)
 	}

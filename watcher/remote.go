@@ -37,22 +37,17 @@ func (w *Watcher) source(ctx context.Context, r *route) (transfer.Source, error)
 
 // scanRemote lists a remote source. Remotes have no symlinks or FIFOs and no
 // change events: a young file is simply found again by the next listing.
-func (w *Watcher) scanRemote(ctx context.Context, r *route) ([]Seen, error) {
+func (w *Watcher) scanRemote(ctx context.Context, r *route, out *found) error {
 	src, err := w.source(ctx, r)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var seen []Seen
 	err = src.Walk(ctx, func(fi transfer.FileInfo) error {
 		c := Candidate{Rel: fi.Path, Mode: 0, Size: fi.Size, ModTime: fi.ModTime}
-		s, ok, err := w.consider(ctx, r, c, "", false)
-		if ok {
-			seen = append(seen, s)
-		}
-		return err
+		return w.consider(ctx, r, c, "", false, out)
 	})
 	if err != nil {
-		return seen, fmt.Errorf("couldn't list source %s of route %s: %w", r.Source, r.Name, err)
+		return fmt.Errorf("couldn't list source %s of route %s: %w", r.Source, r.Name, err)
 	}
-	return seen, nil
+	return nil
 }

@@ -66,7 +66,7 @@ func TestScanRemoteUnreachable(t *testing.T) {
 			Include: []string{"*"}})
 		c.Routes[0].Source = local
 	})
-	seen, err := h.w.Scan(t.Context())
+	seen, _, err := h.w.Scan(t.Context())
 	if err == nil {
 		t.Fatal("Scan() of an unknown remote succeeded")
 	}

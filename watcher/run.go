@@ -44,7 +44,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 				"overflow", errors.Is(err, fsnotify.ErrEventOverflow))
 			w.rescan(ctx)
 		case t := <-w.recheck:
-			if _, _, err := w.checkLocal(ctx, t.route, t.path, true); err != nil {
+			if err := w.checkLocal(ctx, t.route, t.path, true, &found{}); err != nil {
 				w.deps.Log.Warn("couldn't announce file; the next rescan retries", "route", t.route.Name, "err", err)
 			}
 		}
@@ -53,7 +53,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 
 func (w *Watcher) rescan(ctx context.Context) {
 	start := time.Now()
-	seen, err := w.Scan(ctx)
+	seen, _, err := w.Scan(ctx) // problems were logged as found
 	if err != nil && ctx.Err() == nil {
 		w.deps.Log.Warn("rescan incomplete", "err", err)
 	}

@@ -3,6 +3,7 @@ package watcher
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -80,8 +81,47 @@ func TestNewResolvesSymlinkedRoot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seen, err := w.Scan(t.Context())
+	seen, _, err := w.Scan(t.Context())
 	if err != nil || len(seen) != 1 || seen[0].File.Path != "a.warc.gz" {
 		t.Fatalf("Scan() through a symlinked root = %+v, %v; want a.warc.gz", seen, err)
+	}
+}
+
+// Scan reports what keeps files from being moved, every scan, and nothing
+// for files the rules exclude.
+func TestScanReportsProblems(t *testing.T) {
+	h := newHarness(t, nil)
+	outside := t.TempDir()
+	h.heritrixWrite("job/ok.warc.gz", "ok")
+	h.write("job/bad\\name.warc.gz", "b")
+	h.write("job/logs/crawl.log", "live")
+	h.write("job/logs/crawl.log.lck", "")
+	h.write("job/open.warc.gz.open", "half")
+	h.write("job/notes.txt", "not ours")
+	if err := os.Symlink(outside, h.path("job/linked")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(outside, "x"), h.path("job/dangling")); err != nil {
+		t.Fatal(err) // a link to nothing hides nothing: not a problem
+	}
+	if err := os.Symlink("../job", h.path("latest")); err != nil {
+		t.Fatal(err) // within the route, as Heritrix's "latest": walked by the real path
+	}
+	want := []Problem{
+		{Route: testRoute, Path: "job/bad\\name.warc.gz", Reason: ReasonInvalidName},
+		{Route: testRoute, Path: "job/linked", Reason: ReasonSymlinkedDir},
+	}
+	for range 2 { // warned once, reported every time
+		seen, problems, err := h.w.Scan(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := seenPaths(seen); !slices.Equal(got, []string{"job/ok.warc.gz"}) {
+			t.Errorf("seen %q", got)
+		}
+		slices.SortFunc(problems, func(a, b Problem) int { return strings.Compare(a.Path, b.Path) })
+		if !slices.Equal(problems, want) {
+			t.Errorf("problems = %+v\nwant %+v", problems, want)
+		}
 	}
 }

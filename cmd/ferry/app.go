@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -104,7 +105,7 @@ func configuredBy(load func(path string) (*config.Config, error), fn func(c *cli
 		if err != nil {
 			return err
 		}
-		return fn(c, cfg, log)
+		return bounded(c.Context, time.Duration(cfg.ShutdownGrace), log, func() error { return fn(c, cfg, log) })
 	}
 }
 

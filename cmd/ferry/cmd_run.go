@@ -14,15 +14,16 @@ func runCommand(stdout io.Writer) *cli.Command {
 		Name:  "run",
 		Usage: "run every role in one process (embedded JetStream unless nats.url is set)",
 		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "once", Usage: "scan once, move and verify everything closed, print a summary, exit (0 only if nothing failed)"},
-			&cli.DurationFlag{Name: "timeout", Usage: "with --once: give up after this long (0: never)"},
+			&cli.BoolFlag{Name: "once", Usage: "scan once, move and verify everything closed, print a summary, exit: " +
+				"0 all moved, 1 some failed, 3 some skipped or unreadable (listed), 2 error"},
+			&cli.DurationFlag{Name: "timeout", Usage: "stop after this long, as on SIGTERM (0: never)"},
 		},
-		Action: daemon(func(c *cli.Context, sys *system) error {
+		Action: withTimeout("timeout", daemon(func(c *cli.Context, sys *system) error {
 			if c.Bool("once") {
-				return runOnce(c.Context, sys, c.Duration("timeout"), stdout)
+				return runOnce(c.Context, sys, stdout)
 			}
 			return runDaemon(c.Context, sys)
-		}),
+		})),
 	}
 }
 
@@ -33,7 +34,20 @@ func runDaemon(ctx context.Context, sys *system) error {
 		return err
 	}
 	sys.log.Info("ferry running", "host", sys.cfg.Host, "routes", len(sys.cfg.Routes))
-	return runAll(ctx, roles)
+	return runAll(ctx, roles, roleGrace(sys.grace()), sys.log)
+}
+
+// withTimeout ends the command's context after the duration flag named, if
+// set: the timeout is then a stop like SIGTERM, with the same shutdown grace.
+func withTimeout(flag string, action cli.ActionFunc) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		if d := c.Duration(flag); d > 0 {
+			ctx, cancel := context.WithTimeout(c.Context, d)
+			defer cancel()
+			c.Context = ctx
+		}
+		return action(c)
+	}
 }
 
 // roles builds the named roles, refusing overlapping storage first.

@@ -35,6 +35,7 @@ type siteOptions struct {
 	routeExtra string // YAML appended to the route
 	batch      string // default {files: 5, max_wait: 200ms}
 	metrics    string // metrics.listen; default "" (off)
+	top        string // YAML of top-level keys, added before the routes
 }
 
 // newSite writes a config for one route from a fresh source tree.
@@ -61,12 +62,13 @@ state_dir: %s
 metrics: {listen: %q}
 rescan_interval: %s
 retry: {max_attempts: 2, ack_wait: 5s, backoff: [200ms]}
+%s
 routes:
   - name: warcs
     source: %s
     destination: %q
     batch: %s
-%s`, filepath.Join(dir, "state"), opt.metrics, opt.rescan, s.src, s.dst, opt.batch, opt.routeExtra)
+%s`, filepath.Join(dir, "state"), opt.metrics, opt.rescan, opt.top, s.src, s.dst, opt.batch, opt.routeExtra)
 	if err := os.WriteFile(s.config, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}

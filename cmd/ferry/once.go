@@ -13,13 +13,8 @@ import (
 
 // runOnce scans every route once, lets the pipeline move and verify what it
 // found, waits until each found file is done, and reports.
-func runOnce(ctx context.Context, sys *system, timeout time.Duration, stdout io.Writer) error {
+func runOnce(ctx context.Context, sys *system, stdout io.Writer) error {
 	start := time.Now()
-	if timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, timeout)
-		defer cancel()
-	}
 	w, err := sys.newWatcher()
 	if err != nil {
 		return err
@@ -30,18 +25,18 @@ func runOnce(ctx context.Context, sys *system, timeout time.Duration, stdout io.
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	stopped := make(chan error, 1)
-	go func() { stopped <- runAll(ctx, roles) }()
+	pipeline := runInBackground(ctx, roles, roleGrace(sys.grace()), sys.log)
 
-	seen, err := w.Scan(ctx)
-	if err != nil {
-		return err
-	}
 	o := &onceWait{sys: sys, watcher: w, show: progressTo(stdout)}
-	sum, err := o.wait(ctx, seen, stopped)
+	seen, err := o.scan(ctx)
+	var sum summary
+	if err == nil {
+		sum, err = o.wait(ctx, seen, pipeline)
+	}
 	cancel()
-	if rerr := <-stopped; err == nil && rerr != nil {
-		err = rerr
+	<-pipeline.done // bounded: runAll gives up on roles after their grace
+	if err == nil {
+		err = pipeline.err
 	}
 	if err != nil {
 		return err
@@ -51,17 +46,42 @@ func runOnce(ctx context.Context, sys *system, timeout time.Duration, stdout io.
 	if sum.Failed > 0 {
 		return fmt.Errorf("%d of %d files failed (see `ferry dead list`): %w", sum.Failed, sum.Files, errFailures)
 	}
+	if len(sum.NotMoved) > 0 {
+		return fmt.Errorf("%d files or directories were not moved (skipped or unreadable): %w", len(sum.NotMoved), errIncomplete)
+	}
 	return nil
 }
 
 type onceWait struct {
-	sys     *system
-	watcher *watcher.Watcher
-	show    func(summary)
+	sys      *system
+	watcher  *watcher.Watcher
+	show     func(summary)
+	problems map[string]watcher.Problem // of every scan, by route, path and reason
+}
+
+// scan runs the watcher's scan and keeps its problems. A route that could
+// not be listed is one of them: the run goes on with the other routes and
+// cannot succeed.
+func (o *onceWait) scan(ctx context.Context) ([]watcher.Seen, error) {
+	seen, problems, err := o.watcher.Scan(ctx)
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	if err != nil {
+		o.sys.log.Warn("scan incomplete", "err", err)
+		problems = append(problems, watcher.Problem{Reason: reasonScanFailed, Detail: err.Error()})
+	}
+	if o.problems == nil {
+		o.problems = map[string]watcher.Problem{}
+	}
+	for _, p := range problems {
+		o.problems[p.Route+"\x00"+p.Path+"\x00"+p.Reason] = p // a rescan's wording may differ
+	}
+	return seen, nil
 }
 
 // wait polls the ledger until every seen file is in a final state.
-func (o *onceWait) wait(ctx context.Context, seen []watcher.Seen, stopped <-chan error) (summary, error) {
+func (o *onceWait) wait(ctx context.Context, seen []watcher.Seen, pipeline *background) (summary, error) {
 	sum := summary{Files: len(seen), Reasons: map[string]int{}}
 	pending := map[string]watcher.Seen{}
 	for _, s := range seen {
@@ -76,13 +96,14 @@ func (o *onceWait) wait(ctx context.Context, seen []watcher.Seen, stopped <-chan
 		}
 		o.show(sum)
 		if len(pending) == 0 {
+			sum.NotMoved = sortedProblems(o.problems)
 			return sum, nil
 		}
 		select {
 		case <-ctx.Done():
 			return sum, fmt.Errorf("%d files still pending: %w", len(pending), ctx.Err())
-		case err := <-stopped:
-			return sum, fmt.Errorf("pipeline stopped with %d files pending: %w", len(pending), err)
+		case <-pipeline.done:
+			return sum, fmt.Errorf("pipeline stopped with %d files pending: %w", len(pending), pipeline.err)
 		case <-tick.C:
 		}
 		backlog, err := o.sys.bus.Backlog(ctx)
@@ -134,7 +155,7 @@ func (o *onceWait) collect(ctx context.Context, pending map[string]watcher.Seen,
 // and a publish), and the scan announces such orphans again.
 func (o *onceWait) rescan(ctx context.Context, pending map[string]watcher.Seen, sum *summary) error {
 	o.sys.log.Warn("queues empty but files not done: rescanning for lost messages", "files", len(pending))
-	seen, err := o.watcher.Scan(ctx)
+	seen, err := o.scan(ctx)
 	if err != nil {
 		return err
 	}

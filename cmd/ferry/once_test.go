@@ -1,9 +1,14 @@
 package main
 
 import (
+	"fmt"
+	"io/fs"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/ferrydata/ferry/internal/transfer/transfertest"
@@ -141,4 +146,130 @@ func TestIntegrationS3Destination(t *testing.T) {
 	if got := tree(t, s.src); !maps.Equal(got, untouchable) {
 		t.Fatalf("source holds %v\nwant %v", got, untouchable)
 	}
+}
+
+// A run that leaves files behind must say so: names ferry refuses, links it
+// does not follow and FIFOs are listed and the exit code is 3, while files
+// the rules exclude (.open, the live crawl.log, .lck) are no concern.
+func TestIntegrationRunOnceReportsFilesItCannotMove(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: starts JetStream")
+	}
+	s := newSite(t, siteOptions{})
+	closed, _ := heritrixTree(s)
+	outside := t.TempDir()
+	if err := os.WriteFile(filepath.Join(outside, "elsewhere.warc.gz"), []byte("not ours"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.write("job/warcs/back\\slash.warc.gz", []byte("b"))
+	s.write("job/warcs/control\x01char.warc.gz", []byte("c"))
+	s.write("job/warcs/latin1-\xe9.warc.gz", []byte("l"))
+	for link, target := range map[string]string{
+		"job/warcs/link.warc.gz": filepath.Join(outside, "elsewhere.warc.gz"),
+		"job/linked-dir":         outside,
+	} {
+		if err := os.Symlink(target, filepath.Join(s.src, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := syscall.Mkfifo(filepath.Join(s.src, "job/warcs/pipe.warc.gz"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	code, out, errOut := s.runFerry("run", "--once", "--timeout", "2m")
+	if code != 3 {
+		t.Fatalf("exit %d, want 3 (incomplete)\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	mustContain(t, out, "files: 6  moved: 6")
+	t.Logf("summary:\n%s", out)
+	mustContain(t, out, "not moved (skipped or unreadable): 6")
+	for _, want := range []string{`"job/warcs/back\\slash.warc.gz" (invalid_name)`, `"job/warcs/control\x01char.warc.gz" (invalid_name)`,
+		`"job/warcs/latin1-\xe9.warc.gz" (invalid_name)`, `"job/warcs/link.warc.gz" (symlink)`,
+		`"job/linked-dir" (symlinked_dir)`, `"job/warcs/pipe.warc.gz" (not_regular)`} {
+		mustContain(t, out, want)
+	}
+	for _, excluded := range []string{".open", "crawl.log\"", ".lck"} {
+		if strings.Contains(out, excluded) {
+			t.Errorf("summary lists a file the rules exclude (%s):\n%s", excluded, out)
+		}
+	}
+	if got := tree(t, s.dst); !maps.Equal(got, closed) {
+		t.Fatalf("destination holds %v\nwant %v", got, closed)
+	}
+	if _, err := os.Stat(filepath.Join(outside, "elsewhere.warc.gz")); err != nil {
+		t.Fatalf("a symlink's target was touched: %v", err)
+	}
+}
+
+// A directory ferry cannot read hides files it would move: the run lists it
+// and is incomplete. Root reads everything, so ferry runs as nobody here.
+func TestIntegrationRunOnceReportsUnreadableDirectories(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: runs ferry as a process")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run ferry as another user")
+	}
+	const nobody = 65534
+	s := newSite(t, siteOptions{})
+	moved := randomBytes(t, 4096)
+	s.heritrixWrite("job/a.warc.gz", moved)
+	s.heritrixWrite("locked/b.warc.gz", randomBytes(t, 2048))
+	for _, dir := range []string{filepath.Dir(s.dir), filepath.Dir(ferryBin)} {
+		if err := os.Chmod(dir, 0o711); err != nil { // let nobody reach the site and the binary
+			t.Fatal(err)
+		}
+	}
+	err := filepath.WalkDir(s.dir, func(path string, _ fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Lchown(path, nobody, nobody)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(filepath.Join(s.src, "locked"), 0); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.Chmod(filepath.Join(s.src, "locked"), 0o755) })
+
+	cmd := exec.Command(ferryBin, "--config", s.config, "run", "--once", "--timeout", "1m")
+	cmd.Dir, cmd.Env = s.dir, append(os.Environ(), "HOME="+s.dir)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	if code := cmd.ProcessState.ExitCode(); code != 3 {
+		t.Fatalf("exit %d (%v), want 3 (incomplete)\nstdout: %s\nstderr: %s", code, err, stdout.String(), stderr.String())
+	}
+	mustContain(t, stdout.String(), "files: 1  moved: 1")
+	mustContain(t, stdout.String(), `warcs: "locked" (unreadable): `)
+	if _, err := os.Stat(filepath.Join(s.src, "job/a.warc.gz")); !os.IsNotExist(err) {
+		t.Fatal("the readable file was not moved")
+	}
+}
+
+// A route whose source cannot be listed leaves everything in it: the other
+// routes still run, and the run is incomplete.
+func TestIntegrationRunOnceReportsUnlistableSources(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: starts JetStream")
+	}
+	missing := filepath.Join(t.TempDir(), "gone")
+	s := newSite(t, siteOptions{routeExtra: fmt.Sprintf(`  - name: remote
+    source: ":local:%s"
+    destination: %q
+    host: any
+    batch: {files: 5, max_wait: 200ms}
+`, missing, filepath.Join(t.TempDir(), "archive"))})
+	data := randomBytes(t, 4096)
+	s.heritrixWrite("job/a.warc.gz", data)
+
+	code, out, errOut := s.runFerry("run", "--once", "--timeout", "1m")
+	if code != 3 {
+		t.Fatalf("exit %d, want 3 (incomplete)\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	mustContain(t, out, "files: 1  moved: 1")
+	mustContain(t, out, "(scan_failed): couldn't list source :local:"+missing+" of route remote")
 }

@@ -19,6 +19,13 @@ import (
 // file that is printed if the test fails.
 func (s *site) startFerry(args ...string) *exec.Cmd {
 	s.t.Helper()
+	cmd, _ := s.startFerryLog(args...)
+	return cmd
+}
+
+// startFerryLog is startFerry that also returns the log file's path.
+func (s *site) startFerryLog(args ...string) (*exec.Cmd, string) {
+	s.t.Helper()
 	logPath := filepath.Join(s.dir, fmt.Sprintf("ferry-%d.log", time.Now().UnixNano()))
 	logFile, err := os.Create(logPath)
 	if err != nil {
@@ -41,7 +48,7 @@ func (s *site) startFerry(args ...string) *exec.Cmd {
 			s.t.Logf("ferry %s log:\n%s", strings.Join(args, " "), data)
 		}
 	})
-	return cmd
+	return cmd, logPath
 }
 
 func TestIntegrationDaemonMovesFilesAsTheyClose(t *testing.T) {

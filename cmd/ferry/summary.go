@@ -1,14 +1,19 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"golang.org/x/term"
+
+	"github.com/ferrydata/ferry/watcher"
 )
 
 // summary is what `ferry run --once` reports.
@@ -16,8 +21,15 @@ type summary struct {
 	Files, Moved, Kept, Failed int
 	Bytes                      int64
 	Reasons                    map[string]int
+	NotMoved                   []watcher.Problem // skipped or unreadable: the run is incomplete
 	Took                       time.Duration
 }
+
+// reasonScanFailed is the problem of a route that could not be listed at all.
+const reasonScanFailed = "scan_failed"
+
+// maxListed bounds the problems printed one by one; the rest are counted.
+const maxListed = 20
 
 // progressTo draws a progress bar when out is a terminal, else nothing.
 func progressTo(out io.Writer) func(summary) {
@@ -51,6 +63,33 @@ func printSummary(out io.Writer, s summary) {
 	for _, r := range reasons {
 		fmt.Fprintf(out, "  failed (%s): %d\n", r, s.Reasons[r])
 	}
+	if len(s.NotMoved) == 0 {
+		return
+	}
+	fmt.Fprintf(out, "not moved (skipped or unreadable): %d\n", len(s.NotMoved))
+	for _, p := range s.NotMoved[:min(len(s.NotMoved), maxListed)] {
+		// %q: a name with control characters must not write to the terminal.
+		line := fmt.Sprintf("  %s: %q (%s)", p.Route, p.Path, p.Reason)
+		if p.Route == "" {
+			line = fmt.Sprintf("  (%s)", p.Reason)
+		}
+		if p.Detail != "" {
+			line += ": " + p.Detail
+		}
+		fmt.Fprintln(out, line)
+	}
+	if n := len(s.NotMoved) - maxListed; n > 0 {
+		fmt.Fprintf(out, "  ... and %d more (see the log)\n", n)
+	}
+}
+
+// sortedProblems lists problems by route and path, for a stable summary.
+func sortedProblems(m map[string]watcher.Problem) []watcher.Problem {
+	out := slices.Collect(maps.Values(m))
+	slices.SortFunc(out, func(a, b watcher.Problem) int {
+		return cmp.Or(cmp.Compare(a.Route, b.Route), cmp.Compare(a.Path, b.Path), cmp.Compare(a.Reason, b.Reason))
+	})
+	return out
 }
 
 func humanBytes(n int64) string {

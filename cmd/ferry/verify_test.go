@@ -113,7 +113,7 @@ func startTestSystem(t *testing.T, s *site) *system {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.Scan(context.Background()); err != nil {
+	if _, _, err := w.Scan(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	return sys
@@ -128,7 +128,7 @@ func runRolesUntil(t *testing.T, sys *system, names []string, done func() bool) 
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan error, 1)
-	go func() { stopped <- runAll(ctx, roles) }()
+	go func() { stopped <- runAll(ctx, roles, roleGrace(sys.grace()), sys.log) }()
 	waitFor(t, 30*time.Second, "roles "+names[0]+" to finish", done)
 	cancel()
 	if err := <-stopped; err != nil && !errors.Is(err, context.Canceled) {

@@ -170,6 +170,9 @@ func initRclone(ctx context.Context, cfg *config.Config) error {
 	return transfer.Init(ctx, opt)
 }
 
+// grace is the shutdown grace of this process's commands.
+func (s *system) grace() time.Duration { return time.Duration(s.cfg.ShutdownGrace) }
+
 func (s *system) workerDeps() worker.Deps {
 	return worker.Deps{Bus: s.bus, Ledger: s.ledger, Log: s.log, Metrics: s.metrics}
 }
@@ -177,7 +180,7 @@ func (s *system) workerDeps() worker.Deps {
 func (s *system) policy() worker.Policy {
 	r := s.cfg.Retry
 	p := worker.Policy{MaxAttempts: r.MaxAttempts, AckWait: time.Duration(r.AckWait),
-		StallAfter: max(time.Duration(r.AckWait), 30*time.Second), Grace: 20 * time.Second}
+		StallAfter: max(time.Duration(r.AckWait), 30*time.Second), Grace: jobGrace(s.grace())}
 	for _, b := range r.Backoff {
 		p.Backoff = append(p.Backoff, time.Duration(b))
 	}
@@ -228,33 +231,4 @@ func (s *system) newMover(routes []worker.Route) (*mover.Mover, error) {
 func (s *system) newVerifier(routes []worker.Route) (*verifier.Verifier, error) {
 	return verifier.New(verifier.Config{Host: s.cfg.Host, Routes: routes, Concurrency: s.cfg.Verifier.Concurrency,
 		Policy: s.policy()}, s.workerDeps())
-}
-
-// runner is a role's Run.
-type runner func(context.Context) error
-
-// runAll runs roles until ctx is cancelled or one fails; a failing role stops
-// the others, and every role has returned when runAll does.
-func runAll(ctx context.Context, roles map[string]runner) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	errs := make(chan error, len(roles))
-	for name, run := range roles {
-		go func() {
-			err := run(ctx)
-			if errors.Is(err, context.Canceled) && ctx.Err() != nil {
-				err = nil // stopped while starting: that is a stop, not a failure
-			}
-			if err != nil {
-				err = fmt.Errorf("%s: %w", name, err)
-			}
-			cancel()
-			errs <- err
-		}()
-	}
-	var all []error
-	for range roles {
-		all = append(all, <-errs)
-	}
-	return errors.Join(all...)
 }

@@ -20,6 +20,9 @@ type Config struct {
 	StaleAfter Duration `yaml:"stale_after"`
 	Mover      Workers  `yaml:"mover"`
 	Verifier   Workers  `yaml:"verifier"`
+	// ShutdownGrace bounds how long any command takes to stop once told to
+	// (SIGTERM, SIGINT, --timeout); jobs in flight get half of it to finish.
+	ShutdownGrace Duration `yaml:"shutdown_grace"`
 }
 
 // NATS says how to reach the bus, or what to serve when URL is empty.

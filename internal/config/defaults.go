@@ -35,6 +35,7 @@ func base() *Config {
 		StaleAfter:     Duration(30 * time.Minute),
 		Mover:          Workers{Concurrency: 2},
 		Verifier:       Workers{Concurrency: 2},
+		ShutdownGrace:  Duration(40 * time.Second),
 	}
 }
 

@@ -14,6 +14,8 @@ const (
 	MaxConcurrency = 64
 	MaxBatchFiles  = 10000
 	MinAckWait     = time.Second
+	// MinShutdownGrace leaves a job in flight time to be handed back.
+	MinShutdownGrace = time.Second
 )
 
 // problems collects validation errors, each prefixed with the key it is about.
@@ -69,6 +71,9 @@ func (c *Config) validate(needRoutes bool) error {
 	}
 	c.Mover.validate(&p, "mover")
 	c.Verifier.validate(&p, "verifier")
+	if time.Duration(c.ShutdownGrace) < MinShutdownGrace {
+		p.addf("shutdown_grace", "must be at least %s", MinShutdownGrace)
+	}
 	return errors.Join(p...)
 }
 
