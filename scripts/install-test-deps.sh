@@ -3,7 +3,9 @@
 #   - promtool (Debian package "prometheus"), which configs/configs_test.go
 #     runs on the alerting rules;
 #   - sshd and sftp-server (Debian package "openssh-server"), which
-#     internal/transfer/transfertest starts on loopback for SFTP tests.
+#     internal/transfer/transfertest starts on loopback for SFTP tests;
+#   - bindfs (Debian package "bindfs"), whose FUSE view of a source the
+#     overlap tests (as root) use as a destination that must be refused.
 # Idempotent and quiet: installs only what is missing. The tests skip what
 # needs a missing tool, so a machine without apt-get (or without root) only
 # gets a warning; a failed install fails.
@@ -13,6 +15,7 @@ set -u
 missing=()
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 { [ -x /usr/sbin/sshd ] && [ -x /usr/lib/openssh/sftp-server ]; } || missing+=(openssh-server)
+command -v bindfs >/dev/null 2>&1 || missing+=(bindfs)
 if [ ${#missing[@]} -eq 0 ]; then
 	exit 0
 fi

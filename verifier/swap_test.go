@@ -57,13 +57,13 @@ func (c swapOnClose) Close() error {
 	return err
 }
 
-func (s *swapSource) Remove(ctx context.Context, rel string, hashed transfer.FileInfo) error {
+func (s *swapSource) Remove(ctx context.Context, rel string, hashed transfer.FileInfo, checks ...transfer.LastCheck) error {
 	if s.onRemove {
 		if err := s.swap(); err != nil {
 			return err
 		}
 	}
-	return s.Source.Remove(ctx, rel, hashed)
+	return s.Source.Remove(ctx, rel, hashed, checks...)
 }
 
 // A file renamed over the source path (equal size and mtime, other bytes)

@@ -99,7 +99,7 @@ func (v *Verifier) verifyFile(ctx context.Context, r *worker.OpenRoute, job bus.
 	}
 	state := ledger.Verified
 	if r.DeleteSource {
-		if err := r.Src.Remove(ctx, f.Path, hashed); err != nil {
+		if err := r.Src.Remove(ctx, f.Path, hashed, copyStays(r.Dst, f.Path, copied)); err != nil {
 			return "", fmt.Errorf("couldn't delete verified source %s: %w", f.Path, err)
 		}
 		state = ledger.Moved
@@ -109,6 +109,28 @@ func (v *Verifier) verifyFile(ctx context.Context, r *worker.OpenRoute, job bus.
 	v.deps.Log.Info("file verified", "route", job.Route, "path", f.Path, "bytes", dest.Size,
 		string(r.Hash), dest.Hash, "source_deleted", r.DeleteSource)
 	return state, nil
+}
+
+// copyStays is the delete's last check, run with a local source already
+// moved aside to its private name: the copy read back must still be there,
+// unchanged. A "copy" that vanishes or changes its status just then is the
+// source itself seen through another path (a FUSE or overlay view, a link
+// on a server) that every earlier check took for somewhere else.
+func copyStays(dst *transfer.Destination, rel string, copied transfer.FileInfo) transfer.LastCheck {
+	return func(ctx context.Context) error {
+		now, err := dst.Identity(ctx, rel)
+		switch {
+		case errors.Is(err, fault.ErrNotFound):
+			return fmt.Errorf("the copy of %s vanished when the source was moved aside: it is the source itself: %w", rel, fault.ErrOverlap)
+		case err != nil:
+			return fmt.Errorf("couldn't look at the copy of %s once more: %w", rel, err)
+		case now.SameObject(copied):
+			return nil
+		case now.Size == copied.Size && now.ModTime.Equal(copied.ModTime) && now.Ino == copied.Ino && now.Dev == copied.Dev:
+			return fmt.Errorf("the copy of %s changed status when the source was moved aside: it is the source itself: %w", rel, fault.ErrOverlap)
+		}
+		return fmt.Errorf("the copy of %s changed after it was read back: %w", rel, fault.ErrConflict)
+	}
 }
 
 // hashSource hashes the source as it is now and stats it again afterwards,

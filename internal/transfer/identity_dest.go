@@ -2,10 +2,14 @@ package transfer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
+
+	"github.com/ferrydata/ferry/internal/fault"
 
 	"github.com/rclone/rclone/backend/local"
 	"github.com/rclone/rclone/backend/s3"
@@ -47,7 +51,7 @@ func objectIdentity(ctx context.Context, obj fs.Object) (FileInfo, error) {
 	inner := fs.UnWrapObject(obj)
 	switch f := inner.Fs().(type) {
 	case *local.Fs:
-		st, err := os.Lstat(filepath.Join(filepath.FromSlash(f.Root()), filepath.FromSlash(inner.Remote())))
+		st, err := openedStat(filepath.Join(filepath.FromSlash(f.Root()), filepath.FromSlash(inner.Remote())))
 		if err != nil {
 			return FileInfo{}, err
 		}
@@ -78,4 +82,29 @@ func s3Tag(ctx context.Context, o fs.Object) string {
 		}
 	}
 	return strings.Join(parts, " ")
+}
+
+// openedStat is the stat of the regular file at path, taken from a
+// descriptor opened without following a symlink. A symlink at the
+// destination is never a copy: rclone would read the file it points to
+// (perhaps the source itself) and report the link's own size. The open is
+// a fresh lookup, too, where a stat may be answered from a FUSE cache (a
+// bindfs view of the source that still shows a file moved aside).
+func openedStat(path string) (os.FileInfo, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if errors.Is(err, syscall.ELOOP) {
+		return nil, fmt.Errorf("%s is a symlink, never a copy: %w", path, fault.ErrConflict)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file, never a copy: %w", path, fault.ErrConflict)
+	}
+	return st, nil
 }

@@ -26,7 +26,7 @@ var testHookQuarantined func()
 // filesystem has no renameat2 RENAME_NOREPLACE or the private name would be
 // too long, the name is checked with fstatat and unlinked in place, which
 // leaves a window of two system calls for a rename over it.
-func (s *localSource) Remove(_ context.Context, rel string, hashed FileInfo) error {
+func (s *localSource) Remove(ctx context.Context, rel string, hashed FileInfo, lastChecks ...LastCheck) error {
 	if _, err := s.lstat("remove", rel); err != nil {
 		return err // the reasons a path is refused, as Stat and Open give them
 	}
@@ -53,7 +53,7 @@ func (s *localSource) Remove(_ context.Context, rel string, hashed FileInfo) err
 		return fmt.Errorf("couldn't remove %s in %s: %w", rel, s, err)
 	}
 	defer guard.release()
-	rm := removal{s: s, rel: rel, dir: dir, name: name, st: &st, guard: guard}
+	rm := removal{ctx: ctx, s: s, rel: rel, dir: dir, name: name, st: &st, guard: guard, checks: lastChecks}
 	if priv, ok := quarantineName(name); ok {
 		err := unix.Renameat2(dir, name, dir, priv, unix.RENAME_NOREPLACE)
 		if err == nil {
@@ -68,11 +68,13 @@ func (s *localSource) Remove(_ context.Context, rel string, hashed FileInfo) err
 
 // removal is one Remove past its checks on the open descriptor.
 type removal struct {
+	ctx       context.Context
 	s         *localSource
 	rel, name string
 	dir       int
 	st        *unix.Stat_t // of the descriptor, equal to hashed
 	guard     *writerGuard
+	checks    []LastCheck
 }
 
 // quarantined finishes a Remove whose file was renamed to priv.
@@ -89,6 +91,9 @@ func (rm removal) quarantined(priv string) error {
 		// Renamed over between the open and the rename, or written since.
 		return rm.restore(priv, fmt.Errorf("couldn't remove %s in %s: replaced or changed just before the delete: %w",
 			rm.rel, rm.s, fault.ErrSourceChanged))
+	}
+	if err := runLastChecks(rm.ctx, rm.checks); err != nil {
+		return rm.restore(priv, fmt.Errorf("couldn't remove %s in %s: %w", rm.rel, rm.s, err))
 	}
 	if err := rm.guard.check(); err != nil {
 		return rm.restore(priv, fmt.Errorf("couldn't remove %s in %s: %w", rm.rel, rm.s, err))
@@ -119,6 +124,9 @@ func (rm removal) inPlace() error {
 	if q.Dev != rm.st.Dev || q.Ino != rm.st.Ino || q.Size != rm.st.Size || q.Mtim != rm.st.Mtim || q.Ctim != rm.st.Ctim {
 		return fmt.Errorf("couldn't remove %s in %s: replaced or changed just before the delete: %w",
 			rm.rel, rm.s, fault.ErrSourceChanged)
+	}
+	if err := runLastChecks(rm.ctx, rm.checks); err != nil {
+		return fmt.Errorf("couldn't remove %s in %s: %w", rm.rel, rm.s, err)
 	}
 	if err := rm.guard.check(); err != nil {
 		return fmt.Errorf("couldn't remove %s in %s: %w", rm.rel, rm.s, err)

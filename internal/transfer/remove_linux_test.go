@@ -1,6 +1,8 @@
 package transfer_test
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -191,4 +193,41 @@ func TestLocalRemoveLongName(t *testing.T) {
 	if _, err := os.Lstat(p); !os.IsNotExist(err) {
 		t.Fatalf("after Remove: %v", err)
 	}
+}
+
+// Remove's last checks run with the file already moved aside (its name is
+// free) and right before the unlink; a failing check keeps the file under
+// its own name. The verifier checks there that the copy is still whole.
+func TestLocalRemoveLastChecks(t *testing.T) {
+	root := t.TempDir()
+	a := writeFile(t, root, "d/a.warc.gz", "hashed bytes")
+	src, err := transfer.OpenLocalSource(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nameFreeDuringCheck bool
+	aside := func(context.Context) error {
+		_, err := os.Lstat(a)
+		nameFreeDuringCheck = os.IsNotExist(err)
+		return nil
+	}
+	refuse := func(context.Context) error { return fmt.Errorf("the copy vanished: %w", fault.ErrOverlap) }
+
+	err = src.Remove(t.Context(), "d/a.warc.gz", hashedFile(t, src, "d/a.warc.gz"), aside, refuse)
+	wantIs(t, "Remove with a failing last check", err, fault.ErrOverlap)
+	if !nameFreeDuringCheck {
+		t.Error("the last check ran while the file still had its name")
+	}
+	if got := readFile(t, a); got != "hashed bytes" {
+		t.Errorf("the file kept after a failing check holds %q", got)
+	}
+	noPrivateNames(t, filepath.Dir(a))
+
+	if err := src.Remove(t.Context(), "d/a.warc.gz", hashedFile(t, src, "d/a.warc.gz"), aside); err != nil {
+		t.Fatalf("Remove with a passing last check: %v", err)
+	}
+	if _, err := os.Lstat(a); !os.IsNotExist(err) {
+		t.Errorf("the file is still there after a passing check: %v", err)
+	}
+	noPrivateNames(t, filepath.Dir(a))
 }

@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/ferrydata/ferry/internal/fault"
+	"github.com/rclone/rclone/backend/local"
 	"github.com/rclone/rclone/fs"
 	"github.com/rclone/rclone/fs/cache"
 	"github.com/rclone/rclone/fs/fspath"
@@ -42,8 +45,13 @@ type Source interface {
 	Open(ctx context.Context, rel string) (io.ReadCloser, FileInfo, error)
 	// Remove removes rel only if it is still exactly hashed (else it wraps
 	// fault.ErrSourceChanged) and, where that can be seen, no process has it
-	// open for writing (else fault.ErrSourceBusy).
-	Remove(ctx context.Context, rel string, hashed FileInfo) error
+	// open for writing (else fault.ErrSourceBusy). Each lastCheck runs right
+	// before the delete, with a local file already moved aside to its
+	// private name: an error keeps the file. The verifier checks there that
+	// the copy is still whole, which it would not be if the copy were the
+	// source seen through some other path (a FUSE or overlay view, a link
+	// on a server).
+	Remove(ctx context.Context, rel string, hashed FileInfo, lastChecks ...LastCheck) error
 	String() string
 }
 
@@ -153,7 +161,7 @@ func (s *remoteSource) Open(ctx context.Context, rel string) (io.ReadCloser, Fil
 // replacing the object between that read and the delete is not caught; on a
 // versioned bucket the replaced bytes survive as a noncurrent version. No
 // writer can be seen on a remote: nothing here returns fault.ErrSourceBusy.
-func (s *remoteSource) Remove(ctx context.Context, rel string, hashed FileInfo) error {
+func (s *remoteSource) Remove(ctx context.Context, rel string, hashed FileInfo, lastChecks ...LastCheck) error {
 	o, err := s.object(ctx, rel)
 	if err != nil {
 		return err
@@ -165,6 +173,9 @@ func (s *remoteSource) Remove(ctx context.Context, rel string, hashed FileInfo) 
 	if !now.SameObject(hashed) {
 		return fmt.Errorf("couldn't remove %s in %s: it is not the object hashed (now %s, hashed %s): %w",
 			rel, s, now.describe(), hashed.describe(), fault.ErrSourceChanged)
+	}
+	if err := runLastChecks(ctx, lastChecks); err != nil {
+		return fmt.Errorf("couldn't remove %s in %s: %w", rel, s, err)
 	}
 	if err := o.Remove(ctx); err != nil {
 		return s.fail("remove", rel, err)
@@ -210,6 +221,18 @@ func remoteTag(ctx context.Context, o fs.Object) (string, error) {
 	if ider, ok := o.(fs.IDer); ok && ider.ID() != "" {
 		tag = "id:" + ider.ID()
 	}
+	if inner := fs.UnWrapObject(o); inner != nil {
+		if f, ok := inner.Fs().(*local.Fs); ok {
+			// rclone's local backend has no ID: the inode tells a file
+			// renamed over the name (same size and mtime) from the one hashed.
+			st, err := os.Lstat(filepath.Join(filepath.FromSlash(f.Root()), filepath.FromSlash(inner.Remote())))
+			if err != nil {
+				return "", fmt.Errorf("couldn't stat %s: %w", o.Remote(), err)
+			}
+			dev, ino, ctime := statIdentity(st)
+			return fmt.Sprintf("inode:%d:%d:%d", dev, ino, ctime.UnixNano()), nil
+		}
+	}
 	if o.Fs().Features().SlowHash {
 		return tag, nil
 	}
@@ -227,4 +250,16 @@ func remoteTag(ctx context.Context, o fs.Object) (string, error) {
 		return tag + t.String() + ":" + h, nil
 	}
 	return tag, nil
+}
+
+// LastCheck is a check Remove runs right before it deletes; see Source.Remove.
+type LastCheck func(ctx context.Context) error
+
+func runLastChecks(ctx context.Context, checks []LastCheck) error {
+	for _, check := range checks {
+		if err := check(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -1,0 +1,92 @@
+package verifier
+
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/ferrydata/ferry/internal/bus"
+	"github.com/ferrydata/ferry/internal/fault"
+	"github.com/ferrydata/ferry/internal/metrics"
+	"github.com/ferrydata/ferry/internal/transfer"
+	"github.com/ferrydata/ferry/internal/transfer/transfertest"
+	"github.com/ferrydata/ferry/internal/worker"
+)
+
+// Issue 7, found by a red-team review: a destination that is a stacked-filesystem view
+// of the source: bindfs (FUSE, common to remap owners and modes) or an
+// overlay whose lower layer is the source. The view's files have the
+// source's inode numbers on another device, so neither the start-up check
+// (a bind mount's device and inode) nor MayDelete's overlap rule (device
+// and inode of the copy) sees that the copy is the source, and local-local
+// pairs are never probed. Needs root.
+func TestIntegrationDestinationViewOfSource(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: mounts")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("mounts need root")
+	}
+	transfertest.Init(t)
+	for _, tt := range []struct {
+		name  string
+		mount func(src, scratch, dst string) *exec.Cmd
+	}{
+		{"bindfs", func(src, _, dst string) *exec.Cmd { return exec.Command("bindfs", src, dst) }},
+		{"overlay", func(src, scratch, dst string) *exec.Cmd {
+			up, work := filepath.Join(scratch, "up"), filepath.Join(scratch, "work")
+			_ = os.Mkdir(up, 0o755)
+			_ = os.Mkdir(work, 0o755)
+			return exec.Command("mount", "-t", "overlay", "overlay", "-o", "lowerdir="+src+",upperdir="+up+",workdir="+work, dst)
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := t.Context()
+			srcDir, scratch, dstDir := t.TempDir(), t.TempDir(), t.TempDir()
+			const rel, content = "a.warc.gz", "the only copy of these bytes"
+			mtime := time.Date(2026, 11, 24, 9, 30, 0, 0, time.UTC)
+			p := filepath.Join(srcDir, rel)
+			if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chtimes(p, mtime, mtime); err != nil {
+				t.Fatal(err)
+			}
+			if out, err := tt.mount(srcDir, scratch, dstDir).CombinedOutput(); err != nil {
+				t.Skipf("couldn't mount: %v: %s", err, out)
+			}
+			t.Cleanup(func() { _ = exec.Command("umount", dstDir).Run() })
+			if err := transfer.ProbeOverlap(ctx, []transfer.RouteStorage{{Name: "r", Source: srcDir, Destination: dstDir}}); err != nil {
+				t.Logf("ProbeOverlap = %v", err)
+				return
+			}
+			src, err := transfer.OpenLocalSource(srcDir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dst, err := transfer.OpenDestination(ctx, dstDir, transfer.MD5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := src.Stat(ctx, rel)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := md5.Sum([]byte(content))
+			f := bus.File{Path: rel, Size: int64(len(content)), ModTime: mtime.UnixNano(), Hash: hex.EncodeToString(h[:]),
+				Ino: st.Ino, CTime: st.CTime.UnixNano()}
+			r := &worker.OpenRoute{Route: worker.Route{Name: "r", Hash: transfer.MD5, DeleteSource: true}, Src: src, Dst: dst}
+			v := &Verifier{deps: worker.Deps{Log: slog.New(slog.DiscardHandler), Metrics: metrics.New()}}
+			_, err = v.verifyFile(ctx, r, bus.Job{Route: "r"}, f, &transfer.Progress{})
+			t.Logf("verifyFile = %v", err)
+			if _, serr := os.Stat(p); serr != nil {
+				t.Errorf("the source is gone and no copy exists anywhere (%v); verifyFile = %v, want %v", serr, err, fault.ErrOverlap)
+			}
+		})
+	}
+}
