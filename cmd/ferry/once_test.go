@@ -260,7 +260,6 @@ func TestIntegrationRunOnceReportsUnlistableSources(t *testing.T) {
 	s := newSite(t, siteOptions{routeExtra: fmt.Sprintf(`  - name: remote
     source: ":local:%s"
     destination: %q
-    host: any
     batch: {files: 5, max_wait: 200ms}
 `, missing, filepath.Join(t.TempDir(), "archive"))})
 	data := randomBytes(t, 4096)
