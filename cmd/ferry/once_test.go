@@ -251,7 +251,9 @@ func TestIntegrationRunOnceReportsUnreadableDirectories(t *testing.T) {
 }
 
 // A route whose source cannot be listed leaves everything in it: the other
-// routes still run, and the run is incomplete.
+// routes still run, and the run is incomplete. The source is a missing
+// directory named the rclone way (:local:), listed as remotes are; it is
+// this host's, so no host: any (config refuses that for a local source).
 func TestIntegrationRunOnceReportsUnlistableSources(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration test: starts JetStream")
@@ -260,7 +262,6 @@ func TestIntegrationRunOnceReportsUnlistableSources(t *testing.T) {
 	s := newSite(t, siteOptions{routeExtra: fmt.Sprintf(`  - name: remote
     source: ":local:%s"
     destination: %q
-    host: any
     batch: {files: 5, max_wait: 200ms}
 `, missing, filepath.Join(t.TempDir(), "archive"))})
 	data := randomBytes(t, 4096)

@@ -55,6 +55,9 @@ type S3 struct {
 	Name   string // the remote's name in rclone's in-memory config
 	Bucket string
 	Dir    string // the served directory: object "k" of Bucket is Dir/Bucket/k
+	// Endpoint ("http://127.0.0.1:port") and the keys, for the rclone.conf
+	// of another process (a ferry binary under test).
+	Endpoint, KeyID, Secret string
 }
 
 // Path is where the server keeps object key on disk, for tests that tamper
@@ -87,10 +90,11 @@ func StartS3Server(tb testing.TB) *S3 {
 		"addr":     "127.0.0.1:0",
 		"auth_key": []string{keyID + "," + secret},
 	})
+	s.Endpoint, s.KeyID, s.Secret = "http://"+addr, keyID, secret
 	for key, value := range map[string]string{
 		"type":              "s3",
 		"provider":          "Rclone",
-		"endpoint":          "http://" + addr,
+		"endpoint":          s.Endpoint,
 		"access_key_id":     keyID,
 		"secret_access_key": secret,
 	} {
