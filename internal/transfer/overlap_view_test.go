@@ -111,3 +111,44 @@ func TestProbeOverlapStackedView(t *testing.T) {
 		})
 	}
 }
+
+// readOnly makes dir read-only for root too (a read-only bind mount over
+// itself), or skips the test.
+func readOnly(t *testing.T, dir string) {
+	t.Helper()
+	bindMount(t, dir, dir)
+	if out, err := exec.Command("mount", "-o", "remount,bind,ro", dir).CombinedOutput(); err != nil {
+		t.Skipf("couldn't remount %s read-only: %v: %s", dir, err, out)
+	}
+}
+
+// A source that cannot be written (delete_source off, read-only) is probed
+// the other way round, from the destination; where neither side can be
+// written, the start fails saying so for both.
+func TestProbeOverlapReadOnlySource(t *testing.T) {
+	transfertest.Init(t)
+	root := t.TempDir()
+	src, dst, ro := filepath.Join(root, "src"), filepath.Join(root, "dst"), filepath.Join(root, "ro")
+	for _, d := range []string{src, dst, ro} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	readOnly(t, src)
+	readOnly(t, ro)
+	wantProbe(t, routes([2]string{src, dst}), "", src, dst)
+	wantProbe(t, routes([2]string{src, filepath.Join(dst, "not", "yet")}), "", src, dst)
+	if _, err := os.Stat(filepath.Join(dst, "not")); err == nil {
+		t.Errorf("the probe made directories in %s", dst)
+	}
+	err := transfer.ProbeOverlap(t.Context(), routes([2]string{src, ro}))
+	t.Log(err)
+	for _, want := range []string{
+		"couldn't write an overlap probe to the source " + src + " of routes[0] (a), to tell it from the destination " + ro,
+		"couldn't write an overlap probe to the destination " + ro + " of routes[0] (a), to tell it from the source " + src,
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("got %v, want an error containing %q", err, want)
+		}
+	}
+}
