@@ -17,6 +17,9 @@ const ProbePrefix = ".ferry-overlap-probe-"
 // cannot hang a daemon's start.
 const probeTimeout = 2 * time.Minute
 
+// removeTimeout bounds removing one probe object after its probe.
+const removeTimeout = 10 * time.Second
+
 // probePair is a destination and a source the static check did not refuse.
 type probePair struct {
 	d, s RouteStorage
@@ -113,7 +116,10 @@ func probeAt(ctx context.Context, group []probePair) (written bool, err error) {
 		return false, fmt.Errorf("couldn't write an overlap probe to %s, to tell it from %s: %w", side(first, true), others(group), err)
 	}
 	defer func() {
-		if rerr := obj.remove(ctx); rerr != nil {
+		// Removed even when the probes ran out of time or were cancelled.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), removeTimeout)
+		defer cancel()
+		if rerr := obj.remove(rctx); rerr != nil {
 			err = errors.Join(err, fmt.Errorf("couldn't remove overlap probe %s from %s: %w", obj.name, root, rerr))
 		}
 	}()
