@@ -1,9 +1,10 @@
 package transfer
 
 import (
-	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/ferrydata/ferry/internal/fault"
@@ -26,40 +27,12 @@ func (r RouteStorage) String() string { return fmt.Sprintf("routes[%d] (%s)", r.
 // paths and rclone's wrapping remotes (alias, hasher, chunker, crypt,
 // union, combine) as far as the rclone config tells; it connects to
 // nothing. Each refusal names both routes and wraps fault.ErrOverlap. A
-// source inside a destination is fine. Init must have been called.
+// source inside a destination is fine. A local path with a ".." element is
+// refused (fault.ErrInvalid): see refuseDotDot. What text and inodes
+// cannot show, ProbeOverlap tries. Init must have been called.
 func CheckOverlap(routes []RouteStorage) error {
 	_, err := analyse(routes)
 	return err
-}
-
-// ProbeOverlap is CheckOverlap, then the start-up probe for the pairs it
-// could not decide (a remote, say `rclone serve s3`, may serve a source
-// directory): a uniquely named object is written at one root and looked for
-// at the other, then removed. Seen is fault.ErrOverlap. The object is
-// written on the remote side and looked for on the local one where the pair
-// has one, because a server may cache its listings but a local lookup never
-// does. The probe sees only roots: a remote destination inside a
-// subdirectory of a source on another backend is not found.
-func ProbeOverlap(ctx context.Context, routes []RouteStorage) error {
-	pairs, err := analyse(routes)
-	if err != nil {
-		return err
-	}
-	// One probe per root written to, looked for wherever it might appear.
-	var roots []string
-	byRoot := map[string][]probePair{}
-	for _, p := range pairs {
-		root := p.written()
-		if _, ok := byRoot[root]; !ok {
-			roots = append(roots, root)
-		}
-		byRoot[root] = append(byRoot[root], p)
-	}
-	var errs []error
-	for _, root := range roots {
-		errs = append(errs, probeRoot(ctx, root, byRoot[root]))
-	}
-	return errors.Join(errs...)
 }
 
 // resolved is one route's storage, resolved.
@@ -71,7 +44,8 @@ type resolved struct {
 }
 
 // analyse checks every destination against every source and returns the
-// pairs it could not tell apart.
+// pairs it did not refuse: text and inodes cannot prove two places apart
+// (a symlink on an SFTP server, a FUSE view), so every one is probed.
 func analyse(routes []RouteStorage) ([]probePair, error) {
 	all := make([]resolved, 0, len(routes))
 	var errs []error
@@ -86,19 +60,18 @@ func analyse(routes []RouteStorage) ([]probePair, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	var undecided []probePair
+	var unrefused []probePair
 	for _, d := range all {
 		for _, s := range all {
-			how, decided := overlaps(d, s)
-			if how != "" {
+			if how := overlaps(d, s); how != "" {
 				errs = append(errs, overlapError(d.RouteStorage, s.RouteStorage, how))
-			} else if !decided {
-				reverse := allLocal(d.dst) && !allLocal(s.src)
-				undecided = append(undecided, probePair{d: d.RouteStorage, s: s.RouteStorage, reverse: reverse})
+				continue
 			}
+			intoDst := allLocal(s.src) && !allLocal(d.dst)
+			unrefused = append(unrefused, probePair{d: d.RouteStorage, s: s.RouteStorage, intoDestination: intoDst})
 		}
 	}
-	return undecided, errors.Join(errs...)
+	return unrefused, errors.Join(errs...)
 }
 
 func allLocal(places []place) bool {
@@ -112,6 +85,11 @@ func allLocal(places []place) bool {
 
 func resolveRoute(r RouteStorage) (resolved, error) {
 	res := resolved{RouteStorage: r}
+	for _, side := range []struct{ name, path string }{{"source", r.Source}, {"destination", r.Destination}} {
+		if err := refuseDotDot(side.path); err != nil {
+			return res, fmt.Errorf("%s: %s %s: %w", r, side.name, side.path, err)
+		}
+	}
 	var err error
 	if res.src, res.srcDirs, err = resolveSpec(r.Source); err != nil {
 		return res, fmt.Errorf("%s: couldn't resolve source %s: %w", r, r.Source, err)
@@ -139,26 +117,24 @@ func resolveSpec(spec string) ([]place, []localDir, error) {
 	return places, dirs, nil
 }
 
-// overlaps says how d's destination overlaps s's source ("" if it does not)
-// and whether that was decided: only places named alike can be compared.
-func overlaps(d, s resolved) (how string, decided bool) {
-	decided = true
+// overlaps says how d's destination overlaps s's source, or "" if the
+// config does not show it: only places named alike can be compared.
+func overlaps(d, s resolved) string {
 	for i, dp := range d.dst {
 		for j, sp := range s.src {
+			how := ""
 			switch {
 			case dp.backend == "local" && sp.backend == "local":
 				how = localOverlap(d.dstDirs[i], dp.below, s.srcDirs[j])
 			case dp.comparable(sp):
 				how = remoteOverlap(dp, sp)
-			default:
-				decided = false
 			}
 			if how != "" {
-				return how, true
+				return how
 			}
 		}
 	}
-	return "", decided
+	return ""
 }
 
 func remoteOverlap(dst, src place) string {
@@ -187,4 +163,21 @@ func overlapError(d, s RouteStorage, how string) error {
 		return fmt.Errorf("%s: destination %s is %s: %s: %w", d, d.Destination, whose, why, fault.ErrOverlap)
 	}
 	return fmt.Errorf("%s: destination %s %s, %s: %s: %w", d, d.Destination, how, whose, why, fault.ErrOverlap)
+}
+
+// refuseDotDot refuses a local path with a ".." element. A local source is
+// opened with os.OpenRoot, where the kernel takes ".." after following the
+// symlinks before it (lnk/.. is lnk's target's parent), but rclone and the
+// checks here clean ".." away as text first: the two would be different
+// directories, and the checks would vouch for the wrong one.
+func refuseDotDot(spec string) error {
+	remote, err := isRemote(spec)
+	if err != nil || remote {
+		return err
+	}
+	if slices.Contains(strings.Split(filepath.ToSlash(spec), "/"), "..") {
+		return fmt.Errorf(`has a ".." element, which the kernel and rclone read differently after a symlink: `+
+			`write the path without "..": %w`, fault.ErrInvalid)
+	}
+	return nil
 }

@@ -135,6 +135,12 @@ func TestCheckOverlap(t *testing.T) {
 			remote(t, "type", "alias", "remote", a+":")
 			return routes([2]string{x, a + ":"})
 		}, "couldn't resolve destination ferryoverlap"},
+		{"source with a \"..\" element", func() []transfer.RouteStorage {
+			return routes([2]string{xlink + "/../x", other})
+		}, `routes[0] (a): source ` + xlink + `/../x: has a ".." element`},
+		{"destination with a \"..\" element", func() []transfer.RouteStorage {
+			return routes([2]string{x, "../" + filepath.Base(other)})
+		}, `routes[0] (a): destination ../other: has a ".." element`},
 		{"remote not configured", func() []transfer.RouteStorage { return routes([2]string{x, "nosuchremote:warcs"}) },
 			`routes[0] (a): couldn't resolve destination nosuchremote:warcs: remote "nosuchremote" is not in the rclone config`},
 		{"two sftp remotes to one host and path", func() []transfer.RouteStorage {
@@ -178,7 +184,7 @@ func TestCheckOverlap(t *testing.T) {
 			case !strings.Contains(err.Error(), tt.want):
 				t.Fatalf("error %q\nlacks %q", err, tt.want)
 			}
-			unresolved := strings.Contains(tt.want, "couldn't resolve")
+			unresolved := strings.Contains(tt.want, "couldn't resolve") || strings.Contains(tt.want, `".." element`)
 			if tt.want != "" && !unresolved && !errors.Is(err, fault.ErrOverlap) {
 				t.Fatalf("error %v does not wrap fault.ErrOverlap", err)
 			}

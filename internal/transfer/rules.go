@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"strings"
 )
 
 // Rules decide by name alone which files of a route are ferry's. They use
@@ -49,9 +50,9 @@ func compileAll(kind string, patterns []string) ([]*regexp.Regexp, error) {
 // match. Excludes win because they name files still being written ("*.open"),
 // which an over-broad include must never reach. A name a local Remove gave a
 // file it is deleting (IsQuarantined) is never a route's file, whatever the
-// patterns say.
+// patterns say; nor is a start-up overlap probe (ProbePrefix).
 func (r *Rules) Match(rel string) bool {
-	if IsQuarantined(path.Base(rel)) {
+	if base := path.Base(rel); IsQuarantined(base) || strings.HasPrefix(base, ProbePrefix) {
 		return false
 	}
 	for _, re := range r.exclude {
