@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -163,7 +164,10 @@ var transientAPIErrors = []jetstream.ErrorCode{10004, 10008, 10009}
 func Unavailable(err error) bool {
 	var apiErr *jetstream.APIError
 	if errors.As(err, &apiErr) {
-		return slices.Contains(transientAPIErrors, apiErr.ErrorCode)
+		// No peers for placement only because one is offline: a node
+		// restarting or still joining, as when a cluster starts.
+		offline := apiErr.ErrorCode == 10005 && strings.HasSuffix(apiErr.Description, "no suitable peers for placement, peer offline")
+		return offline || slices.Contains(transientAPIErrors, apiErr.ErrorCode)
 	}
 	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
 		errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoStreamResponse)
