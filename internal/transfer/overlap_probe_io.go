@@ -44,6 +44,13 @@ func putProbe(ctx context.Context, root string, source bool) (*probeObject, erro
 		if err != nil {
 			return nil, fmt.Errorf("couldn't open %s: %w", root, err)
 		}
+		if dir, ok := localRoot(f); ok && source {
+			// A Put would create a missing source directory; leave it missing
+			// (its route then says it cannot be listed) and probe the other way.
+			if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+				return nil, fmt.Errorf("couldn't write the probe to %s: not a directory here (%v)", root, err)
+			}
+		}
 		info := object.NewStaticObjectInfo(name, time.Now(), int64(len(probeBody)), true, nil, f)
 		obj, err := f.Put(ctx, bytes.NewReader(probeBody), info)
 		if err != nil {
