@@ -3,17 +3,14 @@ package verifier
 import (
 	"crypto/md5"
 	"encoding/hex"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/ferrydata/ferry/internal/bus"
-	"github.com/ferrydata/ferry/internal/metrics"
 	"github.com/ferrydata/ferry/internal/transfer"
 	"github.com/ferrydata/ferry/internal/transfer/transfertest"
-	"github.com/ferrydata/ferry/internal/worker"
 )
 
 // Red-team attacks that held (issue 7): each leaves the source in place.
@@ -73,9 +70,7 @@ func TestIntegrationDeleteRefusedHeld(t *testing.T) {
 			if tt.ino {
 				f.Ino, f.CTime = st.Ino, st.CTime.UnixNano()
 			}
-			r := &worker.OpenRoute{Route: worker.Route{Name: "r", Hash: transfer.MD5, DeleteSource: true}, Src: src, Dst: dst}
-			v := &Verifier{deps: worker.Deps{Log: slog.New(slog.DiscardHandler), Metrics: metrics.New()}}
-			_, err = v.verifyFile(ctx, r, bus.Job{Route: "r"}, f, &transfer.Progress{})
+			err = verifyOne(ctx, src, dst, f)
 			t.Logf("verifyFile = %v", err)
 			if _, serr := os.Stat(p); serr != nil || err == nil {
 				t.Errorf("source: %v; verifyFile = %v, want a refusal", serr, err)

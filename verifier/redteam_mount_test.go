@@ -3,7 +3,6 @@ package verifier
 import (
 	"crypto/md5"
 	"encoding/hex"
-	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,10 +11,8 @@ import (
 
 	"github.com/ferrydata/ferry/internal/bus"
 	"github.com/ferrydata/ferry/internal/fault"
-	"github.com/ferrydata/ferry/internal/metrics"
 	"github.com/ferrydata/ferry/internal/transfer"
 	"github.com/ferrydata/ferry/internal/transfer/transfertest"
-	"github.com/ferrydata/ferry/internal/worker"
 )
 
 // Issue 7, found by a red-team review: a destination that is a stacked-filesystem view
@@ -80,9 +77,7 @@ func TestIntegrationDestinationViewOfSource(t *testing.T) {
 			h := md5.Sum([]byte(content))
 			f := bus.File{Path: rel, Size: int64(len(content)), ModTime: mtime.UnixNano(), Hash: hex.EncodeToString(h[:]),
 				Ino: st.Ino, CTime: st.CTime.UnixNano()}
-			r := &worker.OpenRoute{Route: worker.Route{Name: "r", Hash: transfer.MD5, DeleteSource: true}, Src: src, Dst: dst}
-			v := &Verifier{deps: worker.Deps{Log: slog.New(slog.DiscardHandler), Metrics: metrics.New()}}
-			_, err = v.verifyFile(ctx, r, bus.Job{Route: "r"}, f, &transfer.Progress{})
+			err = verifyOne(ctx, src, dst, f)
 			t.Logf("verifyFile = %v", err)
 			if _, serr := os.Stat(p); serr != nil {
 				t.Errorf("the source is gone and no copy exists anywhere (%v); verifyFile = %v, want %v", serr, err, fault.ErrOverlap)

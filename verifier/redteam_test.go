@@ -4,7 +4,6 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"errors"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,10 +12,8 @@ import (
 
 	"github.com/ferrydata/ferry/internal/bus"
 	"github.com/ferrydata/ferry/internal/fault"
-	"github.com/ferrydata/ferry/internal/metrics"
 	"github.com/ferrydata/ferry/internal/transfer"
 	"github.com/ferrydata/ferry/internal/transfer/transfertest"
-	"github.com/ferrydata/ferry/internal/worker"
 )
 
 // Issue 7, found by a red-team review: an SFTP source and an SFTP destination on one
@@ -72,13 +69,11 @@ func TestIntegrationSFTPDestinationLinkedToSource(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &worker.OpenRoute{Route: worker.Route{Name: "r", Hash: transfer.MD5, DeleteSource: true}, Src: src, Dst: dst}
-	v := &Verifier{deps: worker.Deps{Log: slog.New(slog.DiscardHandler), Metrics: metrics.New()}}
 	h := md5.Sum([]byte(content))
 	// What the mover announces after compareExisting found the "existing"
 	// object (the source itself) equal.
 	f := bus.File{Path: rel, Size: int64(len(content)), ModTime: mtime.UnixNano(), Hash: hex.EncodeToString(h[:])}
-	_, err = v.verifyFile(ctx, r, bus.Job{Route: "r"}, f, &transfer.Progress{})
+	err = verifyOne(ctx, src, dst, f)
 	t.Logf("verifyFile = %v", err)
 	if _, serr := os.Stat(p); serr != nil {
 		t.Errorf("the source is gone and no copy exists anywhere (%v); verifyFile = %v, want %v", serr, err, fault.ErrOverlap)
@@ -150,12 +145,10 @@ func attackSymlinkFileSized(t *testing.T, prefix string, pathSized bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &worker.OpenRoute{Route: worker.Route{Name: "r", Hash: transfer.MD5, DeleteSource: true}, Src: src, Dst: dst}
-	v := &Verifier{deps: worker.Deps{Log: slog.New(slog.DiscardHandler), Metrics: metrics.New()}}
 	h := md5.Sum([]byte(content))
 	f := bus.File{Path: rel, Size: int64(len(content)), ModTime: mtime.UnixNano(), Hash: hex.EncodeToString(h[:]),
 		Ino: st.Ino, CTime: st.CTime.UnixNano()}
-	_, err = v.verifyFile(ctx, r, bus.Job{Route: "r"}, f, &transfer.Progress{})
+	err = verifyOne(ctx, src, dst, f)
 	t.Logf("verifyFile = %v", err)
 	if _, serr := os.Stat(p); serr != nil {
 		t.Errorf("the source is gone and the copy is a dangling symlink (%v); verifyFile = %v, want %v", serr, err, fault.ErrOverlap)
@@ -220,14 +213,9 @@ func attackRemoteSwap(t *testing.T, srcDir, spec string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &worker.OpenRoute{
-		Route: worker.Route{Name: "r", Hash: transfer.MD5, DeleteSource: true},
-		Src:   &swapSource{Source: remote, dir: srcDir, rel: rel, other: "b.tmp", onRemove: true},
-		Dst:   dst,
-	}
-	v := &Verifier{deps: worker.Deps{Log: slog.New(slog.DiscardHandler), Metrics: metrics.New()}}
+	src := &swapSource{Source: remote, dir: srcDir, rel: rel, other: "b.tmp", onRemove: true}
 	f := bus.File{Path: rel, Size: sum.Size, ModTime: mtime.UnixNano(), Hash: sum.Hash}
-	_, err = v.verifyFile(ctx, r, bus.Job{Route: "r"}, f, &transfer.Progress{})
+	err = verifyOne(ctx, src, dst, f)
 	t.Logf("verifyFile = %v", err)
 	b, rerr := os.ReadFile(filepath.Join(srcDir, rel))
 	if rerr != nil || string(b) != otherBytes {
@@ -286,9 +274,7 @@ func TestIntegrationS3DestinationIsSourceSpelledWithDotDot(t *testing.T) {
 	h := md5.Sum([]byte(content))
 	f := bus.File{Path: rel, Size: int64(len(content)), ModTime: mtime.UnixNano(), Hash: hex.EncodeToString(h[:]),
 		Ino: st.Ino, CTime: st.CTime.UnixNano()}
-	r := &worker.OpenRoute{Route: worker.Route{Name: "r", Hash: transfer.MD5, DeleteSource: true}, Src: src, Dst: dst}
-	v := &Verifier{deps: worker.Deps{Log: slog.New(slog.DiscardHandler), Metrics: metrics.New()}}
-	_, err = v.verifyFile(ctx, r, bus.Job{Route: "r"}, f, &transfer.Progress{})
+	err = verifyOne(ctx, src, dst, f)
 	t.Logf("verifyFile = %v", err)
 	if _, serr := os.Stat(p); serr != nil {
 		t.Errorf("the source is gone and no copy exists anywhere (%v); verifyFile = %v, want %v", serr, err, fault.ErrOverlap)
