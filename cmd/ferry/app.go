@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -116,6 +118,13 @@ func daemon(fn func(c *cli.Context, sys *system) error) cli.ActionFunc {
 			return err
 		}
 		sys, err := startSystem(c.Context, cfg, log)
+		if err != nil && stoppedWhileStarting(c) {
+			// SIGTERM before the start was done (JetStream still being set
+			// up): a clean stop, not a failed unit. run --once must say it
+			// did nothing, so it keeps its error.
+			log.Info("stopped before it had started", "err", err)
+			return nil
+		}
 		if err != nil {
 			return err
 		}
@@ -137,4 +146,9 @@ func client(fn func(c *cli.Context, sys *system) error) cli.ActionFunc {
 		defer sys.close()
 		return fn(c, sys)
 	})
+}
+
+// stoppedWhileStarting: a signal, not --timeout, ended a daemon's start.
+func stoppedWhileStarting(c *cli.Context) bool {
+	return errors.Is(c.Context.Err(), context.Canceled) && !c.Bool("once")
 }
