@@ -1,15 +1,13 @@
 package verifier
 
 import (
-	"crypto/md5"
-	"encoding/hex"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/ferrydata/ferry/internal/bus"
 	"github.com/ferrydata/ferry/internal/fault"
 	"github.com/ferrydata/ferry/internal/transfer"
 	"github.com/ferrydata/ferry/internal/transfer/transfertest"
@@ -58,29 +56,16 @@ func TestIntegrationDestinationViewOfSource(t *testing.T) {
 				t.Skipf("couldn't mount: %v: %s", err, out)
 			}
 			t.Cleanup(func() { _ = exec.Command("umount", dstDir).Run() })
-			if err := transfer.ProbeOverlap(ctx, []transfer.RouteStorage{{Name: "r", Source: srcDir, Destination: dstDir}}); err != nil {
-				t.Logf("ProbeOverlap = %v", err)
-				return
+			if err := transfer.ProbeOverlap(ctx, []transfer.RouteStorage{{Name: "r", Source: srcDir, Destination: dstDir}}); err == nil {
+				t.Error("ProbeOverlap = nil: the start is allowed")
 			}
-			src, err := transfer.OpenLocalSource(srcDir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			dst, err := transfer.OpenDestination(ctx, dstDir, transfer.MD5)
-			if err != nil {
-				t.Fatal(err)
-			}
-			st, err := src.Stat(ctx, rel)
-			if err != nil {
-				t.Fatal(err)
-			}
-			h := md5.Sum([]byte(content))
-			f := bus.File{Path: rel, Size: int64(len(content)), ModTime: mtime.UnixNano(), Hash: hex.EncodeToString(h[:]),
-				Ino: st.Ino, CTime: st.CTime.UnixNano()}
-			err = verifyOne(ctx, src, dst, f)
-			t.Logf("verifyFile = %v", err)
+			// As if the destination became this only after the start: the checks
+			// before the delete alone must keep the source.
+			err := verifyCopied(t, srcDir, dstDir, rel, content, mtime)
 			if _, serr := os.Stat(p); serr != nil {
 				t.Errorf("the source is gone and no copy exists anywhere (%v); verifyFile = %v, want %v", serr, err, fault.ErrOverlap)
+			} else if !errors.Is(err, fault.ErrOverlap) {
+				t.Errorf("verifyFile = %v, want %v", err, fault.ErrOverlap)
 			}
 		})
 	}

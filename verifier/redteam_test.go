@@ -129,29 +129,15 @@ func attackSymlinkFileSized(t *testing.T, prefix string, pathSized bool) {
 		t.Fatal(err)
 	}
 	dstSpec := prefix + dstDir
+	// The directories are apart: the start is allowed; the copy is the link.
 	if err := transfer.ProbeOverlap(ctx, []transfer.RouteStorage{{Name: "r", Source: srcDir, Destination: dstSpec}}); err != nil {
-		t.Logf("ProbeOverlap = %v", err)
-		return
+		t.Fatalf("ProbeOverlap = %v, want nil (the directories are apart)", err)
 	}
-	src, err := transfer.OpenLocalSource(srcDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dst, err := transfer.OpenDestination(ctx, dstSpec, transfer.MD5)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := src.Stat(ctx, rel)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := md5.Sum([]byte(content))
-	f := bus.File{Path: rel, Size: int64(len(content)), ModTime: mtime.UnixNano(), Hash: hex.EncodeToString(h[:]),
-		Ino: st.Ino, CTime: st.CTime.UnixNano()}
-	err = verifyOne(ctx, src, dst, f)
-	t.Logf("verifyFile = %v", err)
+	err := verifyCopied(t, srcDir, dstSpec, rel, content, mtime)
 	if _, serr := os.Stat(p); serr != nil {
-		t.Errorf("the source is gone and the copy is a dangling symlink (%v); verifyFile = %v, want %v", serr, err, fault.ErrOverlap)
+		t.Errorf("the source is gone and the copy is a dangling symlink (%v); verifyFile = %v, want %v", serr, err, fault.ErrConflict)
+	} else if !errors.Is(err, fault.ErrConflict) {
+		t.Errorf("verifyFile = %v, want %v: a symlink is never a copy", err, fault.ErrConflict)
 	}
 }
 
@@ -255,28 +241,15 @@ func TestIntegrationS3DestinationIsSourceSpelledWithDotDot(t *testing.T) {
 	if err := os.Chtimes(p, mtime, mtime); err != nil {
 		t.Fatal(err)
 	}
-	if err := transfer.ProbeOverlap(ctx, []transfer.RouteStorage{{Name: "r", Source: srcSpec, Destination: s3.Remote}}); err != nil {
-		t.Logf("ProbeOverlap = %v", err)
-		return
+	if err := transfer.ProbeOverlap(ctx, []transfer.RouteStorage{{Name: "r", Source: srcSpec, Destination: s3.Remote}}); err == nil {
+		t.Error("ProbeOverlap = nil: the start is allowed")
 	}
-	src, err := transfer.OpenLocalSource(srcSpec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dst, err := transfer.OpenDestination(ctx, s3.Remote, transfer.MD5)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := src.Stat(ctx, rel)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := md5.Sum([]byte(content))
-	f := bus.File{Path: rel, Size: int64(len(content)), ModTime: mtime.UnixNano(), Hash: hex.EncodeToString(h[:]),
-		Ino: st.Ino, CTime: st.CTime.UnixNano()}
-	err = verifyOne(ctx, src, dst, f)
-	t.Logf("verifyFile = %v", err)
+	// As if the destination became this only after the start: the checks
+	// before the delete alone must keep the source.
+	err := verifyCopied(t, srcSpec, s3.Remote, rel, content, mtime)
 	if _, serr := os.Stat(p); serr != nil {
 		t.Errorf("the source is gone and no copy exists anywhere (%v); verifyFile = %v, want %v", serr, err, fault.ErrOverlap)
+	} else if !errors.Is(err, fault.ErrOverlap) {
+		t.Errorf("verifyFile = %v, want %v", err, fault.ErrOverlap)
 	}
 }

@@ -2,7 +2,11 @@ package verifier
 
 import (
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"log/slog"
+	"testing"
+	"time"
 
 	"github.com/ferrydata/ferry/internal/bus"
 	"github.com/ferrydata/ferry/internal/metrics"
@@ -16,5 +20,31 @@ func verifyOne(ctx context.Context, src transfer.Source, dst *transfer.Destinati
 	r := &worker.OpenRoute{Route: worker.Route{Name: "r", Hash: transfer.MD5, DeleteSource: true}, Src: src, Dst: dst}
 	v := &Verifier{deps: worker.Deps{Log: slog.New(slog.DiscardHandler), Metrics: metrics.New()}}
 	_, err := v.verifyFile(ctx, r, bus.Job{Route: "r"}, f, &transfer.Progress{})
+	return err
+}
+
+// verifyCopied runs one verification of rel, a file of srcDir holding
+// content and mtime, against the destination dstSpec, as the verify job the
+// mover sends once it has found (or made) a copy there.
+func verifyCopied(t *testing.T, srcDir, dstSpec, rel, content string, mtime time.Time) error {
+	t.Helper()
+	ctx := t.Context()
+	src, err := transfer.OpenLocalSource(srcDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst, err := transfer.OpenDestination(ctx, dstSpec, transfer.MD5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := src.Stat(ctx, rel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := md5.Sum([]byte(content))
+	f := bus.File{Path: rel, Size: int64(len(content)), ModTime: mtime.UnixNano(), Hash: hex.EncodeToString(h[:]),
+		Ino: st.Ino, CTime: st.CTime.UnixNano()}
+	err = verifyOne(ctx, src, dst, f)
+	t.Logf("verifyFile = %v", err)
 	return err
 }
