@@ -111,6 +111,10 @@ func (v *Verifier) verifyFile(ctx context.Context, r *worker.OpenRoute, job bus.
 	return state, nil
 }
 
+// copyHeadBytes is how much of the copy copyStays reads: enough to need
+// the file, little enough to cost one small request.
+const copyHeadBytes = 64 << 10
+
 // copyStays is the delete's last check, run with a local source already
 // moved aside to its private name: the copy read back must still be there,
 // unchanged. A "copy" that vanishes or changes its status just then is the
@@ -125,6 +129,13 @@ func copyStays(dst *transfer.Destination, rel string, copied transfer.FileInfo) 
 		case err != nil:
 			return fmt.Errorf("couldn't look at the copy of %s once more: %w", rel, err)
 		case now.SameObject(copied):
+			// A HEAD or an open may be answered from a cache; bytes are not.
+			if err := dst.ReadHead(ctx, rel, copyHeadBytes); err != nil {
+				if errors.Is(err, fault.ErrNotFound) {
+					return fmt.Errorf("the copy of %s vanished when the source was moved aside: it is the source itself: %w", rel, fault.ErrOverlap)
+				}
+				return fmt.Errorf("couldn't read the copy of %s with the source moved aside (is the destination a view of the source?): %w", rel, err)
+			}
 			return nil
 		case now.Size == copied.Size && now.ModTime.Equal(copied.ModTime) && now.Ino == copied.Ino && now.Dev == copied.Dev:
 			return fmt.Errorf("the copy of %s changed status when the source was moved aside: it is the source itself: %w", rel, fault.ErrOverlap)

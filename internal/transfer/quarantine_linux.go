@@ -51,7 +51,7 @@ func RestoreQuarantined(root, rel string, minAge time.Duration) (string, error) 
 	if time.Since(time.Unix(st.Ctim.Unix())) < minAge {
 		return "", nil
 	}
-	if err := unix.Renameat2(dir, priv, dir, name, unix.RENAME_NOREPLACE); err != nil {
+	if err := putBack(dir, priv, name); err != nil {
 		if errors.Is(err, unix.ENOENT) {
 			return "", nil // its Remove finished meanwhile
 		}

@@ -22,10 +22,14 @@ var testHookQuarantined func()
 // a private one (see QuarantinePrefix), what the rename moved is checked to
 // be that same inode (pinned by the descriptor, so its number cannot be
 // reused) with size and mtime unchanged, and only the private name, which
-// no one else uses, is unlinked. Anything else is renamed back. Where the
-// filesystem has no renameat2 RENAME_NOREPLACE or the private name would be
-// too long, the name is checked with fstatat and unlinked in place, which
-// leaves a window of two system calls for a rename over it.
+// no one else uses, is unlinked. Anything else is renamed back. The last
+// checks run with the file at its private name. Where the filesystem has no
+// renameat2 RENAME_NOREPLACE (NFS, CIFS, FUSE), a hard link and an unlink
+// move it aside instead (see renameAside); where it has neither, or where
+// the private name would be too long and there are no last checks, the
+// name is checked with fstatat and unlinked in place, which leaves a window
+// of two system calls for a rename over it. A name too long to move aside
+// is not deleted at all when there are last checks.
 func (s *localSource) Remove(ctx context.Context, rel string, hashed FileInfo, lastChecks ...LastCheck) error {
 	if _, err := s.lstat("remove", rel); err != nil {
 		return err // the reasons a path is refused, as Stat and Open give them
@@ -54,16 +58,72 @@ func (s *localSource) Remove(ctx context.Context, rel string, hashed FileInfo, l
 	}
 	defer guard.release()
 	rm := removal{ctx: ctx, s: s, rel: rel, dir: dir, name: name, st: &st, guard: guard, checks: lastChecks}
-	if priv, ok := quarantineName(name); ok {
-		err := unix.Renameat2(dir, name, dir, priv, unix.RENAME_NOREPLACE)
-		if err == nil {
-			return rm.quarantined(priv)
+	priv, ok := quarantineName(name)
+	if !ok {
+		if len(lastChecks) > 0 {
+			// The last checks mean something only with the file moved aside.
+			return fmt.Errorf("couldn't remove %s in %s: its name is too long to move it aside first, and ferry "+
+				"does not delete a file it has not moved aside: %w", rel, s, fault.ErrInvalid)
 		}
-		if !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOSYS) {
-			return s.fail("remove", rel, err)
-		}
+		return rm.inPlace()
 	}
-	return rm.inPlace()
+	err = renameAside(dir, name, priv, &st)
+	switch {
+	case err == nil:
+		return rm.quarantined(priv)
+	case errors.Is(err, errNoRenameAside):
+		return rm.inPlace()
+	}
+	return s.fail("remove", rel, err)
+}
+
+// errNoRenameAside: the filesystem can neither rename without replacing
+// nor hard-link (some FUSE filesystems).
+var errNoRenameAside = errors.New("no way to move a file aside without replacing")
+
+// renameAside gives the file at name (whose stat is st) the private name
+// priv and drops name, never replacing anything: renameat2 NOREPLACE where
+// the filesystem has it; where it has not (NFS, CIFS, FUSE give EINVAL), a
+// hard link to priv, then the unlink of name if it is still that file (a
+// window of two system calls, as an in-place delete has).
+func renameAside(dir int, name, priv string, st *unix.Stat_t) error {
+	err := unix.Renameat2(dir, name, dir, priv, unix.RENAME_NOREPLACE)
+	if !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOSYS) {
+		return err
+	}
+	if err := unix.Linkat(dir, name, dir, priv, 0); err != nil {
+		if errors.Is(err, unix.EPERM) || errors.Is(err, unix.EOPNOTSUPP) || errors.Is(err, unix.ENOSYS) {
+			return errNoRenameAside
+		}
+		return err
+	}
+	var now unix.Stat_t
+	err = unix.Fstatat(dir, name, &now, unix.AT_SYMLINK_NOFOLLOW)
+	if err == nil && (now.Dev != st.Dev || now.Ino != st.Ino) {
+		err = fmt.Errorf("%s was replaced while it was moved aside", name)
+	}
+	if err == nil {
+		err = unix.Unlinkat(dir, name, 0)
+	}
+	if err != nil {
+		_ = unix.Unlinkat(dir, priv, 0) // only the link just made: the file keeps its name
+		return err
+	}
+	return nil
+}
+
+// putBack gives priv its name again without replacing whatever took the
+// name meanwhile: renameat2 NOREPLACE, or link and unlink where the
+// filesystem lacks it. An existing name is EEXIST; the file stays at priv.
+func putBack(dir int, priv, name string) error {
+	err := unix.Renameat2(dir, priv, dir, name, unix.RENAME_NOREPLACE)
+	if !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOSYS) {
+		return err
+	}
+	if err := unix.Linkat(dir, priv, dir, name, 0); err != nil {
+		return err
+	}
+	return unix.Unlinkat(dir, priv, 0)
 }
 
 // removal is one Remove past its checks on the open descriptor.
@@ -108,7 +168,7 @@ func (rm removal) quarantined(priv string) error {
 // restore renames priv back to the file's name and returns cause; if the
 // name was taken meanwhile, the file stays at priv and the error says so.
 func (rm removal) restore(priv string, cause error) error {
-	err := unix.Renameat2(rm.dir, priv, rm.dir, rm.name, unix.RENAME_NOREPLACE)
+	err := putBack(rm.dir, priv, rm.name)
 	if err == nil || errors.Is(err, unix.ENOENT) {
 		return cause
 	}
