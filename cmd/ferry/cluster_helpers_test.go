@@ -436,18 +436,33 @@ func (c *natsCluster) healed(js jetstream.JetStream) bool {
 	return true
 }
 
-// ledgerRecords reads every file record, by path.
+// ledgerRecords reads every file record, by path. Right after a node is
+// lost the ledger's stream may take a while to elect its leader and answer,
+// as deadCount allows for: each read gets 10 s, all of them a minute.
 func ledgerRecords(t *testing.T, js jetstream.JetStream) map[string]ledger.Record {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	var out map[string]ledger.Record
+	var err error
+	waitFor(t, time.Minute, "the ledger to answer", func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if out, err = readLedger(ctx, js); err != nil {
+			t.Logf("couldn't read the ledger yet: %v", err)
+			return false
+		}
+		return true
+	})
+	return out
+}
+
+func readLedger(ctx context.Context, js jetstream.JetStream) (map[string]ledger.Record, error) {
 	kv, err := js.KeyValue(ctx, bus.LedgerBucket)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	keys, err := kv.ListKeys(ctx)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	out := map[string]ledger.Record{}
 	for key := range keys.Keys() {
@@ -456,15 +471,18 @@ func ledgerRecords(t *testing.T, js jetstream.JetStream) map[string]ledger.Recor
 		}
 		e, err := kv.Get(ctx, key)
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		var r ledger.Record
 		if err := json.Unmarshal(e.Value(), &r); err != nil {
-			t.Fatalf("ledger record %s: %v", key, err)
+			return nil, fmt.Errorf("ledger record %s: %w", key, err)
 		}
 		out[r.Path] = r
 	}
-	return out
+	if err := ctx.Err(); err != nil {
+		return nil, err // the listing ended early
+	}
+	return out, nil
 }
 
 // deadCount is the number of dead letters stored. After a restart the
