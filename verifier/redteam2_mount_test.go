@@ -1,8 +1,6 @@
 package verifier
 
 import (
-	"crypto/md5"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,9 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ferrydata/ferry/internal/bus"
 	"github.com/ferrydata/ferry/internal/fault"
-	"github.com/ferrydata/ferry/internal/transfer"
 	"github.com/ferrydata/ferry/internal/transfer/transfertest"
 	// rclone's own FUSE mount, started through the rc as `rclone rc mount/mount`.
 )
@@ -38,7 +34,6 @@ func TestIntegrationSourceViewLongNameSkipsMoveAside(t *testing.T) {
 	transfertest.Init(t)
 	for _, rel := range []string{"a.warc.gz", strings.Repeat("x", 232) + ".warc.gz"} {
 		t.Run(fmt.Sprintf("name%d", len(rel)), func(t *testing.T) {
-			ctx := t.Context()
 			srcDir, dstDir := t.TempDir(), t.TempDir()
 			const content = "the only copy of these bytes"
 			mtime := time.Date(2026, 11, 24, 9, 30, 0, 0, time.UTC)
@@ -53,24 +48,7 @@ func TestIntegrationSourceViewLongNameSkipsMoveAside(t *testing.T) {
 				t.Skipf("couldn't mount: %v: %s", err, out)
 			}
 			t.Cleanup(func() { _ = exec.Command("umount", dstDir).Run() })
-			src, err := transfer.OpenLocalSource(srcDir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			dst, err := transfer.OpenDestination(ctx, dstDir, transfer.MD5)
-			if err != nil {
-				t.Fatal(err)
-			}
-			st, err := src.Stat(ctx, rel)
-			if err != nil {
-				t.Fatal(err)
-			}
-			h := md5.Sum([]byte(content))
-			f := bus.File{Path: rel, Size: int64(len(content)), ModTime: mtime.UnixNano(), Hash: hex.EncodeToString(h[:]),
-				Ino: st.Ino, CTime: st.CTime.UnixNano()}
-			moverPut(t, dst, rel, content, mtime)
-			err = verifyOne(ctx, src, dst, f)
-			t.Logf("verifyFile = %v", err)
+			err := verifyCopied(t, srcDir, dstDir, rel, content, mtime)
 			if _, serr := os.Stat(p); serr != nil {
 				t.Errorf("the source is gone and no copy exists anywhere (%v); verifyFile = %v, want %v", serr, err, fault.ErrOverlap)
 			}
@@ -91,7 +69,6 @@ func TestIntegrationSourceViewOverlayViewAfterStart(t *testing.T) {
 		t.Skip("mounts need root")
 	}
 	transfertest.Init(t)
-	ctx := t.Context()
 	srcDir, scratch, dstDir := t.TempDir(), t.TempDir(), t.TempDir()
 	const rel, content = "a.warc.gz", "the only copy of these bytes"
 	mtime := time.Date(2026, 11, 24, 9, 30, 0, 0, time.UTC)
@@ -109,24 +86,7 @@ func TestIntegrationSourceViewOverlayViewAfterStart(t *testing.T) {
 		t.Skipf("couldn't mount: %v: %s", err, out)
 	}
 	t.Cleanup(func() { _ = exec.Command("umount", dstDir).Run() })
-	src, err := transfer.OpenLocalSource(srcDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dst, err := transfer.OpenDestination(ctx, dstDir, transfer.MD5)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := src.Stat(ctx, rel)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := md5.Sum([]byte(content))
-	f := bus.File{Path: rel, Size: int64(len(content)), ModTime: mtime.UnixNano(), Hash: hex.EncodeToString(h[:]),
-		Ino: st.Ino, CTime: st.CTime.UnixNano()}
-	moverPut(t, dst, rel, content, mtime)
-	err = verifyOne(ctx, src, dst, f)
-	t.Logf("verifyFile = %v", err)
+	err := verifyCopied(t, srcDir, dstDir, rel, content, mtime)
 	if _, serr := os.Stat(p); serr != nil {
 		t.Errorf("the source is gone and no copy exists anywhere (%v); verifyFile = %v, want %v", serr, err, fault.ErrOverlap)
 	}
@@ -149,7 +109,6 @@ func TestIntegrationSourceViewSourceWithoutNoReplace(t *testing.T) {
 		t.Skip("no bindfs")
 	}
 	transfertest.Init(t)
-	ctx := t.Context()
 	realDir, srcDir, dstDir := t.TempDir(), t.TempDir(), t.TempDir()
 	const rel, content = "a.warc.gz", "the only copy of these bytes"
 	mtime := time.Date(2026, 11, 24, 9, 30, 0, 0, time.UTC)
@@ -167,24 +126,7 @@ func TestIntegrationSourceViewSourceWithoutNoReplace(t *testing.T) {
 		// Lazily: the source's os.Root still holds the mount.
 		t.Cleanup(func() { _ = exec.Command("umount", "-l", mnt).Run() })
 	}
-	src, err := transfer.OpenLocalSource(srcDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dst, err := transfer.OpenDestination(ctx, dstDir, transfer.MD5)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := src.Stat(ctx, rel)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := md5.Sum([]byte(content))
-	f := bus.File{Path: rel, Size: int64(len(content)), ModTime: mtime.UnixNano(), Hash: hex.EncodeToString(h[:]),
-		Ino: st.Ino, CTime: st.CTime.UnixNano()}
-	moverPut(t, dst, rel, content, mtime)
-	err = verifyOne(ctx, src, dst, f)
-	t.Logf("verifyFile = %v", err)
+	err := verifyCopied(t, srcDir, dstDir, rel, content, mtime)
 	if _, serr := os.Stat(p); serr != nil {
 		t.Errorf("the source is gone and no copy exists anywhere (%v); verifyFile = %v, want %v", serr, err, fault.ErrOverlap)
 	}

@@ -2,16 +2,11 @@ package verifier
 
 import (
 	"context"
-	"crypto/md5"
-	"encoding/hex"
-	"errors"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/ferrydata/ferry/internal/bus"
 	"github.com/ferrydata/ferry/internal/fault"
 	"github.com/ferrydata/ferry/internal/transfer"
 	"github.com/ferrydata/ferry/internal/transfer/transfertest"
@@ -31,7 +26,6 @@ func TestIntegrationSourceViewServeS3ViewCachesListing(t *testing.T) {
 		t.Skip("integration test: serves S3")
 	}
 	s3 := transfertest.StartS3Server(t)
-	ctx := t.Context()
 	srcDir := s3.Path("") // the served bucket directory is the local source
 	const rel, content = "a.warc.gz", "the only copy of these bytes"
 	mtime := time.Date(2026, 11, 24, 9, 30, 0, 0, time.UTC)
@@ -42,24 +36,7 @@ func TestIntegrationSourceViewServeS3ViewCachesListing(t *testing.T) {
 	if err := os.Chtimes(p, mtime, mtime); err != nil {
 		t.Fatal(err)
 	}
-	src, err := transfer.OpenLocalSource(srcDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dst, err := transfer.OpenDestination(ctx, s3.Remote, transfer.MD5)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := src.Stat(ctx, rel)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := md5.Sum([]byte(content))
-	f := bus.File{Path: rel, Size: int64(len(content)), ModTime: mtime.UnixNano(), Hash: hex.EncodeToString(h[:]),
-		Ino: st.Ino, CTime: st.CTime.UnixNano()}
-	moverPut(t, dst, rel, content, mtime)
-	err = verifyOne(ctx, src, dst, f)
-	t.Logf("verifyFile = %v", err)
+	err := verifyCopied(t, srcDir, s3.Remote, rel, content, mtime)
 	if _, serr := os.Stat(p); serr != nil {
 		t.Errorf("the source is gone and no copy exists anywhere (%v); verifyFile = %v, want %v", serr, err, fault.ErrOverlap)
 	}
@@ -74,7 +51,6 @@ func TestIntegrationSourceViewServeS3HasherViewCachesListing(t *testing.T) {
 		t.Skip("integration test: serves S3")
 	}
 	transfertest.Init(t)
-	ctx := t.Context()
 	base := t.TempDir()
 	srcDir := filepath.Join(base, "bucket")
 	if err := os.Mkdir(srcDir, 0o755); err != nil {
@@ -95,24 +71,7 @@ func TestIntegrationSourceViewServeS3HasherViewCachesListing(t *testing.T) {
 	if err := os.Chtimes(p, mtime, mtime); err != nil {
 		t.Fatal(err)
 	}
-	src, err := transfer.OpenLocalSource(srcDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dst, err := transfer.OpenDestination(ctx, "attack2s3:bucket", transfer.MD5)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := src.Stat(ctx, rel)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := md5.Sum([]byte(content))
-	f := bus.File{Path: rel, Size: int64(len(content)), ModTime: mtime.UnixNano(), Hash: hex.EncodeToString(h[:]),
-		Ino: st.Ino, CTime: st.CTime.UnixNano()}
-	moverPut(t, dst, rel, content, mtime)
-	err = verifyOne(ctx, src, dst, f)
-	t.Logf("verifyFile = %v", err)
+	err := verifyCopied(t, srcDir, "attack2s3:bucket", rel, content, mtime)
 	if _, serr := os.Stat(p); serr != nil {
 		t.Errorf("the source is gone and no copy exists anywhere (%v); verifyFile = %v, want %v", serr, err, fault.ErrOverlap)
 	}
@@ -157,24 +116,7 @@ func TestIntegrationSourceViewServeS3WriteBackViewPassesProbe(t *testing.T) {
 		return
 	}
 	t.Logf("ProbeOverlap passed")
-	src, err := transfer.OpenLocalSource(srcDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dst, err := transfer.OpenDestination(ctx, "attack2s3wb:bucket", transfer.MD5)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := src.Stat(ctx, rel)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := md5.Sum([]byte(content))
-	f := bus.File{Path: rel, Size: int64(len(content)), ModTime: mtime.UnixNano(), Hash: hex.EncodeToString(h[:]),
-		Ino: st.Ino, CTime: st.CTime.UnixNano()}
-	moverPut(t, dst, rel, content, mtime)
-	err = verifyOne(ctx, src, dst, f)
-	t.Logf("verifyFile = %v", err)
+	err := verifyCopied(t, srcDir, "attack2s3wb:bucket", rel, content, mtime)
 	if _, serr := os.Stat(p); serr != nil {
 		t.Errorf("the source is gone and no copy exists anywhere (%v); verifyFile = %v, want %v", serr, err, fault.ErrOverlap)
 	}
@@ -217,24 +159,7 @@ func TestIntegrationSourceViewServeS3NoETagWriteBackView(t *testing.T) {
 		return
 	}
 	t.Logf("ProbeOverlap passed")
-	src, err := transfer.OpenLocalSource(srcDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dst, err := transfer.OpenDestination(ctx, "attack2s3ne:bucket", transfer.MD5)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := src.Stat(ctx, rel)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := md5.Sum([]byte(content))
-	f := bus.File{Path: rel, Size: int64(len(content)), ModTime: mtime.UnixNano(), Hash: hex.EncodeToString(h[:]),
-		Ino: st.Ino, CTime: st.CTime.UnixNano()}
-	moverPut(t, dst, rel, content, mtime)
-	err = verifyOne(ctx, src, dst, f)
-	t.Logf("verifyFile = %v", err)
+	err := verifyCopied(t, srcDir, "attack2s3ne:bucket", rel, content, mtime)
 	if _, serr := os.Stat(p); serr != nil {
 		t.Errorf("the source is gone and no copy exists anywhere (%v); verifyFile = %v, want %v", serr, err, fault.ErrOverlap)
 	}
@@ -252,14 +177,4 @@ func serveS3Params(t *testing.T, params rc.Params) string {
 	t.Cleanup(func() { _, _ = rc.Calls.Get("serve/stop").Fn(context.Background(), rc.Params{"id": id}) })
 	addr, _ := out["addr"].(string)
 	return addr
-}
-
-// moverPut is the mover's upload of rel to dst, logged: on these views it
-// is fault.ErrConflict (the source shows through), and the mover's
-// compareExisting then finds equal bytes, counts the file copied and sends
-// the verify job that verifyOne runs.
-func moverPut(t *testing.T, dst *transfer.Destination, rel, content string, mtime time.Time) {
-	t.Helper()
-	_, err := dst.Put(t.Context(), rel, strings.NewReader(content), int64(len(content)), mtime, &transfer.Progress{})
-	t.Logf("mover's Put = %v (conflict: %v)", err, errors.Is(err, fault.ErrConflict))
 }

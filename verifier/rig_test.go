@@ -4,11 +4,14 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"errors"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/ferrydata/ferry/internal/bus"
+	"github.com/ferrydata/ferry/internal/fault"
 	"github.com/ferrydata/ferry/internal/metrics"
 	"github.com/ferrydata/ferry/internal/transfer"
 	"github.com/ferrydata/ferry/internal/worker"
@@ -24,8 +27,10 @@ func verifyOne(ctx context.Context, src transfer.Source, dst *transfer.Destinati
 }
 
 // verifyCopied runs one verification of rel, a file of srcDir holding
-// content and mtime, against the destination dstSpec, as the verify job the
-// mover sends once it has found (or made) a copy there.
+// content and mtime, against the destination dstSpec, as the mover would
+// lead to it: its Put first (a conflict where the destination shows the
+// source), then the verify job it sends once compareExisting finds the
+// bytes equal.
 func verifyCopied(t *testing.T, srcDir, dstSpec, rel, content string, mtime time.Time) error {
 	t.Helper()
 	ctx := t.Context()
@@ -44,7 +49,18 @@ func verifyCopied(t *testing.T, srcDir, dstSpec, rel, content string, mtime time
 	h := md5.Sum([]byte(content))
 	f := bus.File{Path: rel, Size: int64(len(content)), ModTime: mtime.UnixNano(), Hash: hex.EncodeToString(h[:]),
 		Ino: st.Ino, CTime: st.CTime.UnixNano()}
+	moverPut(t, dst, rel, content, mtime)
 	err = verifyOne(ctx, src, dst, f)
 	t.Logf("verifyFile = %v", err)
 	return err
+}
+
+// moverPut is the mover's upload of rel to dst, logged: on these views it
+// is fault.ErrConflict (the source shows through), and the mover's
+// compareExisting then finds equal bytes, counts the file copied and sends
+// the verify job that verifyOne runs.
+func moverPut(t *testing.T, dst *transfer.Destination, rel, content string, mtime time.Time) {
+	t.Helper()
+	_, err := dst.Put(t.Context(), rel, strings.NewReader(content), int64(len(content)), mtime, &transfer.Progress{})
+	t.Logf("mover's Put = %v (conflict: %v)", err, errors.Is(err, fault.ErrConflict))
 }
