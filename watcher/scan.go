@@ -133,7 +133,7 @@ func (w *Watcher) checkLocal(ctx context.Context, r *route, path string, announc
 		return fmt.Errorf("couldn't make %s relative to %s: %w", path, r.root, err)
 	}
 	c := Candidate{Rel: filepath.ToSlash(rel), Mode: fi.Mode(), Size: fi.Size(), ModTime: fi.ModTime()}
-	c.Ino, c.CTime = inodeOf(fi)
+	_, c.Ino, c.CTime = transfer.StatIdentity(fi)
 	if c.Mode&fs.ModeSymlink != 0 && !r.rules.Match(c.Rel) {
 		if hidesDir(r, path) {
 			w.skip(r, c.Rel, ReasonSymlinkedDir, out)

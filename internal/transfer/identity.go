@@ -30,6 +30,6 @@ func (a FileInfo) describe() string {
 // localInfo is rel's FileInfo from an lstat or fstat of it.
 func localInfo(rel string, fi fs.FileInfo) FileInfo {
 	info := FileInfo{Path: rel, Size: fi.Size(), ModTime: fi.ModTime()}
-	info.Dev, info.Ino, info.CTime = statIdentity(fi)
+	info.Dev, info.Ino, info.CTime = StatIdentity(fi)
 	return info
 }

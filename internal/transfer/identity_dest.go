@@ -55,7 +55,7 @@ func objectIdentity(ctx context.Context, obj fs.Object) (FileInfo, error) {
 		if err != nil {
 			return FileInfo{}, err
 		}
-		fi.Dev, fi.Ino, fi.CTime = statIdentity(st)
+		fi.Dev, fi.Ino, fi.CTime = StatIdentity(st)
 		// The file as it is now, not as rclone saw it when it made obj.
 		fi.Size, fi.ModTime = st.Size(), st.ModTime()
 	case *s3.Fs:

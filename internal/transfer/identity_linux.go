@@ -6,8 +6,9 @@ import (
 	"time"
 )
 
-// statIdentity is the device, inode and ctime in an lstat or fstat.
-func statIdentity(fi fs.FileInfo) (dev, ino uint64, ctime time.Time) {
+// StatIdentity is the device, inode and ctime in an lstat or fstat (zeros
+// where the platform does not say). The watcher records them too.
+func StatIdentity(fi fs.FileInfo) (dev, ino uint64, ctime time.Time) {
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok {
 		return 0, 0, time.Time{}

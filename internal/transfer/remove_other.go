@@ -14,7 +14,7 @@ import (
 // removed: the guarantees of Remove (renameat2, leases, /proc) are Linux's.
 var errNotLinux = errors.New("removing local source files needs Linux")
 
-func statIdentity(fs.FileInfo) (uint64, uint64, time.Time) { return 0, 0, time.Time{} }
+func StatIdentity(fs.FileInfo) (uint64, uint64, time.Time) { return 0, 0, time.Time{} }
 
 func (s *localSource) Remove(_ context.Context, rel string, _ FileInfo, _ ...LastCheck) error {
 	return fmt.Errorf("couldn't remove %s in %s: %w", rel, s, errNotLinux)

@@ -229,7 +229,7 @@ func remoteTag(ctx context.Context, o fs.Object) (string, error) {
 			if err != nil {
 				return "", fmt.Errorf("couldn't stat %s: %w", o.Remote(), err)
 			}
-			dev, ino, ctime := statIdentity(st)
+			dev, ino, ctime := StatIdentity(st)
 			return fmt.Sprintf("inode:%d:%d:%d", dev, ino, ctime.UnixNano()), nil
 		}
 	}
