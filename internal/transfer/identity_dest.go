@@ -49,16 +49,15 @@ func identityErr(rel string, d *Destination, err error) error {
 func objectIdentity(ctx context.Context, obj fs.Object) (FileInfo, error) {
 	fi := FileInfo{Path: obj.Remote(), Size: obj.Size(), ModTime: obj.ModTime(ctx)}
 	inner := fs.UnWrapObject(obj)
-	switch f := inner.Fs().(type) {
-	case *local.Fs:
-		st, err := openedStat(filepath.Join(filepath.FromSlash(f.Root()), filepath.FromSlash(inner.Remote())))
+	if path, ok := localPath(obj); ok {
+		st, err := openedStat(path)
 		if err != nil {
 			return FileInfo{}, err
 		}
 		fi.Dev, fi.Ino, fi.CTime = StatIdentity(st)
 		// The file as it is now, not as rclone saw it when it made obj.
 		fi.Size, fi.ModTime = st.Size(), st.ModTime()
-	case *s3.Fs:
+	} else if _, ok := inner.Fs().(*s3.Fs); ok {
 		fi.Tag = s3Tag(ctx, inner)
 	}
 	if id, ok := inner.(fs.IDer); ok && fi.Tag == "" && id.ID() != "" {
@@ -107,4 +106,18 @@ func openedStat(path string) (os.FileInfo, error) {
 		return nil, fmt.Errorf("%s is not a regular file, never a copy: %w", path, fault.ErrConflict)
 	}
 	return st, nil
+}
+
+// localPath is the file on this machine behind obj, if its innermost
+// backend (under hasher, crypt, chunker) is rclone's local one.
+func localPath(obj fs.Object) (string, bool) {
+	inner := fs.UnWrapObject(obj)
+	if inner == nil {
+		return "", false
+	}
+	f, ok := inner.Fs().(*local.Fs)
+	if !ok {
+		return "", false
+	}
+	return filepath.Join(filepath.FromSlash(f.Root()), filepath.FromSlash(inner.Remote())), true
 }

@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/ferrydata/ferry/internal/fault"
-	"github.com/rclone/rclone/backend/local"
 	"github.com/rclone/rclone/fs"
 	"github.com/rclone/rclone/fs/cache"
 	"github.com/rclone/rclone/fs/fspath"
@@ -221,17 +219,15 @@ func remoteTag(ctx context.Context, o fs.Object) (string, error) {
 	if ider, ok := o.(fs.IDer); ok && ider.ID() != "" {
 		tag = "id:" + ider.ID()
 	}
-	if inner := fs.UnWrapObject(o); inner != nil {
-		if f, ok := inner.Fs().(*local.Fs); ok {
-			// rclone's local backend has no ID: the inode tells a file
-			// renamed over the name (same size and mtime) from the one hashed.
-			st, err := os.Lstat(filepath.Join(filepath.FromSlash(f.Root()), filepath.FromSlash(inner.Remote())))
-			if err != nil {
-				return "", fmt.Errorf("couldn't stat %s: %w", o.Remote(), err)
-			}
-			dev, ino, ctime := StatIdentity(st)
-			return fmt.Sprintf("inode:%d:%d:%d", dev, ino, ctime.UnixNano()), nil
+	if path, ok := localPath(o); ok {
+		// rclone's local backend has no ID: the inode tells a file renamed
+		// over the name (same size and mtime) from the one hashed.
+		st, err := os.Lstat(path)
+		if err != nil {
+			return "", fmt.Errorf("couldn't stat %s: %w", o.Remote(), err)
 		}
+		dev, ino, ctime := StatIdentity(st)
+		return fmt.Sprintf("inode:%d:%d:%d", dev, ino, ctime.UnixNano()), nil
 	}
 	if o.Fs().Features().SlowHash {
 		return tag, nil
