@@ -142,3 +142,18 @@ func (l *Ledger) Records(ctx context.Context, route string, fn func(*Record) err
 func (l *Ledger) Reset(ctx context.Context, route, host, path string) error {
 	return l.kv.Delete(ctx, bus.FileKey(route, host, path))
 }
+
+// SetAll is Set for several files of one route and host that reach the same
+// state together (the files of a job finished at once). errs[i] is files[i]'s
+// error; errs is nil when every write succeeded.
+func (l *Ledger) SetAll(ctx context.Context, route, host string, files []bus.File, state State, edit func(*Record)) (errs []error) {
+	for i, f := range files {
+		if err := l.Set(ctx, route, host, f, state, edit); err != nil {
+			if errs == nil {
+				errs = make([]error, len(files))
+			}
+			errs[i] = err
+		}
+	}
+	return errs
+}
