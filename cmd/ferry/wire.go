@@ -81,7 +81,7 @@ func (s *system) connect(ctx context.Context, cc bus.ConnConfig) error {
 		s.close()
 		return err
 	}
-	s.bus, s.ledger = b, ledger.New(b.Ledger())
+	s.bus, s.ledger = b, ledger.New(b.Ledger()).WithKeep(time.Duration(s.cfg.Ledger.Keep))
 	return nil
 }
 

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -15,7 +17,12 @@ var (
 )
 
 // KV is the ledger's key-value bucket.
-type KV struct{ kv jetstream.KeyValue }
+type KV struct {
+	kv     jetstream.KeyValue
+	js     jetstream.JetStream
+	nc     *nats.Conn // for the batches of WriteAll
+	bucket string
+}
 
 // Get returns a value and its revision, or ErrNoKey.
 func (k *KV) Get(ctx context.Context, key string) ([]byte, uint64, error) {
@@ -39,8 +46,13 @@ func (k *KV) Put(ctx context.Context, key string, val []byte) (uint64, error) {
 }
 
 // Create writes a value only if the key does not exist; else ErrKeyTaken.
-func (k *KV) Create(ctx context.Context, key string, val []byte) (uint64, error) {
-	rev, err := k.kv.Create(ctx, key, val)
+// A ttl above 0 makes the value expire after that long.
+func (k *KV) Create(ctx context.Context, key string, val []byte, ttl time.Duration) (uint64, error) {
+	var opts []jetstream.KVCreateOpt
+	if ttl > 0 {
+		opts = append(opts, jetstream.KeyTTL(ttl.Round(time.Second)))
+	}
+	rev, err := k.kv.Create(ctx, key, val, opts...)
 	if errors.Is(err, jetstream.ErrKeyExists) {
 		return 0, ErrKeyTaken
 	}

@@ -74,7 +74,7 @@ func (b *Bus) setup(ctx context.Context, replicas int, dead DeadLimits) error {
 	if err != nil {
 		return fmt.Errorf("couldn't create ledger bucket: %w", err)
 	}
-	b.kv = &KV{kv: kv}
+	b.kv = &KV{kv: kv, js: b.js, nc: b.nc, bucket: LedgerBucket}
 	return nil
 }
 
@@ -107,17 +107,37 @@ func sameLimits(have, want jetstream.StreamConfig) bool {
 		have.MaxAge == want.MaxAge && have.Discard == want.Discard
 }
 
-// ensureLedger is ensureStream for the ledger bucket.
+// ensureLedger is ensureStream for the ledger bucket. Its stream also takes
+// atomic batches (KV.WriteAll) and per-record TTLs (moved files' records
+// expire after ledger.keep).
 func (b *Bus) ensureLedger(ctx context.Context, want jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
-	if kv, err := b.js.KeyValue(ctx, want.Bucket); err == nil {
-		if st, err := kv.Status(ctx); err == nil {
-			have := st.Config()
-			if have.History == want.History && have.Storage == want.Storage && have.Replicas == want.Replicas {
-				return kv, nil
-			}
+	kv, err := b.js.KeyValue(ctx, want.Bucket)
+	if err == nil {
+		st, serr := kv.Status(ctx)
+		have := jetstream.KeyValueConfig{}
+		if serr == nil {
+			have = st.Config()
+		}
+		if serr != nil || have.History != want.History || have.Storage != want.Storage || have.Replicas != want.Replicas {
+			kv, err = nil, errors.New("not as wanted")
 		}
 	}
-	return b.js.CreateOrUpdateKeyValue(ctx, want)
+	if err != nil {
+		if kv, err = b.js.CreateOrUpdateKeyValue(ctx, want); err != nil {
+			return nil, err
+		}
+	}
+	s, err := b.js.Stream(ctx, "KV_"+want.Bucket)
+	if err != nil {
+		return nil, err
+	}
+	if cfg := s.CachedInfo().Config; !cfg.AllowAtomicPublish || !cfg.AllowMsgTTL {
+		cfg.AllowAtomicPublish, cfg.AllowMsgTTL = true, true
+		if _, err := b.js.UpdateStream(ctx, cfg); err != nil {
+			return nil, fmt.Errorf("couldn't allow batches and TTLs in the ledger: %w", err)
+		}
+	}
+	return kv, nil
 }
 
 // Bounds of retrySetup: all attempts, and each one.

@@ -20,9 +20,19 @@ type Config struct {
 	StaleAfter Duration `yaml:"stale_after"`
 	Mover      Workers  `yaml:"mover"`
 	Verifier   Workers  `yaml:"verifier"`
+	Ledger     Ledger   `yaml:"ledger"`
 	// ShutdownGrace bounds how long any command takes to stop once told to
 	// (SIGTERM, SIGINT, --timeout); jobs in flight get half of it to finish.
 	ShutdownGrace Duration `yaml:"shutdown_grace"`
+}
+
+// Ledger says how long the ledger remembers files.
+type Ledger struct {
+	// Keep is how long a moved file's record stays, for `ferry status`;
+	// then it expires, so the ledger does not grow with every file ever
+	// moved. 0 keeps records for ever. Records of files still in flight,
+	// failed, or verified with their source kept never expire.
+	Keep Duration `yaml:"keep"`
 }
 
 // NATS says how to reach the bus, or what to serve when URL is empty.

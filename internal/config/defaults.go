@@ -36,6 +36,7 @@ func base() *Config {
 		Mover:          Workers{Concurrency: 2},
 		Verifier:       Workers{Concurrency: 2},
 		ShutdownGrace:  Duration(40 * time.Second),
+		Ledger:         Ledger{Keep: Duration(30 * 24 * time.Hour)},
 	}
 }
 

@@ -71,6 +71,9 @@ func (c *Config) validate(needRoutes bool) error {
 	}
 	c.Mover.validate(&p, "mover")
 	c.Verifier.validate(&p, "verifier")
+	if keep := time.Duration(c.Ledger.Keep); keep != 0 && keep < time.Minute {
+		p.addf("ledger.keep", "must be 0 (keep for ever) or at least 1m")
+	}
 	if time.Duration(c.ShutdownGrace) < MinShutdownGrace {
 		p.addf("shutdown_grace", "must be at least %s", MinShutdownGrace)
 	}

@@ -58,6 +58,7 @@ func TestValidate(t *testing.T) {
 		{"backoff empty", func(c *Config) { c.Retry.Backoff = nil }, ""},
 		{"rescan_interval zero", func(c *Config) { c.RescanInterval = 0 }, "rescan_interval: must be positive"},
 		{"stale_after at ack_wait", func(c *Config) { c.StaleAfter = c.Retry.AckWait }, "stale_after: must be longer than retry.ack_wait"},
+		{"ledger.keep too short", func(c *Config) { c.Ledger.Keep = Duration(time.Second) }, "ledger.keep: must be 0 (keep for ever) or at least 1m"},
 		{"shutdown_grace too short", func(c *Config) { c.ShutdownGrace = Duration(time.Millisecond) }, "shutdown_grace: must be at least 1s"},
 		{"mover concurrency zero", func(c *Config) { c.Mover.Concurrency = 0 }, "mover.concurrency: must be between 1 and 64"},
 		{"verifier concurrency high", func(c *Config) { c.Verifier.Concurrency = 65 }, "verifier.concurrency:"},

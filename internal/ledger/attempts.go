@@ -37,7 +37,7 @@ func (l *Ledger) Failure(ctx context.Context, stage bus.Stage, jobID string, cau
 		a.LastError = cause.Error()
 		next, _ := json.Marshal(a)
 		if rev == 0 {
-			_, err = l.kv.Create(ctx, key, next)
+			_, err = l.kv.Create(ctx, key, next, 0)
 		} else {
 			_, err = l.kv.Update(ctx, key, next, rev)
 		}

@@ -15,12 +15,24 @@ var ErrNoRecord = errors.New("no ledger record")
 
 // Ledger reads and writes file records and job attempt counts.
 type Ledger struct {
-	kv  *bus.KV
-	now func() time.Time
+	kv   *bus.KV
+	now  func() time.Time
+	keep time.Duration // how long a moved file's record is kept; 0: for ever
 }
 
-// New returns a ledger over the bus's key-value bucket.
-func New(kv *bus.KV) *Ledger { return &Ledger{kv: kv, now: time.Now} }
+// DefaultKeep is how long a moved file's record is kept unless the config
+// says otherwise (ledger.keep).
+const DefaultKeep = 30 * 24 * time.Hour
+
+// New returns a ledger over the bus's key-value bucket that keeps moved
+// files' records for DefaultKeep.
+func New(kv *bus.KV) *Ledger { return &Ledger{kv: kv, now: time.Now, keep: DefaultKeep} }
+
+// WithKeep sets how long a moved file's record is kept; 0 keeps it for ever.
+func (l *Ledger) WithKeep(keep time.Duration) *Ledger {
+	l.keep = keep
+	return l
+}
 
 // Get returns a file's record and its revision, or ErrNoRecord.
 func (l *Ledger) Get(ctx context.Context, route, host, path string) (*Record, uint64, error) {
@@ -42,30 +54,74 @@ func (l *Ledger) Get(ctx context.Context, route, host, path string) (*Record, ui
 // It reports whether the caller should publish the file. The write is a
 // compare-and-set, so a racing rescan and event announce a file once.
 func (l *Ledger) Announce(ctx context.Context, route, host string, f bus.File, p Policy) (bool, error) {
-	old, rev, err := l.Get(ctx, route, host, f.Path)
-	if err != nil && !errors.Is(err, ErrNoRecord) {
+	w, announce, err := l.announcement(ctx, route, host, f, p)
+	if err != nil || !announce {
 		return false, err
 	}
-	now := l.now().UTC()
-	if !ShouldAnnounce(old, f, now, p) {
-		return false, nil
-	}
-	r := Record{Route: route, Host: host, State: Closed, Created: now, Updated: now}
-	r.version(f)
-	val, err := json.Marshal(r)
-	if err != nil {
-		return false, err
-	}
-	key := bus.FileKey(route, host, f.Path)
-	if old == nil {
-		_, err = l.kv.Create(ctx, key, val)
+	if w.Rev == 0 {
+		_, err = l.kv.Create(ctx, w.Key, w.Value, 0)
 	} else {
-		_, err = l.kv.Update(ctx, key, val, rev)
+		_, err = l.kv.WriteAll(ctx, []bus.Write{w})
 	}
 	if errors.Is(err, bus.ErrKeyTaken) {
 		return false, nil // someone else announced or advanced it just now
 	}
 	return err == nil, err
+}
+
+// AnnounceAll is Announce for several files of one route and host (a scan
+// finding a backlog): their records are written in one atomic batch, or, if
+// that fails, one by one. announce[i] says whether to publish files[i]; a
+// file whose record could not be written is not announced, and err says why.
+func (l *Ledger) AnnounceAll(ctx context.Context, route, host string, files []bus.File, p Policy) (announce []bool, err error) {
+	announce = make([]bool, len(files))
+	if len(files) > 1 && len(files) <= maxBatch {
+		writes := make([]bus.Write, 0, len(files))
+		var errs []error
+		for i, f := range files {
+			w, ok, err := l.announcement(ctx, route, host, f, p)
+			if err != nil {
+				errs = append(errs, err)
+			}
+			if ok {
+				writes, announce[i] = append(writes, w), true
+			}
+		}
+		if errs == nil {
+			if _, err := l.kv.WriteAll(ctx, writes); err == nil {
+				return announce, nil
+			}
+		}
+	}
+	var errs []error
+	for i, f := range files {
+		ok, err := l.Announce(ctx, route, host, f, p)
+		announce[i] = ok
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return announce, errors.Join(errs...)
+}
+
+// announcement returns the write that records f as closed, or false when
+// the ledger says it must not be announced.
+func (l *Ledger) announcement(ctx context.Context, route, host string, f bus.File, p Policy) (bus.Write, bool, error) {
+	old, rev, err := l.Get(ctx, route, host, f.Path)
+	if err != nil && !errors.Is(err, ErrNoRecord) {
+		return bus.Write{}, false, err
+	}
+	now := l.now().UTC()
+	if !ShouldAnnounce(old, f, now, p) {
+		return bus.Write{}, false, nil
+	}
+	r := Record{Route: route, Host: host, State: Closed, Created: now, Updated: now}
+	r.version(f)
+	val, err := json.Marshal(r)
+	if err != nil {
+		return bus.Write{}, false, err
+	}
+	return bus.Write{Key: bus.FileKey(route, host, f.Path), Value: val, Rev: rev}, true, nil
 }
 
 // Set moves a file's record to state, keeping what is known of it.
@@ -77,36 +133,52 @@ func (l *Ledger) Announce(ctx context.Context, route, host string, f bus.File, p
 func (l *Ledger) Set(ctx context.Context, route, host string, f bus.File, state State, edit func(*Record)) error {
 	key := bus.FileKey(route, host, f.Path)
 	for {
-		r, rev, err := l.Get(ctx, route, host, f.Path)
-		switch {
-		case errors.Is(err, ErrNoRecord) || (err == nil && !r.Same(f)):
-			r = &Record{Route: route, Host: host, Created: l.now().UTC()}
-			r.version(f)
-		case err != nil:
-			return err
-		case !mayChange(r.State, state):
-			return nil
-		}
-		r.State, r.Updated = state, l.now().UTC()
-		if f.Hash != "" {
-			r.Hash = f.Hash
-		}
-		if edit != nil {
-			edit(r)
-		}
-		val, err := json.Marshal(r)
-		if err != nil {
+		w, change, err := l.change(ctx, route, host, f, state, edit)
+		if err != nil || !change {
 			return err
 		}
-		if rev == 0 {
-			_, err = l.kv.Create(ctx, key, val)
+		if w.Rev == 0 {
+			_, err = l.kv.Create(ctx, key, w.Value, w.TTL)
 		} else {
-			_, err = l.kv.Update(ctx, key, val, rev)
+			_, err = l.kv.WriteAll(ctx, []bus.Write{w})
 		}
 		if !errors.Is(err, bus.ErrKeyTaken) {
 			return err
 		}
 	}
+}
+
+// change reads a file's record and returns the write that moves it to
+// state, or change false when the record may not change (a final state).
+func (l *Ledger) change(ctx context.Context, route, host string, f bus.File, state State, edit func(*Record)) (w bus.Write, change bool, err error) {
+	r, rev, err := l.Get(ctx, route, host, f.Path)
+	switch {
+	case errors.Is(err, ErrNoRecord) || (err == nil && !r.Same(f)):
+		r = &Record{Route: route, Host: host, Created: l.now().UTC()}
+		r.version(f)
+	case err != nil:
+		return w, false, err
+	case !mayChange(r.State, state):
+		return w, false, nil
+	}
+	r.State, r.Updated = state, l.now().UTC()
+	if f.Hash != "" {
+		r.Hash = f.Hash
+	}
+	if edit != nil {
+		edit(r)
+	}
+	val, err := json.Marshal(r)
+	if err != nil {
+		return w, false, err
+	}
+	w = bus.Write{Key: bus.FileKey(route, host, f.Path), Value: val, Rev: rev}
+	if r.State == Moved {
+		// The source is gone, so nothing will look for this record but an
+		// operator asking where the file went: keep it for ledger.keep only.
+		w.TTL = l.keep
+	}
+	return w, true, nil
 }
 
 // mayChange says whether a record in state from may go to state to.
@@ -144,9 +216,31 @@ func (l *Ledger) Reset(ctx context.Context, route, host, path string) error {
 }
 
 // SetAll is Set for several files of one route and host that reach the same
-// state together (the files of a job finished at once). errs[i] is files[i]'s
-// error; errs is nil when every write succeeded.
+// state together (the files of a job finished at once). Their records are
+// written in one atomic batch, one round trip and one fsync for them all;
+// if the batch fails (another role wrote one of them first, or the server
+// refused it), each file is set on its own. errs[i] is files[i]'s error;
+// errs is nil when every write succeeded.
 func (l *Ledger) SetAll(ctx context.Context, route, host string, files []bus.File, state State, edit func(*Record)) (errs []error) {
+	if len(files) > 1 && len(files) <= maxBatch {
+		writes := make([]bus.Write, 0, len(files))
+		ok := true
+		for _, f := range files {
+			w, change, err := l.change(ctx, route, host, f, state, edit)
+			if err != nil || (change && w.Rev == 0) {
+				ok = false // a new record may meet a tombstone: Set handles that
+				break
+			}
+			if change {
+				writes = append(writes, w)
+			}
+		}
+		if ok {
+			if _, err := l.kv.WriteAll(ctx, writes); err == nil {
+				return nil
+			}
+		}
+	}
 	for i, f := range files {
 		if err := l.Set(ctx, route, host, f, state, edit); err != nil {
 			if errs == nil {
@@ -157,3 +251,6 @@ func (l *Ledger) SetAll(ctx context.Context, route, host string, files []bus.Fil
 	}
 	return errs
 }
+
+// maxBatch bounds one SetAll batch: the server's default limit.
+const maxBatch = 1000

@@ -39,7 +39,7 @@ func (l *Ledger) MigrateKeys(ctx context.Context) (int, error) {
 	}
 	moved := 0
 	for _, m := range moves {
-		if _, err := l.kv.Create(ctx, m.to, m.val); err != nil && !errors.Is(err, bus.ErrKeyTaken) {
+		if _, err := l.kv.Create(ctx, m.to, m.val, 0); err != nil && !errors.Is(err, bus.ErrKeyTaken) {
 			return moved, fmt.Errorf("couldn't move ledger record %s: %w", m.from, err)
 		}
 		if err := l.kv.Delete(ctx, m.from); err != nil {

@@ -1,0 +1,114 @@
+package bus
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Write is one value of WriteAll.
+type Write struct {
+	Key   string
+	Value []byte
+	Rev   uint64        // the revision the key must still have; 0: the key must not exist
+	TTL   time.Duration // the value expires after this long; 0: never
+}
+
+// maxBatch is the server's default limit of messages in one atomic batch.
+const maxBatch = 1000
+
+// wrongLastSequence reports whether a JetStream error code means a
+// compare-and-set lost: the subject's last sequence was not the expected
+// one (10071; replicated streams answer 10164).
+func wrongLastSequence(code int) bool { return code == 10071 || code == 10164 }
+
+// WriteAll writes every value or none, each only if its key is still at its
+// Rev, in one JetStream atomic batch: one round trip and one fsync for them
+// all, where writing them one by one costs one of each per value. Any stale
+// Rev fails the whole batch with ErrKeyTaken. A single write is an ordinary
+// compare-and-set publish. It returns the new revisions.
+//
+// A Rev of 0 fails on a key whose last value was deleted (a tombstone), as
+// on a live one: callers fall back to Create then.
+func (k *KV) WriteAll(ctx context.Context, writes []Write) ([]uint64, error) {
+	switch {
+	case len(writes) == 0:
+		return nil, nil
+	case len(writes) > maxBatch:
+		return nil, fmt.Errorf("couldn't write %d values at once: at most %d", len(writes), maxBatch)
+	case len(writes) == 1:
+		rev, err := k.writeOne(ctx, writes[0])
+		return []uint64{rev}, err
+	}
+	id := nats.NewInbox()[len(nats.InboxPrefix):] // unique, and short enough (at most 64)
+	var reply *nats.Msg
+	for i, w := range writes {
+		m := k.msg(w)
+		m.Header.Set("Nats-Batch-Id", id)
+		m.Header.Set("Nats-Batch-Sequence", strconv.Itoa(i+1))
+		if i < len(writes)-1 {
+			if err := k.nc.PublishMsg(m); err != nil {
+				return nil, fmt.Errorf("couldn't write %s: %w", w.Key, err)
+			}
+			continue
+		}
+		m.Header.Set("Nats-Batch-Commit", "1")
+		var err error
+		if reply, err = k.nc.RequestMsgWithContext(ctx, m); err != nil {
+			return nil, fmt.Errorf("couldn't commit a batch of %d writes: %w", len(writes), err)
+		}
+	}
+	var ack struct {
+		Seq   uint64 `json:"seq"`
+		Count int    `json:"count"`
+		Error *struct {
+			Code        int    `json:"err_code"`
+			Description string `json:"description"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(reply.Data, &ack); err != nil {
+		return nil, fmt.Errorf("couldn't decode the answer to a batch of writes: %w", err)
+	}
+	switch {
+	case ack.Error != nil && wrongLastSequence(ack.Error.Code):
+		return nil, fmt.Errorf("batch of %d writes: %s: %w", len(writes), ack.Error.Description, ErrKeyTaken)
+	case ack.Error != nil:
+		return nil, fmt.Errorf("couldn't write a batch of %d values: %s (%d)", len(writes), ack.Error.Description, ack.Error.Code)
+	case ack.Count != len(writes) || ack.Seq < uint64(len(writes)):
+		return nil, fmt.Errorf("couldn't write a batch of %d values: the server committed %d", len(writes), ack.Count)
+	}
+	revs := make([]uint64, len(writes))
+	for i := range writes { // a batch is stored in order, in consecutive sequences
+		revs[i] = ack.Seq - uint64(len(writes)-1-i)
+	}
+	return revs, nil
+}
+
+func (k *KV) writeOne(ctx context.Context, w Write) (uint64, error) {
+	ack, err := k.js.PublishMsg(ctx, k.msg(w))
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) && wrongLastSequence(int(apiErr.ErrorCode)) {
+		return 0, fmt.Errorf("couldn't write %s: %w", w.Key, ErrKeyTaken)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("couldn't write %s: %w", w.Key, err)
+	}
+	return ack.Sequence, nil
+}
+
+// msg is w as the key-value bucket stores it: a message on the key's subject.
+func (k *KV) msg(w Write) *nats.Msg {
+	m := nats.NewMsg("$KV." + k.bucket + "." + w.Key)
+	m.Data = w.Value
+	m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(w.Rev, 10))
+	if w.TTL > 0 {
+		m.Header.Set(jetstream.MsgTTLHeader, w.TTL.Round(time.Second).String())
+	}
+	return m
+}
