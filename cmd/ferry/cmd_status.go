@@ -63,6 +63,10 @@ func runStatus(ctx context.Context, l *ledger.Ledger, route string, paths []stri
 		return nil
 	}
 	if len(found) == 0 {
+		if keep := l.Keep(); keep > 0 {
+			return fmt.Errorf("no ledger record for %s: never announced, or moved more than ledger.keep (%s) ago, when its record expired",
+				strings.Join(paths, ", "), keep)
+		}
 		return fmt.Errorf("no ledger record for %s", strings.Join(paths, ", "))
 	}
 	fmt.Fprintln(tw, "ROUTE\tHOST\tPATH\tSTATE\tJOB\tSIZE\tHASH\tATTEMPTS\tREASON\tUPDATED\tLAST ERROR")

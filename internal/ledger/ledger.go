@@ -28,6 +28,9 @@ const DefaultKeep = 30 * 24 * time.Hour
 // files' records for DefaultKeep.
 func New(kv *bus.KV) *Ledger { return &Ledger{kv: kv, now: time.Now, keep: DefaultKeep} }
 
+// Keep is how long a moved file's record is kept; 0 means for ever.
+func (l *Ledger) Keep() time.Duration { return l.keep }
+
 // WithKeep sets how long a moved file's record is kept; 0 keeps it for ever.
 func (l *Ledger) WithKeep(keep time.Duration) *Ledger {
 	l.keep = keep
