@@ -116,6 +116,41 @@ func (b *Bus) PublishClosed(ctx context.Context, c Closed) error {
 	return b.publish(ctx, ClosedSubject(c.Route, c.Host), c, c.ID())
 }
 
+// PublishClosedAll announces several closed files (a scan's backlog) in
+// atomic batches, one fsync each instead of one per file. A batch the
+// server refuses (one of its files announced within the dedup window, or
+// batches not allowed on an older stream) is published one by one instead,
+// where repeats are dropped as PublishClosed drops them.
+func (b *Bus) PublishClosedAll(ctx context.Context, events []Closed) error {
+	for len(events) > 0 {
+		n := min(len(events), maxBatch)
+		chunk := events[:n]
+		events = events[n:]
+		msgs := make([]*nats.Msg, len(chunk))
+		for i, c := range chunk {
+			c.V = Version
+			data, err := json.Marshal(c)
+			if err != nil {
+				return fmt.Errorf("couldn't encode closed event of %s: %w", c.File.Path, err)
+			}
+			msgs[i] = nats.NewMsg(ClosedSubject(c.Route, c.Host))
+			msgs[i].Data = data
+			msgs[i].Header.Set(jetstream.MsgIDHeader, c.ID())
+		}
+		if len(chunk) > 1 {
+			if _, err := publishBatch(ctx, b.nc, msgs); err == nil {
+				continue
+			}
+		}
+		for _, c := range chunk {
+			if err := b.PublishClosed(ctx, c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // PublishJob hands a job to a stage on the job's host.
 func (b *Bus) PublishJob(ctx context.Context, stage Stage, j Job) error {
 	j.V = Version

@@ -3,6 +3,7 @@ package bus_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -178,5 +179,32 @@ func TestIntegrationDeadLetterTooBig(t *testing.T) {
 	}
 	if len(got.Host) > 255 || len(got.Route) > 255 {
 		t.Errorf("forged fields kept whole: host %d bytes, route %d", len(got.Host), len(got.Route))
+	}
+}
+
+// A scan's events go out in batches; a batch holding an event announced
+// just before is published one by one instead, and the repeat dropped.
+func TestIntegrationPublishClosedAll(t *testing.T) {
+	skipShort(t)
+	t.Parallel()
+	ctx := context.Background()
+	b := bustest.Start(t)
+	var events []bus.Closed
+	for i := range 5 {
+		c := validClosed()
+		c.File.Path = fmt.Sprintf("job/warcs/WEB-%d.warc.gz", i)
+		events = append(events, c)
+	}
+	if err := b.PublishClosedAll(ctx, events[:3]); err != nil {
+		t.Fatal(err)
+	}
+	if n := backlog(t, b); n != 3 {
+		t.Fatalf("backlog after a batch of 3 = %d, want 3", n)
+	}
+	if err := b.PublishClosedAll(ctx, events); err != nil {
+		t.Fatal(err)
+	}
+	if n := backlog(t, b); n != 5 {
+		t.Fatalf("backlog after 5 events, 3 of them again = %d, want 5", n)
 	}
 }

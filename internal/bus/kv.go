@@ -22,6 +22,9 @@ type KV struct {
 	js     jetstream.JetStream
 	nc     *nats.Conn // for the batches of WriteAll
 	bucket string
+	// allowTTL: the bucket's stream takes per-value TTLs. A stream that
+	// does not refuses a value with one, so without it TTLs are dropped.
+	allowTTL bool
 }
 
 // Get returns a value and its revision, or ErrNoKey.
@@ -49,7 +52,7 @@ func (k *KV) Put(ctx context.Context, key string, val []byte) (uint64, error) {
 // A ttl above 0 makes the value expire after that long.
 func (k *KV) Create(ctx context.Context, key string, val []byte, ttl time.Duration) (uint64, error) {
 	var opts []jetstream.KVCreateOpt
-	if ttl > 0 {
+	if ttl > 0 && k.allowTTL {
 		opts = append(opts, jetstream.KeyTTL(ttl.Round(time.Second)))
 	}
 	rev, err := k.kv.Create(ctx, key, val, opts...)

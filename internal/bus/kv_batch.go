@@ -2,7 +2,6 @@ package bus
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -19,14 +18,6 @@ type Write struct {
 	Rev   uint64        // the revision the key must still have; 0: the key must not exist
 	TTL   time.Duration // the value expires after this long; 0: never
 }
-
-// maxBatch is the server's default limit of messages in one atomic batch.
-const maxBatch = 1000
-
-// wrongLastSequence reports whether a JetStream error code means a
-// compare-and-set lost: the subject's last sequence was not the expected
-// one (10071; replicated streams answer 10164).
-func wrongLastSequence(code int) bool { return code == 10071 || code == 10164 }
 
 // WriteAll writes every value or none, each only if its key is still at its
 // Rev, in one JetStream atomic batch: one round trip and one fsync for them
@@ -46,46 +37,17 @@ func (k *KV) WriteAll(ctx context.Context, writes []Write) ([]uint64, error) {
 		rev, err := k.writeOne(ctx, writes[0])
 		return []uint64{rev}, err
 	}
-	id := nats.NewInbox()[len(nats.InboxPrefix):] // unique, and short enough (at most 64)
-	var reply *nats.Msg
+	msgs := make([]*nats.Msg, len(writes))
 	for i, w := range writes {
-		m := k.msg(w)
-		m.Header.Set("Nats-Batch-Id", id)
-		m.Header.Set("Nats-Batch-Sequence", strconv.Itoa(i+1))
-		if i < len(writes)-1 {
-			if err := k.nc.PublishMsg(m); err != nil {
-				return nil, fmt.Errorf("couldn't write %s: %w", w.Key, err)
-			}
-			continue
-		}
-		m.Header.Set("Nats-Batch-Commit", "1")
-		var err error
-		if reply, err = k.nc.RequestMsgWithContext(ctx, m); err != nil {
-			return nil, fmt.Errorf("couldn't commit a batch of %d writes: %w", len(writes), err)
-		}
+		msgs[i] = k.msg(w)
 	}
-	var ack struct {
-		Seq   uint64 `json:"seq"`
-		Count int    `json:"count"`
-		Error *struct {
-			Code        int    `json:"err_code"`
-			Description string `json:"description"`
-		} `json:"error"`
-	}
-	if err := json.Unmarshal(reply.Data, &ack); err != nil {
-		return nil, fmt.Errorf("couldn't decode the answer to a batch of writes: %w", err)
-	}
-	switch {
-	case ack.Error != nil && wrongLastSequence(ack.Error.Code):
-		return nil, fmt.Errorf("batch of %d writes: %s: %w", len(writes), ack.Error.Description, ErrKeyTaken)
-	case ack.Error != nil:
-		return nil, fmt.Errorf("couldn't write a batch of %d values: %s (%d)", len(writes), ack.Error.Description, ack.Error.Code)
-	case ack.Count != len(writes) || ack.Seq < uint64(len(writes)):
-		return nil, fmt.Errorf("couldn't write a batch of %d values: the server committed %d", len(writes), ack.Count)
+	last, err := publishBatch(ctx, k.nc, msgs)
+	if err != nil {
+		return nil, err
 	}
 	revs := make([]uint64, len(writes))
 	for i := range writes { // a batch is stored in order, in consecutive sequences
-		revs[i] = ack.Seq - uint64(len(writes)-1-i)
+		revs[i] = last - uint64(len(writes)-1-i)
 	}
 	return revs, nil
 }
@@ -107,7 +69,7 @@ func (k *KV) msg(w Write) *nats.Msg {
 	m := nats.NewMsg("$KV." + k.bucket + "." + w.Key)
 	m.Data = w.Value
 	m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(w.Rev, 10))
-	if w.TTL > 0 {
+	if w.TTL > 0 && k.allowTTL {
 		m.Header.Set(jetstream.MsgTTLHeader, w.TTL.Round(time.Second).String())
 	}
 	return m

@@ -50,7 +50,7 @@ func (b *Bus) setup(ctx context.Context, replicas int, dead DeadLimits) error {
 	dead = dead.orDefaults()
 	streams := []jetstream.StreamConfig{
 		{Name: StreamClosed, Subjects: []string{"ferry.closed.>"}, Retention: jetstream.WorkQueuePolicy,
-			Duplicates: 2 * time.Minute},
+			Duplicates: 2 * time.Minute, AllowAtomicPublish: true},
 		{Name: StreamJobs, Subjects: []string{"ferry.copy.>", "ferry.verify.>"}, Retention: jetstream.WorkQueuePolicy,
 			Duplicates: 10 * time.Minute},
 		{Name: StreamDead, Subjects: []string{"ferry.dead.>"}, Retention: jetstream.LimitsPolicy,
@@ -65,8 +65,9 @@ func (b *Bus) setup(ctx context.Context, replicas int, dead DeadLimits) error {
 		}
 	}
 	var kv jetstream.KeyValue
+	var allowTTL bool
 	err := b.retrySetup(ctx, func(ctx context.Context) (err error) {
-		kv, err = b.ensureLedger(ctx, jetstream.KeyValueConfig{
+		kv, allowTTL, err = b.ensureLedger(ctx, jetstream.KeyValueConfig{
 			Bucket: LedgerBucket, History: 1, Storage: jetstream.FileStorage, Replicas: replicas,
 		})
 		return err
@@ -74,7 +75,7 @@ func (b *Bus) setup(ctx context.Context, replicas int, dead DeadLimits) error {
 	if err != nil {
 		return fmt.Errorf("couldn't create ledger bucket: %w", err)
 	}
-	b.kv = &KV{kv: kv, js: b.js, nc: b.nc, bucket: LedgerBucket}
+	b.kv = &KV{kv: kv, js: b.js, nc: b.nc, bucket: LedgerBucket, allowTTL: allowTTL}
 	return nil
 }
 
@@ -87,6 +88,14 @@ func (b *Bus) ensureStream(ctx context.Context, want jetstream.StreamConfig) err
 		if slices.Equal(have.Subjects, want.Subjects) && have.Retention == want.Retention &&
 			have.Storage == want.Storage && have.Replicas == want.Replicas && have.Duplicates == want.Duplicates &&
 			sameLimits(have, want) {
+			if have.AllowAtomicPublish == want.AllowAtomicPublish {
+				return nil
+			}
+			// Only batches are missing, which publishers fall back from: a
+			// user who may not update streams (a crawler host) goes on.
+			if _, err := b.js.UpdateStream(ctx, want); err != nil {
+				b.log.Warn("couldn't allow atomic batches on a stream; publishing one by one", "stream", want.Name, "err", err)
+			}
 			return nil
 		}
 	}
@@ -110,8 +119,9 @@ func sameLimits(have, want jetstream.StreamConfig) bool {
 // ensureLedger is ensureStream for the ledger bucket. Its stream also takes
 // atomic batches (KV.WriteAll) and per-record TTLs (moved files' records
 // expire after ledger.keep).
-func (b *Bus) ensureLedger(ctx context.Context, want jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
-	kv, err := b.js.KeyValue(ctx, want.Bucket)
+// allowTTL reports whether the stream took them.
+func (b *Bus) ensureLedger(ctx context.Context, want jetstream.KeyValueConfig) (kv jetstream.KeyValue, allowTTL bool, err error) {
+	kv, err = b.js.KeyValue(ctx, want.Bucket)
 	if err == nil {
 		st, serr := kv.Status(ctx)
 		have := jetstream.KeyValueConfig{}
@@ -124,20 +134,25 @@ func (b *Bus) ensureLedger(ctx context.Context, want jetstream.KeyValueConfig) (
 	}
 	if err != nil {
 		if kv, err = b.js.CreateOrUpdateKeyValue(ctx, want); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
 	s, err := b.js.Stream(ctx, "KV_"+want.Bucket)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	if cfg := s.CachedInfo().Config; !cfg.AllowAtomicPublish || !cfg.AllowMsgTTL {
-		cfg.AllowAtomicPublish, cfg.AllowMsgTTL = true, true
-		if _, err := b.js.UpdateStream(ctx, cfg); err != nil {
-			return nil, fmt.Errorf("couldn't allow batches and TTLs in the ledger: %w", err)
-		}
+	cfg := s.CachedInfo().Config
+	if cfg.AllowAtomicPublish && cfg.AllowMsgTTL {
+		return kv, true, nil
 	}
-	return kv, nil
+	// Without them writes go one by one and records never expire: a user
+	// who may not update streams (a crawler host) goes on.
+	cfg.AllowAtomicPublish, cfg.AllowMsgTTL = true, true
+	if _, err := b.js.UpdateStream(ctx, cfg); err != nil {
+		b.log.Warn("couldn't allow atomic batches and TTLs in the ledger; records will not expire", "err", err)
+		return kv, s.CachedInfo().Config.AllowMsgTTL, nil
+	}
+	return kv, true, nil
 }
 
 // Bounds of retrySetup: all attempts, and each one.
