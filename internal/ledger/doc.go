@@ -3,4 +3,16 @@
 //
 // The ledger is a hint kept in the bus's key-value bucket. It never decides
 // that a source may be deleted: only a fresh read-back hash does.
+//
+// Every write is a compare-and-set and fsynced. Files that reach a state
+// together (a scan's backlog, a job's files) are written in one atomic
+// batch (AnnounceAll, SetAll): one round trip and one fsync for them all.
+// A batch that fails is redone one file at a time, so a batch never decides
+// anything a single write would not.
+//
+// A moved file's record expires after ledger.keep (a per-record TTL): its
+// source is gone, so only an operator asking about it would read it, and
+// without expiry the ledger grows with every file ever moved. Records of
+// files in flight, failed or verified with their source kept never expire:
+// the watcher needs them to leave those files alone.
 package ledger
