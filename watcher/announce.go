@@ -40,21 +40,27 @@ func (w *Watcher) announce(ctx context.Context, r *route, f bus.File, staleAfter
 	return nil
 }
 
-// announceParallel bounds concurrent announcements: each costs two durable
-// writes, and a scan of thousands of files should not wait for them one by one.
-const announceParallel = 16
+// A scan's files are announced in chunks of announceChunk: one atomic
+// ledger batch and one batch of events each, so a backlog costs two fsyncs
+// per chunk, not two per file. announceParallel chunks go at once, so the
+// ledger's batch and the events' batch of different chunks overlap.
+const (
+	announceChunk    = 100
+	announceParallel = 4
+)
 
 // orphanGrace covers the moment between the watcher's ledger write and its
 // publish: a record younger than this may not have its message yet.
 const orphanGrace = 5 * time.Second
 
-// announceAll announces a scan's closed files of one route, several at once.
+// announceAll announces a scan's closed files of one route, in chunks.
 // If no message of the route and host was in the queues when the scan began
 // (idleAt), a file still in flight has lost its message: it is announced
 // again without waiting for stale_after.
 func (w *Watcher) announceAll(ctx context.Context, r *route, seen []Seen, idleAt time.Time) error {
-	errs := make([]error, len(seen))
-	worker.Each(len(seen), announceParallel, func(i int) {
+	chunks := (len(seen) + announceChunk - 1) / announceChunk
+	errs := make([]error, chunks)
+	worker.Each(chunks, announceParallel, func(i int) {
 		if errs[i] = ctx.Err(); errs[i] != nil {
 			return
 		}
@@ -62,9 +68,45 @@ func (w *Watcher) announceAll(ctx context.Context, r *route, seen []Seen, idleAt
 		if !idleAt.IsZero() {
 			stale = min(stale, orphanGrace+time.Since(idleAt))
 		}
-		errs[i] = w.announce(ctx, r, seen[i].File, stale)
+		errs[i] = w.announceChunk(ctx, r, seen[i*announceChunk:min(len(seen), (i+1)*announceChunk)], stale)
 	})
 	return errors.Join(errs...)
+}
+
+// announceChunk is announce for several files: the ledger records them in
+// one batch, then the events of those it says to announce go out together.
+func (w *Watcher) announceChunk(ctx context.Context, r *route, seen []Seen, staleAfter time.Duration) error {
+	files := make([]bus.File, len(seen))
+	for i, s := range seen {
+		files[i] = s.File
+	}
+	policy := ledger.Policy{StaleAfter: staleAfter, DeletesSource: r.DeletesSource}
+	publish, lerr := w.deps.Ledger.AnnounceAll(ctx, r.Name, r.Host, files, policy)
+	if lerr != nil {
+		lerr = fmt.Errorf("couldn't record files of route %s: %w", r.Name, lerr)
+	}
+	now := time.Now().UnixNano()
+	var events []bus.Closed
+	for i, f := range files {
+		if publish[i] {
+			events = append(events, bus.Closed{Route: r.Name, Host: r.Host, File: f, Announced: now})
+		}
+	}
+	if err := w.deps.Bus.PublishClosedAll(ctx, events); err != nil {
+		// The ledger now says "closed, just announced", so a rescan would wait
+		// StaleAfter before trying again: keep the messages and retry them sooner.
+		w.mu.Lock()
+		for _, c := range events {
+			w.pending[c.ID()] = c
+		}
+		w.mu.Unlock()
+		return errors.Join(lerr, fmt.Errorf("couldn't announce %d files of route %s: %w", len(events), r.Name, err))
+	}
+	w.deps.Metrics.FilesClosed.WithLabelValues(r.Name).Add(float64(len(events)))
+	for _, c := range events {
+		w.deps.Log.Info("announced closed file", "route", r.Name, "path", c.File.Path, "size", c.File.Size)
+	}
+	return lerr
 }
 
 // republish retries announcements recorded in the ledger whose publish failed.

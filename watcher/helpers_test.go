@@ -152,6 +152,17 @@ func (h *harness) closedMessages() []bus.Closed {
 	}
 }
 
+// waitClosed waits up to 5s for want files counted as announced (the count
+// follows the ledger records: it moves once their events are out) and
+// returns the count.
+func (h *harness) waitClosed(want float64) float64 {
+	deadline := time.Now().Add(5 * time.Second)
+	for h.closedCount() != want && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	return h.closedCount()
+}
+
 func (h *harness) closedCount() float64 {
 	return testutil.ToFloat64(h.m.FilesClosed.WithLabelValues(testRoute))
 }

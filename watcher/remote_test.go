@@ -47,7 +47,7 @@ func TestIntegrationRemote(t *testing.T) {
 	if got := seenPaths(h.scan()); !slices.Equal(got, want) {
 		t.Errorf("Scan() = %q, want %q", got, want)
 	}
-	if got := h.closedCount(); got != 2 {
+	if got := h.waitClosed(2); got != 2 {
 		t.Errorf("files closed = %v, want 2", got)
 	}
 }
