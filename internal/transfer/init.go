@@ -38,7 +38,8 @@ type Options struct {
 	// Manager). It is held in memory only, never written to disk, and wins
 	// over ConfigPath.
 	ConfigData string
-	// CacheDir is rclone's cache dir; the hasher's bolt DBs live under it. Required.
+	// CacheDir is rclone's cache dir (backends that cache, such as a hasher
+	// remote an operator configured, keep their files there). Required.
 	CacheDir string
 }
 

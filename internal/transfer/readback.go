@@ -15,13 +15,14 @@ import (
 
 // openHasher wraps remote in rclone's hasher backend, built from a
 // connection string so nothing is added to (or lost on a reload of) the
-// config file. Its bolt DB lives under the cache dir given to Init. ferry
-// reads objects through it, keeping the hasher's cache as warm as the UKWA
-// recipe's `check --download … remote-hasher:` does, but never trusts that
-// cache: it fingerprints by size, modtime and at most the backend's own
-// stored hash, so bytes changed in place still "match".
+// config file. ferry reads objects through it and hashes the bytes itself;
+// it never trusts a hasher's cache (it fingerprints by size, modtime and at
+// most the backend's own stored hash, so bytes changed in place still
+// "match"). So the cache is off (max_age=0): it would cost a bolt
+// transaction, fsynced, per file read and grow under state_dir for every
+// file ever moved, for sums nobody may use.
 func openHasher(ctx context.Context, remote string, t HashType) (rfs.Fs, error) {
-	spec := fmt.Sprintf(":hasher,remote=%s,hashes=%s,max_age=off:", quote(remote), t)
+	spec := fmt.Sprintf(":hasher,remote=%s,hashes=%s,max_age=0:", quote(remote), t)
 	return rfs.NewFs(ctx, spec)
 }
 
