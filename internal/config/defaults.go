@@ -10,6 +10,9 @@ import (
 const (
 	DefaultStateDir      = "/var/lib/ferry"
 	DefaultMetricsListen = "127.0.0.1:9464"
+	// DefaultTransfers: small files are bound by the ledger's durable
+	// writes, which overlap well; large files still share the link fairly.
+	DefaultTransfers = 4
 )
 
 // Default returns the configuration with every default and no route. Host
@@ -63,6 +66,7 @@ func DefaultRoute() Route {
 			Bytes:   8 << 30,
 			MaxWait: Duration(10 * time.Second),
 		},
+		Transfers: DefaultTransfers,
 	}
 }
 
