@@ -3,9 +3,11 @@
 // read them, and hands each file on to the verifier as soon as it is
 // copied, while the rest of its job still uploads (handoff.go): a
 // full-duplex link then uploads and reads back at once, whatever the batch
-// size. Files copied while a hand-on is being published go out together
-// in the next verify job, so small files travel in groups and large files
-// one by one. Each verify job has its own id (the copy job's id and a
+// size. A file of 1 MiB or more goes at once; smaller ones wait until the
+// ready files hold 1 MiB or the job's last copy has ended, and files copied
+// while a hand-on is being published go out together in the next verify
+// job: small files travel in groups (the queue's cost stays per group),
+// large files one by one. Each verify job has its own id (the copy job's id and a
 // digest of its files): its own attempts and dead letters, and the same id
 // for the same files, so a retried publish is a duplicate JetStream drops.
 // The copy job is acked once every file is handed on or has failed; a file

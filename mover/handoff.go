@@ -15,11 +15,13 @@ import (
 	"github.com/ferrydata/ferry/internal/ledger"
 )
 
-// handoff passes a job's copied files on to the verify stage as each is
-// copied, so a file's read-back starts while the rest of its job still
-// uploads. Files copied while a publish is in flight go out together in the
-// next one: small files still travel in groups (one verify job and one queue
-// write per group), large files one by one.
+// handoff passes a job's copied files on to the verify stage while the
+// rest of the job still uploads, so a file's read-back starts as soon as it
+// is worth a verify job of its own: once the files ready hold handOnBytes,
+// they go at once (a large file alone), and files copied while a publish is
+// in flight go together in the next one. Smaller files wait for more, or
+// for the job's last copy: a verify job costs a few durable writes (its
+// publish, ack and attempt count), more than reading back a few KiB.
 type handoff struct {
 	m   *Mover
 	ctx context.Context
@@ -27,11 +29,18 @@ type handoff struct {
 
 	mu     sync.Mutex
 	ready  []copied // copied, not yet published
+	bytes  int64    // in ready
 	busy   bool     // a drain is publishing
+	closed bool     // no more files will come
 	failed []bus.File
 	err    error
 	wg     sync.WaitGroup
 }
+
+// handOnBytes is what a group of copied files must hold to go before the
+// job's last copy: about the bytes a slow link reads back in the time a
+// verify job's durable writes take.
+const handOnBytes = 1 << 20
 
 // copied is a file the mover has copied, with the source hash it read.
 type copied struct {
@@ -43,30 +52,41 @@ func newHandoff(ctx context.Context, m *Mover, job bus.Job) *handoff {
 	return &handoff{m: m, ctx: ctx, job: job}
 }
 
-// add hands on one copied file, at once unless a publish is in flight.
+// add hands on one copied file, as soon as the group it joins is due.
 func (h *handoff) add(c copied) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.ready = append(h.ready, c)
-	if !h.busy {
+	h.bytes += c.file.Size
+	h.kick()
+}
+
+// due says whether the files ready should go now. Call with mu held.
+func (h *handoff) due() bool {
+	return len(h.ready) > 0 && (h.closed || h.bytes >= handOnBytes)
+}
+
+// kick starts a drain if the group is due and none runs. Call with mu held.
+func (h *handoff) kick() {
+	if !h.busy && h.due() {
 		h.busy = true
 		h.wg.Add(1)
 		go h.drain()
 	}
 }
 
-// drain publishes what is ready until nothing is.
+// drain publishes groups while one is due.
 func (h *handoff) drain() {
 	defer h.wg.Done()
 	for {
 		h.mu.Lock()
-		group := h.ready
-		h.ready = nil
-		if len(group) == 0 {
+		if !h.due() {
 			h.busy = false
 			h.mu.Unlock()
 			return
 		}
+		group := h.ready
+		h.ready, h.bytes = nil, 0
 		h.mu.Unlock()
 		files, err := h.m.handOn(h.ctx, h.job, group)
 		if err != nil {
@@ -78,9 +98,14 @@ func (h *handoff) drain() {
 	}
 }
 
-// wait returns, once every file added is published or failed, the files
-// whose publish failed and why. Call it after the last add.
+// wait sends what is left once the job's last copy has ended, and returns,
+// when every file is published or failed, the files whose publish failed
+// and why. Call it after the last add.
 func (h *handoff) wait() ([]bus.File, error) {
+	h.mu.Lock()
+	h.closed = true
+	h.kick()
+	h.mu.Unlock()
 	h.wg.Wait()
 	return h.failed, h.err
 }

@@ -59,7 +59,7 @@ type pipelineRig struct {
 	verify <-chan *bus.Delivery
 }
 
-func newPipelineRig(t *testing.T, names ...string) *pipelineRig {
+func newPipelineRig(t *testing.T, size int, names ...string) *pipelineRig {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("integration test: JetStream and rclone")
@@ -71,7 +71,7 @@ func newPipelineRig(t *testing.T, names ...string) *pipelineRig {
 	job := bus.Job{ID: "20261202T031500-0123456789ab", Route: "r", Host: testHost}
 	for _, name := range names {
 		p := filepath.Join(srcDir, name)
-		if err := os.WriteFile(p, []byte("bytes of "+name), 0o644); err != nil {
+		if err := os.WriteFile(p, []byte(name+strings.Repeat("x", size)), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		st, err := os.Stat(p)
@@ -131,7 +131,7 @@ func (r *pipelineRig) verifyJobs(want int) []bus.Job {
 // A file's verify job goes out as soon as that file is copied, while
 // another file of its job still uploads; each verify job has its own id.
 func TestIntegrationCopiedFileHandedOnAtOnce(t *testing.T) {
-	r := newPipelineRig(t, "a.warc.gz", "b.warc.gz", "slow.warc.gz")
+	r := newPipelineRig(t, handOnBytes, "a.warc.gz", "b.warc.gz", "slow.warc.gz")
 	r.src.gated = "slow.warc.gz"
 	done := r.run()
 	early := r.verifyJobs(2)
@@ -169,7 +169,7 @@ func TestIntegrationCopiedFileHandedOnAtOnce(t *testing.T) {
 // again: the identical copy counts as copied, and the retried publish of
 // the same group is a duplicate that JetStream drops.
 func TestIntegrationSmallFileCopiedAgainOnRetry(t *testing.T) {
-	r := newPipelineRig(t, "a.warc.gz")
+	r := newPipelineRig(t, 10, "a.warc.gz")
 	close(r.src.open)
 	for attempt := 1; attempt <= 2; attempt++ {
 		out := <-r.run()
@@ -193,7 +193,7 @@ func TestIntegrationSmallFileCopiedAgainOnRetry(t *testing.T) {
 // A verify publish that fails mid-job leaves exactly its files pending; the
 // files handed on before stay handed on.
 func TestIntegrationHandOnFailsMidJob(t *testing.T) {
-	r := newPipelineRig(t, "a.warc.gz", "slow.warc.gz")
+	r := newPipelineRig(t, handOnBytes, "a.warc.gz", "slow.warc.gz")
 	r.src.gated = "slow.warc.gz"
 	done := r.run()
 	r.verifyJobs(1)
@@ -202,5 +202,17 @@ func TestIntegrationHandOnFailsMidJob(t *testing.T) {
 	out := <-done
 	if len(out.Pending) != 1 || out.Pending[0].Path != "slow.warc.gz" || out.Err == nil || len(out.Dead) > 0 {
 		t.Errorf("copy job = %+v, want only the slow file pending, with the publish error", out)
+	}
+}
+
+// Small files of one job wait for each other: one verify job for them all.
+func TestIntegrationSmallFilesHandedOnTogether(t *testing.T) {
+	r := newPipelineRig(t, 10, "a.warc.gz", "b.warc.gz", "c.warc.gz", "d.warc.gz", "e.warc.gz", "f.warc.gz")
+	close(r.src.open)
+	if out := <-r.run(); len(out.Pending) > 0 || len(out.Dead) > 0 || out.Err != nil {
+		t.Fatalf("copy job = %+v", out)
+	}
+	if jobs := r.verifyJobs(len(r.job.Files)); len(jobs) != 1 {
+		t.Errorf("%d verify jobs for %d small files, want one: %+v", len(jobs), len(r.job.Files), jobs)
 	}
 }
