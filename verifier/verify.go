@@ -50,29 +50,6 @@ func (v *Verifier) verifyJob(ctx context.Context, job bus.Job, progress *transfe
 	return out
 }
 
-// recordAll writes the new state of every file verified (states[i] set,
-// errs[i] nil), one SetAll per state; a failed write becomes errs[i].
-func (v *Verifier) recordAll(ctx context.Context, job bus.Job, states []ledger.State, errs []error) {
-	for _, state := range []ledger.State{ledger.Moved, ledger.Verified} {
-		var files []bus.File
-		var idx []int
-		for i, s := range states {
-			if s == state && errs[i] == nil {
-				files, idx = append(files, job.Files[i]), append(idx, i)
-			}
-		}
-		if len(files) == 0 {
-			continue
-		}
-		werrs := v.deps.Ledger.SetAll(ctx, job.Route, job.Host, files, state, v.edit(job))
-		for k, err := range werrs {
-			if err != nil {
-				errs[idx[k]] = v.recordErr(files[k], state, err)
-			}
-		}
-	}
-}
-
 // done reports whether the file was already verified (a duplicate job) or
 // dead-lettered by an earlier attempt of this job.
 func (v *Verifier) done(ctx context.Context, job bus.Job, f bus.File) bool {
@@ -196,28 +173,4 @@ func (v *Verifier) vanished(ctx context.Context, r *worker.OpenRoute, f bus.File
 		return ledger.Moved, nil
 	}
 	return "", fmt.Errorf("source %s vanished before verification: %w", f.Path, cause)
-}
-
-// record writes the file's new state; a failure is logged and returned.
-func (v *Verifier) record(ctx context.Context, job bus.Job, f bus.File, state ledger.State) error {
-	if err := v.deps.Ledger.Set(ctx, job.Route, job.Host, f, state, v.edit(job)); err != nil {
-		return v.recordErr(f, state, err)
-	}
-	return nil
-}
-
-// edit adds what the verifier knows to a file's record.
-func (v *Verifier) edit(job bus.Job) func(*ledger.Record) {
-	return func(rec *ledger.Record) {
-		rec.JobID, rec.HashType = job.ID, string(v.routes[job.Route].Hash)
-	}
-}
-
-// recordErr logs a failed ledger write and returns it as the file's error.
-func (v *Verifier) recordErr(f bus.File, state ledger.State, err error) error {
-	v.deps.Log.Warn("couldn't update ledger", "path", f.Path, "state", state, "err", err)
-	if bus.Unavailable(err) {
-		err = fmt.Errorf("%w: %w", fault.ErrUnavailable, err)
-	}
-	return fmt.Errorf("couldn't record %s as %s: %w", f.Path, state, err)
 }
