@@ -216,3 +216,22 @@ func TestIntegrationSmallFilesHandedOnTogether(t *testing.T) {
 		t.Errorf("%d verify jobs for %d small files, want one: %+v", len(jobs), len(r.job.Files), jobs)
 	}
 }
+
+// A route's transfers bound the files of a job in flight: with one, the
+// file after a stuck upload waits for it.
+func TestIntegrationTransfersBoundFilesInFlight(t *testing.T) {
+	r := newPipelineRig(t, handOnBytes, "slow.warc.gz", "a.warc.gz")
+	r.src.gated = "slow.warc.gz"
+	r.mover.routes["r"].Tuning.Transfers = 1
+	done := r.run()
+	select {
+	case d := <-r.verify:
+		t.Fatalf("a file was handed on while the only transfer was stuck: %s", d.Data())
+	case <-time.After(300 * time.Millisecond):
+	}
+	close(r.src.open)
+	r.verifyJobs(2)
+	if out := <-done; len(out.Pending) > 0 || len(out.Dead) > 0 || out.Err != nil {
+		t.Errorf("copy job = %+v", out)
+	}
+}
