@@ -139,6 +139,7 @@ func (m *Mover) handOn(ctx context.Context, job bus.Job, group []copied) ([]bus.
 		}
 		return files, fmt.Errorf("couldn't hand %d copied files on to the verifier: %w", len(files), err)
 	}
+	m.deps.Log.Debug("copied files handed on", "route", job.Route, "job", job.ID, "verify_job", next.ID, "files", len(files))
 	return files, nil
 }
 
