@@ -37,8 +37,11 @@ func base() *Config {
 		RescanInterval: Duration(time.Minute),
 		StaleAfter:     Duration(30 * time.Minute),
 		Mover:          Workers{Concurrency: 2},
-		Verifier:       Workers{Concurrency: 2},
-		ShutdownGrace:  Duration(40 * time.Second),
+		// A verify job is often one large file (the mover hands each on as
+		// it is copied): 8 keep as many read-backs in flight as 2 jobs of
+		// 4 files did.
+		Verifier:      Workers{Concurrency: 8},
+		ShutdownGrace: Duration(40 * time.Second),
 	}
 }
 

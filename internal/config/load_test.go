@@ -59,6 +59,8 @@ func TestParseDefaults(t *testing.T) {
 		{"backoff", c.Retry.Backoff, []Duration{Duration(10 * time.Second), Duration(time.Minute)}},
 		{"ack_wait", c.Retry.AckWait, Duration(2 * time.Minute)},
 		{"stale_after", c.StaleAfter, Duration(30 * time.Minute)},
+		{"mover concurrency", c.Mover.Concurrency, 2},
+		{"verifier concurrency", c.Verifier.Concurrency, 8},
 		{"jetstream dir", c.JetStreamDir(), "/var/lib/ferry/jetstream"},
 		{"rclone cache", c.RcloneCacheDir(), "/var/lib/ferry/rclone"},
 		{"nats urls", c.NATSURLs(), []string(nil)},
