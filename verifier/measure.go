@@ -3,6 +3,7 @@ package verifier
 import (
 	"context"
 	"fmt"
+	"io"
 	"sync"
 
 	"github.com/ferrydata/ferry/internal/transfer"
@@ -48,4 +49,19 @@ func measure(ctx context.Context, r *worker.OpenRoute, rel string, progress *tra
 		return m, context.Cause(ctx) // the first failure; the other read was only cut short
 	}
 	return m, nil
+}
+
+// ctxReader ends a read once ctx is done: a local file's reads do not
+// watch it, and a failed read-back or a shutdown must not wait for the
+// hash of a large source to run to its end.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(b []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(b)
 }

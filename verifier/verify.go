@@ -156,7 +156,7 @@ func hashSource(ctx context.Context, src transfer.Source, rel string, t transfer
 		return sum, hashed, fmt.Errorf("couldn't open source %s: %w", rel, err)
 	}
 	defer rd.Close()
-	sum, err = transfer.HashReader(rd, t, progress)
+	sum, err = transfer.HashReader(ctxReader{ctx, rd}, t, progress)
 	if err != nil {
 		return sum, hashed, fmt.Errorf("couldn't hash source %s: %w", rel, err)
 	}
