@@ -94,9 +94,10 @@ func (m *Mover) record(ctx context.Context, job bus.Job, f bus.File) *ledger.Rec
 
 // handedOn reports whether the file needs nothing more from the mover: it
 // is done (a duplicate job finished it), or an earlier attempt of this job
-// passed it on or dead-lettered it, or one of the job's verify jobs did. The ledger is only a hint here: skipping
-// never deletes, and a file whose verify job is lost is announced again by
-// the watcher's rescan once its record is stale.
+// passed it on or dead-lettered it, or one of the job's verify jobs is
+// verifying it or dead-lettered it. The ledger is only a hint here:
+// skipping never deletes, and a file whose verify job is lost is announced
+// again by the watcher's rescan once its record is stale.
 func handedOn(rec *ledger.Record, job bus.Job) bool {
 	switch {
 	case rec == nil:
