@@ -12,40 +12,38 @@ import (
 	"github.com/ferrydata/ferry/internal/worker"
 )
 
-// copyJob copies every file of a job not yet handed on, records each copy,
-// then passes the copied files to the verifier.
+// copyJob copies every file of a job not yet handed on, and hands each on
+// to the verifier as soon as it is copied (see handoff). The job ends when
+// every file is handed on or has failed: the delivery is acked only then.
 func (m *Mover) copyJob(ctx context.Context, job bus.Job, progress *transfer.Progress) worker.Outcome {
 	r := m.routes[job.Route]
-	results := make([]fileResult, len(job.Files))
-	worker.Each(len(job.Files), worker.FilesParallel, func(i int) {
-		results[i] = m.copyOne(ctx, job, r, job.Files[i], progress)
-	})
-	var out worker.Outcome
-	var copied []bus.File
-	for i, res := range results {
+	h := newHandoff(ctx, m, job)
+	errs := make([]error, len(job.Files))
+	worker.Each(len(job.Files), r.FilesInFlight(), func(i int) {
 		f := job.Files[i]
+		res := m.copyOne(ctx, job, r, f, progress)
 		switch {
-		case res.skip:
-		case res.err == nil:
+		case res.err != nil:
+			errs[i] = res.err
+		case !res.skip:
 			f.Hash = res.hash
-			copied = append(copied, f)
-		default:
-			if reason, retry := fault.Classify(res.err); retry {
-				out.Pending = append(out.Pending, f)
-				out.Err = errors.Join(out.Err, res.err)
-			} else {
-				out.Dead = append(out.Dead, bus.DeadFile{File: f, Reason: reason, Error: res.err.Error()})
-			}
+			h.add(copied{file: f, record: res.record})
 		}
-	}
-	if len(copied) > 0 {
-		next := bus.Job{ID: job.ID, Route: job.Route, Host: job.Host, Files: copied}
-		if err := m.deps.Bus.PublishJob(ctx, bus.StageVerify, next); err != nil {
-			if bus.Unavailable(err) {
-				err = fmt.Errorf("%w: %w", fault.ErrUnavailable, err)
-			}
-			// The copies are recorded: the retry publishes them without copying again.
-			return worker.Outcome{Dead: out.Dead, Pending: append(out.Pending, copied...), Err: errors.Join(out.Err, err)}
+	})
+	// Retried, the job republishes what is recorded copied and copies the
+	// rest again (see copyOne).
+	unsent, sendErr := h.wait()
+	out := worker.Outcome{Pending: unsent, Err: sendErr}
+	for i, err := range errs {
+		if err == nil {
+			continue
+		}
+		f := job.Files[i]
+		if reason, retry := fault.Classify(err); retry {
+			out.Pending = append(out.Pending, f)
+			out.Err = errors.Join(out.Err, err)
+		} else {
+			out.Dead = append(out.Dead, bus.DeadFile{File: f, Reason: reason, Error: err.Error()})
 		}
 	}
 	return out
@@ -53,13 +51,21 @@ func (m *Mover) copyJob(ctx context.Context, job bus.Job, progress *transfer.Pro
 
 // fileResult is what happened to one file of a job.
 type fileResult struct {
-	skip bool   // nothing more to do for the mover
-	hash string // of the source bytes, when copied
-	err  error
+	skip   bool   // nothing more to do for the mover
+	hash   string // of the source bytes, when copied
+	record bool   // copied just now and large: to be recorded Copied
+	err    error
 }
 
-// copyOne copies one file unless the ledger says it needs nothing more, and
-// records the copy before the verify job can be published.
+// copyOne copies one file unless the ledger says it needs nothing more.
+//
+// Only a large file's copy is recorded (Copied, with the job's id and the
+// hash), so that a retried job hands it on without copying it again. A
+// small file's copy is not: each record is a durable write, and a retry
+// copies it again, which is cheap: Put refuses to overwrite, and
+// compareExisting finds the identical copy and hashes both sides afresh.
+// No record decides a delete (the verifier hashes both sides itself), and
+// a file with no Copied record is one the mover simply copies again.
 func (m *Mover) copyOne(ctx context.Context, job bus.Job, r *worker.OpenRoute, f bus.File, progress *transfer.Progress) fileResult {
 	rec := m.record(ctx, job, f)
 	switch {
@@ -73,10 +79,8 @@ func (m *Mover) copyOne(ctx context.Context, job bus.Job, r *worker.OpenRoute, f
 	if err != nil {
 		return fileResult{err: err}
 	}
-	f.Hash = sum.Hash
-	m.set(ctx, job, f, ledger.Copied)
 	m.deps.Log.Info("file copied", "route", job.Route, "path", f.Path, "bytes", sum.Size, string(r.Hash), sum.Hash)
-	return fileResult{hash: sum.Hash}
+	return fileResult{hash: sum.Hash, record: f.Size >= ledger.SlowFileSize}
 }
 
 // record returns the file's ledger record for this version, or nil.
@@ -90,16 +94,17 @@ func (m *Mover) record(ctx context.Context, job bus.Job, f bus.File) *ledger.Rec
 
 // handedOn reports whether the file needs nothing more from the mover: it
 // is done (a duplicate job finished it), or an earlier attempt of this job
-// passed it on or dead-lettered it. The ledger is only a hint here: skipping
-// never deletes, and a file whose verify job is lost is announced again by
-// the watcher's rescan once its record is stale.
+// passed it on or dead-lettered it, or one of the job's verify jobs is
+// verifying it or dead-lettered it. The ledger is only a hint here:
+// skipping never deletes, and a file whose verify job is lost is announced
+// again by the watcher's rescan once its record is stale.
 func handedOn(rec *ledger.Record, job bus.Job) bool {
 	switch {
 	case rec == nil:
 		return false
 	case rec.State == ledger.Moved || rec.State == ledger.Verified:
 		return true
-	case rec.JobID != job.ID:
+	case !ofJob(rec.JobID, job.ID):
 		return false
 	}
 	return rec.State == ledger.Verifying || rec.State == ledger.Failed
@@ -168,10 +173,14 @@ func (m *Mover) compareExisting(ctx context.Context, r *worker.OpenRoute, f bus.
 }
 
 func (m *Mover) set(ctx context.Context, job bus.Job, f bus.File, state ledger.State) {
-	err := m.deps.Ledger.Set(ctx, job.Route, job.Host, f, state, func(rec *ledger.Record) {
-		rec.JobID, rec.HashType = job.ID, string(m.routes[job.Route].Hash)
-	})
-	if err != nil {
+	if err := m.deps.Ledger.Set(ctx, job.Route, job.Host, f, state, m.edit(job)); err != nil {
 		m.deps.Log.Warn("couldn't update ledger", "path", f.Path, "state", state, "err", err)
+	}
+}
+
+// edit adds what the mover knows to a file's record.
+func (m *Mover) edit(job bus.Job) func(*ledger.Record) {
+	return func(rec *ledger.Record) {
+		rec.JobID, rec.HashType = job.ID, string(m.routes[job.Route].Hash)
 	}
 }

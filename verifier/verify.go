@@ -13,24 +13,23 @@ import (
 	"github.com/ferrydata/ferry/internal/worker"
 )
 
-// verifyJob verifies every file of a job that is not already done.
+// verifyJob verifies every file of a job that is not already done, then
+// records the files that reached a state together in one ledger write.
 func (v *Verifier) verifyJob(ctx context.Context, job bus.Job, progress *transfer.Progress) worker.Outcome {
 	r := v.routes[job.Route]
+	states := make([]ledger.State, len(job.Files))
 	errs := make([]error, len(job.Files))
-	worker.Each(len(job.Files), worker.FilesParallel, func(i int) {
+	worker.Each(len(job.Files), r.FilesInFlight(), func(i int) {
 		f := job.Files[i]
 		if v.done(ctx, job, f) {
 			return
 		}
-		state, err := v.verifyFile(ctx, r, job, f, progress)
-		if err == nil {
-			// Unrecorded, the file would stay in flight forever with its
-			// source gone: retry, and the retry finds the source deleted
-			// and the copy good (see vanished).
-			err = v.record(ctx, job, f, state)
-		}
-		errs[i] = err
+		states[i], errs[i] = v.verifyFile(ctx, r, job, f, progress)
 	})
+	// Unrecorded, a file would stay in flight forever with its source gone:
+	// a failed write retries it, and the retry finds the source deleted and
+	// the copy good (see vanished).
+	v.recordAll(ctx, job, states, errs)
 	var out worker.Outcome
 	for i, err := range errs {
 		if err == nil {
@@ -65,8 +64,9 @@ func (v *Verifier) done(ctx context.Context, job bus.Job, f bus.File) bool {
 		(rec.State == ledger.Failed && rec.JobID == job.ID)
 }
 
-// verifyFile reads the copy back, hashes the source, and deletes the source
-// only if MayDelete says yes. It returns the file's new state.
+// verifyFile reads the copy back and hashes the source at the same time,
+// and deletes the source only if MayDelete says yes. It returns the file's
+// new state.
 func (v *Verifier) verifyFile(ctx context.Context, r *worker.OpenRoute, job bus.Job, f bus.File, progress *transfer.Progress) (ledger.State, error) {
 	if f.Size >= ledger.SlowFileSize {
 		_ = v.record(ctx, job, f, ledger.Verifying) // a hint only: logged if it fails
@@ -78,36 +78,39 @@ func (v *Verifier) verifyFile(ctx context.Context, r *worker.OpenRoute, job bus.
 	if err != nil {
 		return "", fmt.Errorf("couldn't stat source %s: %w", f.Path, err)
 	}
-	dest, copied, err := r.Dst.ReadBack(ctx, f.Path, progress)
-	if err != nil {
-		return "", fmt.Errorf("couldn't read back %s: %w", f.Path, err)
+	m, err := measure(ctx, r, f.Path, progress)
+	if m.dest.Size > 0 {
+		v.deps.Metrics.BytesVerified.WithLabelValues(job.Route).Add(float64(m.dest.Size))
 	}
-	v.deps.Metrics.BytesVerified.WithLabelValues(job.Route).Add(float64(dest.Size))
-	source, hashed, after, err := hashSource(ctx, r.Src, f.Path, r.Hash, progress)
 	if err != nil {
 		return "", err
+	}
+	// After both reads: the source must not have changed while either ran.
+	after, err := r.Src.Stat(ctx, f.Path)
+	if err != nil {
+		return "", fmt.Errorf("couldn't stat source %s after hashing: %w", f.Path, err)
 	}
 	// Last before the delete: the copy read back must still be there as it was.
 	copyNow, err := r.Dst.Identity(ctx, f.Path)
 	if err != nil {
 		return "", fmt.Errorf("couldn't look at the copy of %s again: %w", f.Path, err)
 	}
-	ev := Evidence{Want: f, Type: r.Hash, Dest: dest, Source: source, Before: before, Hashed: hashed, After: after,
-		Copy: copied, CopyNow: copyNow}
+	ev := Evidence{Want: f, Type: r.Hash, Dest: m.dest, Source: m.source, Before: before, Hashed: m.hashed, After: after,
+		Copy: m.copied, CopyNow: copyNow}
 	if err := MayDelete(ev); err != nil {
 		return "", err
 	}
 	state := ledger.Verified
 	if r.DeleteSource {
-		if err := r.Src.Remove(ctx, f.Path, hashed, copyStays(r.Dst, f.Path, copied)); err != nil {
+		if err := r.Src.Remove(ctx, f.Path, m.hashed, copyStays(r.Dst, f.Path, m.copied)); err != nil {
 			return "", fmt.Errorf("couldn't delete verified source %s: %w", f.Path, err)
 		}
 		state = ledger.Moved
 	}
 	v.deps.Metrics.FilesMoved.WithLabelValues(job.Route).Inc()
 	v.deps.Metrics.LastMoved.WithLabelValues(job.Route).Set(float64(time.Now().Unix()))
-	v.deps.Log.Info("file verified", "route", job.Route, "path", f.Path, "bytes", dest.Size,
-		string(r.Hash), dest.Hash, "source_deleted", r.DeleteSource)
+	v.deps.Log.Info("file verified", "route", job.Route, "path", f.Path, "bytes", m.dest.Size,
+		string(r.Hash), m.dest.Hash, "source_deleted", r.DeleteSource)
 	return state, nil
 }
 
@@ -144,25 +147,20 @@ func copyStays(dst *transfer.Destination, rel string, copied transfer.FileInfo) 
 	}
 }
 
-// hashSource hashes the source as it is now and stats it again afterwards,
-// so a file changing under the hash is caught. hashed is the identity of the
-// file actually read (the fstat of the opened descriptor): the delete is
-// bound to it.
-func hashSource(ctx context.Context, src transfer.Source, rel string, t transfer.HashType, progress *transfer.Progress) (sum transfer.Sum, hashed, after transfer.FileInfo, err error) {
+// hashSource hashes the source as it is now. hashed is the identity of
+// the file actually read (the fstat of the opened descriptor): the delete
+// is bound to it.
+func hashSource(ctx context.Context, src transfer.Source, rel string, t transfer.HashType, progress *transfer.Progress) (sum transfer.Sum, hashed transfer.FileInfo, err error) {
 	rd, hashed, err := src.Open(ctx, rel)
 	if err != nil {
-		return sum, hashed, after, fmt.Errorf("couldn't open source %s: %w", rel, err)
+		return sum, hashed, fmt.Errorf("couldn't open source %s: %w", rel, err)
 	}
-	sum, err = transfer.HashReader(rd, t, progress)
-	rd.Close()
+	defer rd.Close()
+	sum, err = transfer.HashReader(ctxReader{ctx, rd}, t, progress)
 	if err != nil {
-		return sum, hashed, after, fmt.Errorf("couldn't hash source %s: %w", rel, err)
+		return sum, hashed, fmt.Errorf("couldn't hash source %s: %w", rel, err)
 	}
-	after, err = src.Stat(ctx, rel)
-	if err != nil {
-		return sum, hashed, after, fmt.Errorf("couldn't stat source %s after hashing: %w", rel, err)
-	}
-	return sum, hashed, after, nil
+	return sum, hashed, nil
 }
 
 // vanished handles a source that is gone: most likely this verifier deleted
@@ -175,19 +173,4 @@ func (v *Verifier) vanished(ctx context.Context, r *worker.OpenRoute, f bus.File
 		return ledger.Moved, nil
 	}
 	return "", fmt.Errorf("source %s vanished before verification: %w", f.Path, cause)
-}
-
-// record writes the file's new state; a failure is logged and returned.
-func (v *Verifier) record(ctx context.Context, job bus.Job, f bus.File, state ledger.State) error {
-	lerr := v.deps.Ledger.Set(ctx, job.Route, job.Host, f, state, func(rec *ledger.Record) {
-		rec.JobID, rec.HashType = job.ID, string(v.routes[job.Route].Hash)
-	})
-	if lerr != nil {
-		v.deps.Log.Warn("couldn't update ledger", "path", f.Path, "state", state, "err", lerr)
-		if bus.Unavailable(lerr) {
-			lerr = fmt.Errorf("%w: %w", fault.ErrUnavailable, lerr)
-		}
-		return fmt.Errorf("couldn't record %s as %s: %w", f.Path, state, lerr)
-	}
-	return nil
 }

@@ -47,6 +47,8 @@ routes:
 			nil, []string{"routes[0].batch.files"}, ""},
 		{"bad glob names the pattern", []string{"--config", write("glob.yaml", "routes:\n  - {name: w, source: /s, destination: d, include: ['{{[']}\n"), "check-config"}, 2,
 			nil, []string{"routes[0].include[0]"}, ""},
+		{"bad bwlimit names the key", []string{"--config", write("bw.yaml", "routes:\n  - {name: w, source: /s, destination: d, bwlimit: '25:00,1M'}\n"), "check-config"}, 2,
+			nil, []string{"routes[0].bwlimit", "couldn't parse bwlimit"}, ""},
 		{"remote missing from the rclone config", []string{"--config", write("noremote.yaml", "routes:\n  - {name: w, source: /s, destination: \"nosuch:d\"}\n"), "check-config"}, 2,
 			nil, []string{`routes[0] (w): couldn't resolve destination nosuch:d: remote "nosuch" is not in the rclone config`}, ""},
 		{"missing file", []string{"--config", filepath.Join(dir, "nope.yaml"), "check-config"}, 2,

@@ -24,6 +24,9 @@ func checkConfigCommand(stdout io.Writer) *cli.Command {
 				return err
 			}
 			for i, r := range cfg.Routes {
+				if _, err := transfer.ParseBwLimit(r.BwLimit); err != nil {
+					return fmt.Errorf("routes[%d].bwlimit: %w", i, err)
+				}
 				for _, list := range []struct {
 					key      string
 					patterns []string

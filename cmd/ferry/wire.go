@@ -195,9 +195,13 @@ func (s *system) workerRoutes() ([]worker.Route, error) {
 		if err != nil {
 			return nil, fmt.Errorf("route %s: %w", r.Name, err)
 		}
+		bw, err := transfer.ParseBwLimit(r.BwLimit)
+		if err != nil {
+			return nil, fmt.Errorf("route %s: %w", r.Name, err)
+		}
 		out = append(out, worker.Route{Name: r.Name, Source: r.Source, Destination: r.Destination,
 			Hash: hash, Host: r.RouteHost(s.cfg.Host), DeleteSource: r.DeletesSource(),
-			Include: r.Include, Exclude: r.Exclude})
+			Include: r.Include, Exclude: r.Exclude, Tuning: transfer.Tuning{Transfers: r.Transfers, BwLimit: bw}})
 	}
 	return out, nil
 }

@@ -10,6 +10,9 @@ import (
 const (
 	DefaultStateDir      = "/var/lib/ferry"
 	DefaultMetricsListen = "127.0.0.1:9464"
+	// DefaultTransfers: small files are bound by the ledger's durable
+	// writes, which overlap well; large files still share the link fairly.
+	DefaultTransfers = 4
 )
 
 // Default returns the configuration with every default and no route. Host
@@ -34,9 +37,12 @@ func base() *Config {
 		RescanInterval: Duration(time.Minute),
 		StaleAfter:     Duration(30 * time.Minute),
 		Mover:          Workers{Concurrency: 2},
-		Verifier:       Workers{Concurrency: 2},
-		ShutdownGrace:  Duration(40 * time.Second),
-		Ledger:         Ledger{Keep: Duration(30 * 24 * time.Hour)},
+		// A verify job is often one large file (the mover hands each on as
+		// it is copied): 8 keep as many read-backs in flight as 2 jobs of
+		// 4 files did.
+		Verifier:      Workers{Concurrency: 8},
+		ShutdownGrace: Duration(40 * time.Second),
+		Ledger:        Ledger{Keep: Duration(30 * 24 * time.Hour)},
 	}
 }
 
@@ -64,6 +70,7 @@ func DefaultRoute() Route {
 			Bytes:   8 << 30,
 			MaxWait: Duration(10 * time.Second),
 		},
+		Transfers: DefaultTransfers,
 	}
 }
 

@@ -51,12 +51,16 @@ func TestParseDefaults(t *testing.T) {
 		{"delete_source", r.DeletesSource(), true},
 		{"hash", r.Hash, "md5"},
 		{"batch", r.Batch, Batch{Files: 20, Bytes: 8 << 30, MaxWait: Duration(10 * time.Second)}},
+		{"transfers", r.Transfers, 4},
+		{"bwlimit", r.BwLimit, ""},
 		{"route host", r.RouteHost(c.Host), "crawler01"},
 		{"state_dir", c.StateDir, "/var/lib/ferry"},
 		{"metrics", c.Metrics.Listen, "127.0.0.1:9464"},
 		{"backoff", c.Retry.Backoff, []Duration{Duration(10 * time.Second), Duration(time.Minute)}},
 		{"ack_wait", c.Retry.AckWait, Duration(2 * time.Minute)},
 		{"stale_after", c.StaleAfter, Duration(30 * time.Minute)},
+		{"mover concurrency", c.Mover.Concurrency, 2},
+		{"verifier concurrency", c.Verifier.Concurrency, 8},
 		{"jetstream dir", c.JetStreamDir(), "/var/lib/ferry/jetstream"},
 		{"rclone cache", c.RcloneCacheDir(), "/var/lib/ferry/rclone"},
 		{"nats urls", c.NATSURLs(), []string(nil)},
@@ -81,6 +85,8 @@ routes:
     exclude: []
     host: any
     batch: {files: 5}
+    transfers: 8
+    bwlimit: "08:00,20M 19:00,off"
 retry: {backoff: []}
 nats: {url: " nats://a:4222 , nats://b:4222"}
 `)
@@ -93,6 +99,9 @@ nats: {url: " nats://a:4222 , nats://b:4222"}
 	}
 	if got := r.RouteHost(c.Host); got != AnyHost {
 		t.Errorf("RouteHost = %q, want %q", got, AnyHost)
+	}
+	if r.Transfers != 8 || r.BwLimit != "08:00,20M 19:00,off" {
+		t.Errorf("transfers, bwlimit = %d, %q; want 8 and the timetable", r.Transfers, r.BwLimit)
 	}
 	if r.Batch.Files != 5 || r.Batch.Bytes != 8<<30 || r.Batch.MaxWait != Duration(10*time.Second) {
 		t.Errorf("batch {files: 5} gave %+v, want the other keys defaulted", r.Batch)

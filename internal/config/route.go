@@ -38,6 +38,16 @@ type Route struct {
 	// nil means true. Read it with DeletesSource.
 	DeleteSource *bool `yaml:"delete_source"`
 	Batch        Batch `yaml:"batch"`
+	// Transfers is how many files of one job a mover copies, and a
+	// verifier verifies, at once (rclone's --transfers), 1..MaxTransfers.
+	Transfers int `yaml:"transfers"`
+	// BwLimit limits the route's uploads and read-backs in bytes per
+	// second, in rclone's --bwlimit syntax: "20M", "10M:50M" (upload:
+	// download), a timetable "08:00,20M 19:00,off" or "Mon-08:00,5M
+	// Sat-00:00,off". Empty or "off": no limit. Each direction is limited
+	// on its own, per route and process; the syntax is checked where rclone
+	// is used (check-config, and every mover and verifier at start).
+	BwLimit string `yaml:"bwlimit"`
 }
 
 // Batch bounds how many files the dispatcher puts in one job. A batch is sent

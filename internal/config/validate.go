@@ -13,6 +13,7 @@ const (
 	MaxReplicas    = 5
 	MaxConcurrency = 64
 	MaxBatchFiles  = 10000
+	MaxTransfers   = 64
 	MinAckWait     = time.Second
 	// MinShutdownGrace leaves a job in flight time to be handed back.
 	MinShutdownGrace = time.Second

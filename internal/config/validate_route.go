@@ -42,6 +42,12 @@ func (r *Route) validate(p *problems, key string, ackWait Duration) {
 	default:
 		p.addf(key+".hash", "%q must be one of %s, %s, %s", r.Hash, HashMD5, HashSHA1, HashSHA256)
 	}
+	if r.Transfers < 1 || r.Transfers > MaxTransfers {
+		p.addf(key+".transfers", "must be between 1 and %d, got %d", MaxTransfers, r.Transfers)
+	}
+	if strings.TrimSpace(r.BwLimit) != r.BwLimit {
+		p.addf(key+".bwlimit", "%q must not start or end with spaces", r.BwLimit)
+	}
 	b := r.Batch
 	if b.Files < 1 || b.Files > MaxBatchFiles {
 		p.addf(key+".batch.files", "must be between 1 and %d, got %d", MaxBatchFiles, b.Files)

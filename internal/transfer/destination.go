@@ -21,6 +21,7 @@ type Destination struct {
 	h    fs.Fs    // a hasher over f: read-backs (see ReadBack)
 	link fs.Fs    // SFTP only: f with hard links for Copy (see commit)
 	ht   HashType // the hash Put and ReadBack compute
+	bw   *BwLimit // the route's bandwidth limit, nil for none
 }
 
 // OpenDestination opens remote ("remote:path", or a local path) for files
@@ -46,6 +47,10 @@ func OpenDestination(ctx context.Context, remote string, t HashType) (*Destinati
 	}
 	return &Destination{f: f, h: h, link: link, ht: t}, nil
 }
+
+// SetBwLimit limits Put's uploads and ReadBack's downloads from now on;
+// nil lifts the limit. Call it before the destination is used.
+func (d *Destination) SetBwLimit(l *BwLimit) { d.bw = l }
 
 // String names the destination without any credentials a connection string
 // may have held.
@@ -92,7 +97,7 @@ func (d *Destination) Put(ctx context.Context, rel string, r io.Reader, size int
 	sr := &sizedReader{r: r, size: size, left: size, h: h, p: p}
 	tr := accounting.Stats(ctx).NewTransferRemoteSize(rel, size, nil, d.f)
 	defer func() { tr.Done(ctx, err) }()
-	in := tr.Account(ctx, io.NopCloser(sr))
+	in := tr.Account(ctx, io.NopCloser(d.bw.reader(ctx, sr, true)))
 	name := d.uploadName(ctx, rel)
 	var opts []fs.OpenOption
 	if name == rel {

@@ -9,6 +9,9 @@
 //     list, stat, open and remove files by validated relative paths, and
 //     remove only the file that was hashed, and (locally) not while a process
 //     on this host has it open for writing;
+//   - per-route transfer knobs (Tuning): a bandwidth limit in rclone's
+//     --bwlimit syntax on the readers it hands rclone, since rclone's own
+//     limiter is one per process;
 //   - the path rules (ValidPath) and rclone's filter-glob semantics (CompileGlob);
 //   - the overlap checks (CheckOverlap, ProbeOverlap): no destination may be,
 //     resolve to or lie inside a source.

@@ -77,7 +77,7 @@ func (d *Destination) read(ctx context.Context, rel string, obj rfs.Object, p *P
 	}
 	in := tr.Account(ctx, rc)
 	defer func() { _ = in.Close() }() // read-only: a close error can't change the bytes hashed
-	sum, err = HashReader(in, d.ht, p)
+	sum, err = HashReader(d.bw.reader(ctx, in, false), d.ht, p)
 	if err != nil {
 		return Sum{}, readBackErr(rel, d, err)
 	}

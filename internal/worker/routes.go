@@ -21,6 +21,7 @@ type Route struct {
 	// naming a file the watcher would never announce (a live crawl.log, an
 	// .open WARC) is forged, and its files are never opened.
 	Include, Exclude []string
+	Tuning           transfer.Tuning // transfers and bwlimit
 }
 
 // OpenRoute is a route with its source and destination opened.
@@ -48,6 +49,7 @@ func OpenRoutes(ctx context.Context, host string, routes []Route) (Routes, []str
 		if err != nil {
 			return nil, nil, fmt.Errorf("couldn't open destination of route %s: %w", r.Name, err)
 		}
+		dst.SetBwLimit(r.Tuning.BwLimit)
 		o := &OpenRoute{Route: r, Src: src, Dst: dst}
 		if err := o.Compile(); err != nil {
 			return nil, nil, err
@@ -76,6 +78,15 @@ func (rs Routes) Accept(job bus.Job) error {
 		}
 	}
 	return nil
+}
+
+// FilesInFlight is how many files of one job the route's worker handles at
+// once: the route's transfers, else FilesParallel.
+func (r *OpenRoute) FilesInFlight() int {
+	if r.Tuning.Transfers > 0 {
+		return r.Tuning.Transfers
+	}
+	return FilesParallel
 }
 
 // Compile prepares the route's rules; OpenRoutes calls it.

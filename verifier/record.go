@@ -1,0 +1,57 @@
+package verifier
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ferrydata/ferry/internal/bus"
+	"github.com/ferrydata/ferry/internal/fault"
+	"github.com/ferrydata/ferry/internal/ledger"
+)
+
+// recordAll writes the new state of every file verified (states[i] set,
+// errs[i] nil), one SetAll per state; a failed write becomes errs[i].
+func (v *Verifier) recordAll(ctx context.Context, job bus.Job, states []ledger.State, errs []error) {
+	for _, state := range []ledger.State{ledger.Moved, ledger.Verified} {
+		var files []bus.File
+		var idx []int
+		for i, s := range states {
+			if s == state && errs[i] == nil {
+				files, idx = append(files, job.Files[i]), append(idx, i)
+			}
+		}
+		if len(files) == 0 {
+			continue
+		}
+		werrs := v.deps.Ledger.SetAll(ctx, job.Route, job.Host, files, state, v.edit(job))
+		for k, err := range werrs {
+			if err != nil {
+				errs[idx[k]] = v.recordErr(files[k], state, err)
+			}
+		}
+	}
+}
+
+// record writes the file's new state; a failure is logged and returned.
+func (v *Verifier) record(ctx context.Context, job bus.Job, f bus.File, state ledger.State) error {
+	if err := v.deps.Ledger.Set(ctx, job.Route, job.Host, f, state, v.edit(job)); err != nil {
+		return v.recordErr(f, state, err)
+	}
+	return nil
+}
+
+// edit adds what the verifier knows to a file's record.
+func (v *Verifier) edit(job bus.Job) func(*ledger.Record) {
+	return func(rec *ledger.Record) {
+		rec.JobID, rec.HashType = job.ID, string(v.routes[job.Route].Hash)
+	}
+}
+
+// recordErr logs a failed ledger write and returns it as the file's error.
+func (v *Verifier) recordErr(f bus.File, state ledger.State, err error) error {
+	v.deps.Log.Warn("couldn't update ledger", "path", f.Path, "state", state, "err", err)
+	if bus.Unavailable(err) {
+		err = fmt.Errorf("%w: %w", fault.ErrUnavailable, err)
+	}
+	return fmt.Errorf("couldn't record %s as %s: %w", f.Path, state, err)
+}
