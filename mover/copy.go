@@ -126,6 +126,11 @@ func (m *Mover) copyFile(ctx context.Context, job bus.Job, r *worker.OpenRoute, 
 		return transfer.Sum{}, fmt.Errorf("source %s is inode %d, announced inode %d: another file took its name: %w",
 			f.Path, info.Ino, f.Ino, fault.ErrSourceChanged)
 	}
+	release, err := m.windows[job.Route].acquire(ctx, f.Size, progress)
+	if err != nil {
+		return transfer.Sum{}, fmt.Errorf("couldn't copy %s: %w", f.Path, err)
+	}
+	defer release()
 	if f.Size >= ledger.SlowFileSize {
 		m.set(ctx, job, f, ledger.Copying)
 	}

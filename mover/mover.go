@@ -16,6 +16,8 @@ type Mover struct {
 	cfg    Config
 	deps   worker.Deps
 	routes worker.Routes
+	// windows bound each route's bytes in upload; nil for a route without.
+	windows map[string]*uploadWindow
 }
 
 // New checks the config; sources and destinations are opened by Run.
@@ -30,6 +32,10 @@ func New(cfg Config, deps worker.Deps) (*Mover, error) {
 func (m *Mover) Run(ctx context.Context) error {
 	return worker.Serve(ctx, bus.StageCopy, m.cfg, m.deps, func(routes worker.Routes) worker.Handler {
 		m.routes = routes
+		m.windows = map[string]*uploadWindow{}
+		for name, r := range routes {
+			m.windows[name] = newUploadWindow(r.Tuning.UploadWindow)
+		}
 		return m.copyJob
 	})
 }

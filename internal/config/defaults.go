@@ -13,6 +13,9 @@ const (
 	// DefaultTransfers: small files are bound by the ledger's durable
 	// writes, which overlap well; large files still share the link fairly.
 	DefaultTransfers = 4
+	// DefaultUploadWindow: large enough for many small files, and a WARC
+	// of Heritrix's default 1 GB (or one of 25 MB) goes alone.
+	DefaultUploadWindow = 16 << 20
 )
 
 // Default returns the configuration with every default and no route. Host
@@ -70,7 +73,8 @@ func DefaultRoute() Route {
 			Bytes:   8 << 30,
 			MaxWait: Duration(10 * time.Second),
 		},
-		Transfers: DefaultTransfers,
+		Transfers:    DefaultTransfers,
+		UploadWindow: DefaultUploadWindow,
 	}
 }
 

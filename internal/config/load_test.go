@@ -52,6 +52,7 @@ func TestParseDefaults(t *testing.T) {
 		{"hash", r.Hash, "md5"},
 		{"batch", r.Batch, Batch{Files: 20, Bytes: 8 << 30, MaxWait: Duration(10 * time.Second)}},
 		{"transfers", r.Transfers, 4},
+		{"upload_window", int(r.UploadWindow), 16 << 20},
 		{"bwlimit", r.BwLimit, ""},
 		{"route host", r.RouteHost(c.Host), "crawler01"},
 		{"state_dir", c.StateDir, "/var/lib/ferry"},

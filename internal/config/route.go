@@ -48,6 +48,12 @@ type Route struct {
 	// on its own, per route and process; the syntax is checked where rclone
 	// is used (check-config, and every mover and verifier at start).
 	BwLimit string `yaml:"bwlimit"`
+	// UploadWindow bounds the bytes of the route's files a mover uploads
+	// at once (a larger file goes alone). Files uploaded side by side
+	// finish together, and their read-backs would all start at the end;
+	// uploaded a window at a time, each file's read-back overlaps the next
+	// uploads, so a full-duplex link is busy both ways.
+	UploadWindow ByteSize `yaml:"upload_window"`
 }
 
 // Batch bounds how many files the dispatcher puts in one job. A batch is sent

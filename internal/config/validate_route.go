@@ -45,6 +45,9 @@ func (r *Route) validate(p *problems, key string, ackWait Duration) {
 	if r.Transfers < 1 || r.Transfers > MaxTransfers {
 		p.addf(key+".transfers", "must be between 1 and %d, got %d", MaxTransfers, r.Transfers)
 	}
+	if r.UploadWindow < 1 {
+		p.addf(key+".upload_window", "must be positive, got %d", r.UploadWindow)
+	}
 	if strings.TrimSpace(r.BwLimit) != r.BwLimit {
 		p.addf(key+".bwlimit", "%q must not start or end with spaces", r.BwLimit)
 	}

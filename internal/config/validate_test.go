@@ -54,6 +54,7 @@ func TestValidate(t *testing.T) {
 			"routes[0].batch.max_wait: must be shorter than retry.ack_wait (2m)"},
 		{"transfers zero", func(c *Config) { c.Routes[0].Transfers = 0 }, "routes[0].transfers: must be between 1 and 64, got 0"},
 		{"transfers too many", func(c *Config) { c.Routes[0].Transfers = 65 }, "routes[0].transfers:"},
+		{"upload_window zero", func(c *Config) { c.Routes[0].UploadWindow = 0 }, "routes[0].upload_window: must be positive, got 0"},
 		{"transfers one", func(c *Config) { c.Routes[0].Transfers = 1 }, ""},
 		{"bwlimit timetable", func(c *Config) { c.Routes[0].BwLimit = "08:00,20M 19:00,off" }, ""},
 		{"bwlimit spaces", func(c *Config) { c.Routes[0].BwLimit = " 20M" }, "routes[0].bwlimit:"},

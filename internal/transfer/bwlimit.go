@@ -20,6 +20,9 @@ type Tuning struct {
 	Transfers int
 	// BwLimit limits the route's uploads and read-backs; nil is no limit.
 	BwLimit *BwLimit
+	// UploadWindow bounds the bytes a mover uploads at once for the
+	// route; 0 is no bound.
+	UploadWindow int64
 }
 
 // BwLimit is a bandwidth timetable in rclone's --bwlimit syntax, applied

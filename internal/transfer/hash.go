@@ -58,6 +58,10 @@ type Progress struct {
 	n atomic.Int64
 }
 
+// Tick marks work alive that moves no bytes just now because it waits its
+// turn behind transfers that do (which are watched for stalls themselves).
+func (p *Progress) Tick() { p.Add(1) }
+
 // Add counts n more bytes.
 func (p *Progress) Add(n int64) {
 	if p != nil {
