@@ -1,6 +1,7 @@
 package dispatcher
 
 import (
+	"sort"
 	"time"
 
 	"github.com/ferrydata/ferry/internal/bus"
@@ -82,3 +83,54 @@ func (b *batcher[T]) due(now time.Time, all bool) []*group[T] {
 	}
 	return out
 }
+
+// load is a host's copy consumer as last read, and the jobs this dispatcher
+// sent to it since.
+type load struct {
+	bus.Load
+	sent int
+}
+
+// free is how many movers wait with no job on its way to them: each idle
+// mover slot holds one pull request, and each job queued or sent since the
+// reading takes one.
+func (l load) free() int { return l.Waiting - l.Queued - l.sent }
+
+// idle takes the open groups of the hosts in loads that a free mover can run
+// now, oldest first and one per free mover; the rest keep filling until a cap
+// or max_wait. A host missing from loads is not known to have a free mover.
+func (b *batcher[T]) idle(loads map[string]load) []*group[T] {
+	var out []*group[T]
+	for k, g := range b.open {
+		if l, ok := loads[k.host]; ok && l.free() > 0 {
+			out = append(out, g)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].since.Before(out[j].since) })
+	taken := map[string]int{}
+	kept := out[:0]
+	for _, g := range out {
+		if taken[g.key.host] < loads[g.key.host].free() {
+			taken[g.key.host]++
+			kept = append(kept, g)
+			delete(b.open, g.key)
+		}
+	}
+	return kept
+}
+
+// hosts lists the hosts that have a group waiting.
+func (b *batcher[T]) hosts() []string {
+	seen := map[string]bool{}
+	var out []string
+	for k := range b.open {
+		if !seen[k.host] {
+			seen[k.host] = true
+			out = append(out, k.host)
+		}
+	}
+	return out
+}
+
+// waiting says whether k has a group waiting.
+func (b *batcher[T]) waiting(k groupKey) bool { return b.open[k] != nil }

@@ -25,6 +25,7 @@ func (d *Dispatcher) flush(ctx context.Context, groups []*group[*bus.Delivery]) 
 			}
 			continue
 		}
+		d.sent(job.Host)
 		worker.Each(len(job.Files), len(job.Files), func(i int) {
 			f := job.Files[i]
 			if f.Size < ledger.SlowFileSize {
