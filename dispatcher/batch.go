@@ -29,6 +29,7 @@ type group[T any] struct {
 	items []item[T]
 	bytes int64
 	since time.Time
+	why   string // what flushed it, for the log: full, bytes, idle or max_wait
 }
 
 // batcher is the pure batching decision: no clocks, no I/O.
@@ -54,7 +55,8 @@ func (b *batcher[T]) add(k groupKey, it item[T], now time.Time) (full []*group[T
 			}
 		}
 		if g.bytes+it.file.Size > lim.Bytes {
-			full = append(full, g) // the new file would pass the byte cap
+			g.why = "bytes" // the new file would pass the byte cap
+			full = append(full, g)
 			delete(b.open, k)
 			g = nil
 		}
@@ -66,6 +68,7 @@ func (b *batcher[T]) add(k groupKey, it item[T], now time.Time) (full []*group[T
 	g.items = append(g.items, it)
 	g.bytes += it.file.Size
 	if len(g.items) >= lim.Files || g.bytes >= lim.Bytes {
+		g.why = "full"
 		full = append(full, g)
 		delete(b.open, k)
 	}
@@ -77,6 +80,7 @@ func (b *batcher[T]) due(now time.Time, all bool) []*group[T] {
 	var out []*group[T]
 	for k, g := range b.open {
 		if all || now.Sub(g.since) >= b.limits(k.route).MaxWait {
+			g.why = "max_wait"
 			out = append(out, g)
 			delete(b.open, k)
 		}
@@ -112,6 +116,7 @@ func (b *batcher[T]) idle(loads map[string]load) []*group[T] {
 	for _, g := range out {
 		if taken[g.key.host] < loads[g.key.host].free() {
 			taken[g.key.host]++
+			g.why = "idle"
 			kept = append(kept, g)
 			delete(b.open, g.key)
 		}

@@ -110,6 +110,9 @@ func TestBatcherIdle(t *testing.T) {
 			b.add(groupKey{"old", "h2"}, item[int]{file: bus.File{Path: "c"}}, t0)
 			var got []string
 			for _, g := range b.idle(tt.loads) {
+				if g.why != "idle" {
+					t.Errorf("group flushed as %q, want idle", g.why)
+				}
 				got = append(got, g.key.route+"/"+g.key.host)
 			}
 			if len(got) != len(tt.want) {
