@@ -34,7 +34,7 @@ func (d *Dispatcher) loadsOf(ctx context.Context, hosts []string, now time.Time)
 			l, err := d.Bus.Outstanding(rctx, bus.StageCopy, host)
 			cancel()
 			if err != nil {
-				if !d.loadFailing {
+				if !d.loadFailing && ctx.Err() == nil {
 					d.Log.Warn("couldn't read the movers' load; batching as if they were busy", "host", host, "err", err)
 				}
 				d.loadFailing = true
