@@ -49,8 +49,8 @@ type Dispatcher struct {
 	Deps
 	batch *batcher[*bus.Delivery]
 	// loads are the movers' last readings per host (capacity.go).
-	loads       map[string]*reading
-	loadFailing bool
+	loads    map[string]*reading
+	readDone chan readResult
 }
 
 // New checks the config and returns a dispatcher.
@@ -58,7 +58,7 @@ func New(cfg Config, deps Deps) (*Dispatcher, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	d := &Dispatcher{cfg: cfg, Deps: deps, loads: map[string]*reading{}}
+	d := &Dispatcher{cfg: cfg, Deps: deps, loads: map[string]*reading{}, readDone: make(chan readResult)}
 	d.batch = newBatcher[*bus.Delivery](func(route string) Limits { return cfg.Routes[route] })
 	return d, nil
 }
@@ -80,6 +80,8 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 				return nil
 			}
 			d.add(ctx, msg)
+		case res := <-d.readDone:
+			d.gotReading(ctx, res, time.Now())
 		case now := <-tick.C:
 			d.flush(ctx, d.batch.due(now, false))
 			d.flushIdle(ctx, d.batch.hosts(), now)
