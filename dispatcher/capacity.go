@@ -14,7 +14,7 @@ const loadTTL = 100 * time.Millisecond
 
 // loadRetry is how long a failed reading stands (as no room) before the
 // next try: a server that denies or drops the request (a dispatcher user
-// without $JS.API.CONSUMER.INFO.FERRY_JOBS.copy-*) is asked rarely.
+// without $JS.API.CONSUMER.INFO.FERRY_JOBS.*) is asked rarely.
 const loadRetry = 10 * time.Second
 
 // loadTimeout bounds one info request.
