@@ -18,9 +18,12 @@
 // one info request per host and 100ms, and a freed mover is seen within about
 // that; the count of jobs sent since keeps a burst within one reading from
 // going out one file per job: while the movers are busy a burst forms full
-// batches and only the remainder goes early, when a mover frees up. A reading
-// that fails counts as no room: files wait for a cap or max_wait, as they did
-// before. Only the copy stage is read; verifiers busy with small jobs are not.
+// batches and only the remainder goes early, when a mover frees up. Readings
+// are asked for in the background and their answer flushes, so a slow or
+// refused request never stalls batching; a reading that fails counts as no
+// room for 10s: files wait for a cap or max_wait, as they did before (the
+// dispatcher's NATS user needs $JS.API.CONSUMER.INFO.FERRY_JOBS.*). Only the
+// copy stage is read; verifiers busy with small jobs are not.
 //
 // Bounded memory. Full groups go out at once, so the dispatcher holds at most
 // batch.files events per route and host, plus one pull of 256; a backlog of
