@@ -102,6 +102,9 @@ func TestIntegrationIdleMoverGetsAFileAtOnce(t *testing.T) {
 	}
 	b := bustest.Start(t)
 	runDispatcher(t, b, patient)
+	if l, err := b.Outstanding(context.Background(), bus.StageCopy, "crawler01"); err != nil || l != (bus.Load{}) {
+		t.Fatalf("load before any mover = %+v, %v; want zero, no error", l, err)
+	}
 	jobs := fakeMover(t, b, "crawler01", nil)
 	for i := range 3 { // one at a time, each after the last is done
 		start := time.Now()

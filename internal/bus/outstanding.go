@@ -15,15 +15,12 @@ type Load struct {
 	Waiting int // pull requests of idle workers waiting for a job
 }
 
-// Outstanding reads the load of the stage's consumer for host (HostAny for
+// Outstanding reads the load of a job stage's consumer for host (HostAny for
 // shared jobs) in one info request. A consumer not created yet has no
 // worker and no job: its load is zero. Read-only.
 func (b *Bus) Outstanding(ctx context.Context, stage Stage, host string) (Load, error) {
-	stream, name := StreamJobs, consumerName(stage, host)
-	if stage == StageDispatch {
-		stream, name = StreamClosed, "dispatcher"
-	}
-	cons, err := b.js.Consumer(ctx, stream, name)
+	name := consumerName(stage, host)
+	cons, err := b.js.Consumer(ctx, StreamJobs, name)
 	if errors.Is(err, jetstream.ErrConsumerNotFound) {
 		return Load{}, nil
 	}
