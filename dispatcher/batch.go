@@ -1,6 +1,7 @@
 package dispatcher
 
 import (
+	"sort"
 	"time"
 
 	"github.com/ferrydata/ferry/internal/bus"
@@ -28,6 +29,7 @@ type group[T any] struct {
 	items []item[T]
 	bytes int64
 	since time.Time
+	why   string // what flushed it, for the log: full, bytes, idle or max_wait
 }
 
 // batcher is the pure batching decision: no clocks, no I/O.
@@ -53,7 +55,8 @@ func (b *batcher[T]) add(k groupKey, it item[T], now time.Time) (full []*group[T
 			}
 		}
 		if g.bytes+it.file.Size > lim.Bytes {
-			full = append(full, g) // the new file would pass the byte cap
+			g.why = "bytes" // the new file would pass the byte cap
+			full = append(full, g)
 			delete(b.open, k)
 			g = nil
 		}
@@ -65,6 +68,7 @@ func (b *batcher[T]) add(k groupKey, it item[T], now time.Time) (full []*group[T
 	g.items = append(g.items, it)
 	g.bytes += it.file.Size
 	if len(g.items) >= lim.Files || g.bytes >= lim.Bytes {
+		g.why = "full"
 		full = append(full, g)
 		delete(b.open, k)
 	}
@@ -76,9 +80,62 @@ func (b *batcher[T]) due(now time.Time, all bool) []*group[T] {
 	var out []*group[T]
 	for k, g := range b.open {
 		if all || now.Sub(g.since) >= b.limits(k.route).MaxWait {
+			g.why = "max_wait"
 			out = append(out, g)
 			delete(b.open, k)
 		}
 	}
 	return out
 }
+
+// load is a host's copy consumer as last read, and the jobs this dispatcher
+// sent to it since.
+type load struct {
+	bus.Load
+	sent int
+}
+
+// free is how many movers wait with no job on its way to them: each idle
+// mover slot holds one pull request, and each job queued or sent since the
+// reading takes one.
+func (l load) free() int { return l.Waiting - l.Queued - l.sent }
+
+// idle takes the open groups of the hosts in loads that a free mover can run
+// now, oldest first and one per free mover; the rest keep filling until a cap
+// or max_wait. A host missing from loads is not known to have a free mover.
+func (b *batcher[T]) idle(loads map[string]load) []*group[T] {
+	var out []*group[T]
+	for k, g := range b.open {
+		if l, ok := loads[k.host]; ok && l.free() > 0 {
+			out = append(out, g)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].since.Before(out[j].since) })
+	taken := map[string]int{}
+	kept := out[:0]
+	for _, g := range out {
+		if taken[g.key.host] < loads[g.key.host].free() {
+			taken[g.key.host]++
+			g.why = "idle"
+			kept = append(kept, g)
+			delete(b.open, g.key)
+		}
+	}
+	return kept
+}
+
+// hosts lists the hosts that have a group waiting.
+func (b *batcher[T]) hosts() []string {
+	seen := map[string]bool{}
+	var out []string
+	for k := range b.open {
+		if !seen[k.host] {
+			seen[k.host] = true
+			out = append(out, k.host)
+		}
+	}
+	return out
+}
+
+// waiting says whether k has a group waiting.
+func (b *batcher[T]) waiting(k groupKey) bool { return b.open[k] != nil }

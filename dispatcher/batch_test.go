@@ -1,6 +1,7 @@
 package dispatcher
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -81,5 +82,53 @@ func TestBatcherDue(t *testing.T) {
 	}
 	if len(b.open) != 0 {
 		t.Fatalf("%d groups left open", len(b.open))
+	}
+}
+
+func TestBatcherIdle(t *testing.T) {
+	t0 := time.Date(2026, 11, 24, 9, 30, 0, 0, time.UTC)
+	idle := func(waiting int) load { return load{Load: bus.Load{Waiting: waiting}} }
+	tests := []struct {
+		name  string
+		loads map[string]load
+		want  []string // route/host of the groups taken, oldest first
+	}{
+		{"no reading: keeps filling", map[string]load{}, nil},
+		{"a mover waits", map[string]load{"h1": idle(1)}, []string{"old/h1"}},
+		{"two movers wait: both groups of the host", map[string]load{"h1": idle(2)}, []string{"old/h1", "new/h1"}},
+		{"every mover busy", map[string]load{"h1": {Load: bus.Load{Running: 2}}}, nil},
+		{"jobs queued ahead of the waiting movers", map[string]load{"h1": {Load: bus.Load{Waiting: 2, Queued: 2}}}, nil},
+		{"one queued, two waiting: the oldest goes", map[string]load{"h1": {Load: bus.Load{Waiting: 2, Queued: 1}}}, []string{"old/h1"}},
+		{"jobs sent since the reading took the movers", map[string]load{"h1": {Load: bus.Load{Waiting: 1}, sent: 1}}, nil},
+		{"only the host with a free mover", map[string]load{"h1": idle(0), "h2": idle(1)}, []string{"old/h2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := newBatcher[int](func(string) Limits { return Limits{Files: 20, Bytes: 1 << 30, MaxWait: time.Minute} })
+			b.add(groupKey{"old", "h1"}, item[int]{file: bus.File{Path: "a"}}, t0)
+			b.add(groupKey{"new", "h1"}, item[int]{file: bus.File{Path: "b"}}, t0.Add(time.Second))
+			b.add(groupKey{"old", "h2"}, item[int]{file: bus.File{Path: "c"}}, t0)
+			var got []string
+			for _, g := range b.idle(tt.loads) {
+				if g.why != "idle" {
+					t.Errorf("group flushed as %q, want idle", g.why)
+				}
+				got = append(got, g.key.route+"/"+g.key.host)
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("taken %v, want %v", got, tt.want)
+			}
+			for i := range got {
+				if got[i] != tt.want[i] {
+					t.Fatalf("taken %v, want %v", got, tt.want)
+				}
+				if b.waiting(groupKey{strings.Split(got[i], "/")[0], strings.Split(got[i], "/")[1]}) {
+					t.Fatalf("group %s taken but still open", got[i])
+				}
+			}
+			if len(b.open) != 3-len(got) {
+				t.Fatalf("%d groups open after taking %d of 3", len(b.open), len(got))
+			}
+		})
 	}
 }

@@ -48,6 +48,9 @@ type Dispatcher struct {
 	cfg Config
 	Deps
 	batch *batcher[*bus.Delivery]
+	// loads are the movers' last readings per host (capacity.go).
+	loads    map[string]*reading
+	readDone chan readResult
 }
 
 // New checks the config and returns a dispatcher.
@@ -55,7 +58,7 @@ func New(cfg Config, deps Deps) (*Dispatcher, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	d := &Dispatcher{cfg: cfg, Deps: deps}
+	d := &Dispatcher{cfg: cfg, Deps: deps, loads: map[string]*reading{}, readDone: make(chan readResult)}
 	d.batch = newBatcher[*bus.Delivery](func(route string) Limits { return cfg.Routes[route] })
 	return d, nil
 }
@@ -77,8 +80,12 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 				return nil
 			}
 			d.add(ctx, msg)
+		case res := <-d.readDone:
+			d.gotReading(ctx, res, time.Now())
 		case now := <-tick.C:
 			d.flush(ctx, d.batch.due(now, false))
+			d.flushIdle(ctx, d.batch.hosts(), now)
+			d.forget(now)
 		case <-ctx.Done():
 			d.handBack()
 			return nil
@@ -86,8 +93,10 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	}
 }
 
+// tickEvery is often enough to see a mover become free (loadTTL) and to
+// keep max_wait within a quarter of itself.
 func (d *Dispatcher) tickEvery() time.Duration {
-	every := time.Second
+	every := loadTTL
 	for _, l := range d.cfg.Routes {
 		every = min(every, max(l.MaxWait/4, 10*time.Millisecond))
 	}
@@ -115,10 +124,15 @@ func (d *Dispatcher) add(ctx context.Context, msg *bus.Delivery) {
 		d.reject(ctx, msg, from, &ev.File, fmt.Errorf("unknown route %q: %w", from.Route, fault.ErrInvalid))
 		return
 	}
-	full, dup := d.batch.add(groupKey{from.Route, from.Host}, item[*bus.Delivery]{file: ev.File, ref: msg}, time.Now())
+	now := time.Now()
+	k := groupKey{from.Route, from.Host}
+	full, dup := d.batch.add(k, item[*bus.Delivery]{file: ev.File, ref: msg}, now)
 	if dup {
 		_ = msg.Ack(ctx)
 		return
 	}
 	d.flush(ctx, full)
+	if d.batch.waiting(k) {
+		d.flushIdle(ctx, []string{k.host}, now)
+	}
 }

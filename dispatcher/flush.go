@@ -25,6 +25,7 @@ func (d *Dispatcher) flush(ctx context.Context, groups []*group[*bus.Delivery]) 
 			}
 			continue
 		}
+		d.sent(job.Host)
 		worker.Each(len(job.Files), len(job.Files), func(i int) {
 			f := job.Files[i]
 			if f.Size < ledger.SlowFileSize {
@@ -43,7 +44,7 @@ func (d *Dispatcher) flush(ctx context.Context, groups []*group[*bus.Delivery]) 
 			}
 		}
 		d.Metrics.Jobs.WithLabelValues(string(bus.StageDispatch), job.Route, "ok").Inc()
-		d.Log.Info("job dispatched", "job", job.ID, "route", job.Route, "host", job.Host, "files", len(job.Files), "bytes", g.bytes)
+		d.Log.Info("job dispatched", "job", job.ID, "route", job.Route, "host", job.Host, "files", len(job.Files), "bytes", g.bytes, "flushed", g.why)
 	}
 }
 
