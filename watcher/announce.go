@@ -4,40 +4,47 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/ferrydata/ferry/internal/bus"
 	"github.com/ferrydata/ferry/internal/ledger"
-	"github.com/ferrydata/ferry/internal/worker"
 )
 
 // maxWarned bounds the memory of warnings given; past it, warnings may repeat.
 const maxWarned = 100000
 
+// maxPending bounds the announcements kept for a quick retry of their publish.
+const maxPending = 10000
+
 // announce records f in the ledger and publishes it if the ledger says so.
 // The ledger's compare-and-set makes a racing event and rescan announce once.
 // A record in flight is announced again once older than staleAfter.
-func (w *Watcher) announce(ctx context.Context, r *route, f bus.File, staleAfter time.Duration) error {
+// It reports whether f was published.
+func (w *Watcher) announce(ctx context.Context, r *route, f bus.File, staleAfter time.Duration) (bool, error) {
 	policy := ledger.Policy{StaleAfter: staleAfter, DeletesSource: r.DeletesSource}
 	publish, err := w.deps.Ledger.Announce(ctx, r.Name, r.Host, f, policy)
 	if err != nil {
-		return fmt.Errorf("couldn't record %s of route %s: %w", f.Path, r.Name, err)
+		return false, fmt.Errorf("couldn't record %s of route %s: %w", f.Path, r.Name, err)
 	}
 	if !publish {
-		return nil
+		return false, nil
 	}
 	c := bus.Closed{Route: r.Name, Host: r.Host, File: f, Announced: time.Now().UnixNano()}
 	if err := w.deps.Bus.PublishClosed(ctx, c); err != nil {
 		// The ledger now says "closed, just announced", so a rescan would wait
 		// StaleAfter before trying again: keep the message and retry it sooner.
+		// Past maxPending (the bus down for a whole backlog), stale_after it is.
 		w.mu.Lock()
-		w.pending[c.ID()] = c
+		if len(w.pending) < maxPending {
+			w.pending[c.ID()] = c
+		}
 		w.mu.Unlock()
-		return fmt.Errorf("couldn't announce %s of route %s: %w", f.Path, r.Name, err)
+		return false, fmt.Errorf("couldn't announce %s of route %s: %w", f.Path, r.Name, err)
 	}
 	w.deps.Metrics.FilesClosed.WithLabelValues(r.Name).Inc()
 	w.deps.Log.Info("announced closed file", "route", r.Name, "path", f.Path, "size", f.Size)
-	return nil
+	return true, nil
 }
 
 // announceParallel bounds concurrent announcements: each costs two durable
@@ -48,23 +55,35 @@ const announceParallel = 16
 // publish: a record younger than this may not have its message yet.
 const orphanGrace = 5 * time.Second
 
-// announceAll announces a scan's closed files of one route, several at once.
-// If no message of the route and host was in the queues when the scan began
-// (idleAt), a file still in flight has lost its message: it is announced
-// again without waiting for stale_after.
-func (w *Watcher) announceAll(ctx context.Context, r *route, seen []Seen, idleAt time.Time) error {
-	errs := make([]error, len(seen))
-	worker.Each(len(seen), announceParallel, func(i int) {
-		if errs[i] = ctx.Err(); errs[i] != nil {
-			return
-		}
-		stale := w.cfg.StaleAfter
-		if !idleAt.IsZero() {
-			stale = min(stale, orphanGrace+time.Since(idleAt))
-		}
-		errs[i] = w.announce(ctx, r, seen[i].File, stale)
-	})
-	return errors.Join(errs...)
+// announceErrors gathers the errors of a scan's announcers: the first few
+// and a count, as a bus that is down fails every file of a backlog.
+type announceErrors struct {
+	mu    sync.Mutex
+	first []error
+	n     int
+}
+
+const keptErrors = 5
+
+func (a *announceErrors) add(err error) {
+	if err == nil {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.n++
+	if len(a.first) < keptErrors {
+		a.first = append(a.first, err)
+	}
+}
+
+func (a *announceErrors) err() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.n > len(a.first) {
+		return errors.Join(append(a.first, fmt.Errorf("and %d more files not announced", a.n-len(a.first)))...)
+	}
+	return errors.Join(a.first...)
 }
 
 // republish retries announcements recorded in the ledger whose publish failed.

@@ -41,12 +41,7 @@ func (w *Watcher) handle(ctx context.Context, ev fsnotify.Event) {
 		case !ok:
 		case isDir:
 			// Watch the new directory and find what arrived before the watch did.
-			var f found
-			err := w.scanLocal(ctx, r, ev.Name, &f)
-			if err == nil {
-				err = w.announceAll(ctx, r, f.seen, time.Time{})
-			}
-			if err != nil {
+			if _, err := w.scanRoute(ctx, r, ev.Name, time.Time{}, nil); err != nil {
 				w.deps.Log.Warn("couldn't scan new directory; the next rescan retries", "route", r.Name, "err", err)
 			}
 		case r.rules.Match(rel):
