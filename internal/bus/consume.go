@@ -170,3 +170,55 @@ func (b *Bus) waitAfterFetch(ctx context.Context, err error) {
 	case <-time.After(time.Second):
 	}
 }
+
+// Follow calls fn, from one goroutine, for every value written to a key of
+// the ledger bucket matching filter (a subject pattern such as "file.>")
+// from now on; deletes are left out. It returns once the watch is in place,
+// so no later write is missed; stop ends it and waits for fn to return.
+func (k *KV) Follow(ctx context.Context, filter string, fn func(key string, val []byte)) (stop func(), err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	w, err := k.kv.Watch(ctx, filter, jetstream.UpdatesOnly(), jetstream.IgnoreDeletes())
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("couldn't follow %s: %w", filter, err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-ctx.Done():
+				drain(w.Updates())
+				return
+			case e, ok := <-w.Updates():
+				if !ok {
+					return
+				}
+				if e != nil {
+					fn(e.Key(), e.Value())
+				}
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		_ = w.Stop()
+		<-done
+	}, nil
+}
+
+// drain empties a stopped watch's channel, so its delivery goroutine, maybe
+// blocked on a send, can end; a close that never comes is waited for briefly.
+func drain(updates <-chan jetstream.KeyValueEntry) {
+	deadline := time.After(time.Second)
+	for {
+		select {
+		case _, ok := <-updates:
+			if !ok {
+				return
+			}
+		case <-deadline:
+			return
+		}
+	}
+}
