@@ -17,9 +17,9 @@ type tally struct {
 	routes map[string]string // route -> the host announced with its files
 
 	mu       sync.Mutex
-	sum      summary         // outcomes, of this run and settled before it
-	done     int             // outcomes of this run
-	expected int             // outcomes of this run to wait for, from the last scan
+	sum      summary           // outcomes, of this run and settled before it
+	done     int               // outcomes of this run
+	expected int               // outcomes of this run to wait for, from the last scan
 	failed   map[string]string // ledger keys counted as failed in this run, and why
 }
 
