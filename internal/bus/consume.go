@@ -222,3 +222,35 @@ func drain(updates <-chan jetstream.KeyValueEntry) {
 		}
 	}
 }
+
+// ReclaimJobs deletes the consumers of the work streams, so the messages a
+// dead process held (unacked, their ack wait still running) are delivered
+// again at once to the consumers its successor creates: a work queue keeps
+// every unacked message when its consumer goes (only interest streams drop
+// them). It returns how many messages were held. Only for a process that is
+// sure to be the streams' one consumer (an embedded server no other process
+// can reach): elsewhere another live worker may hold those jobs.
+func (b *Bus) ReclaimJobs(ctx context.Context) (int, error) {
+	held := 0
+	for _, name := range []string{StreamClosed, StreamJobs} {
+		stream, err := b.js.Stream(ctx, name)
+		if err != nil {
+			return held, fmt.Errorf("couldn't open stream %s: %w", name, err)
+		}
+		list := stream.ListConsumers(ctx)
+		var names []string
+		for info := range list.Info() {
+			held += info.NumAckPending
+			names = append(names, info.Name)
+		}
+		if err := list.Err(); err != nil {
+			return held, fmt.Errorf("couldn't list consumers of %s: %w", name, err)
+		}
+		for _, c := range names {
+			if err := stream.DeleteConsumer(ctx, c); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+				return held, fmt.Errorf("couldn't delete consumer %s: %w", c, err)
+			}
+		}
+	}
+	return held, nil
+}
