@@ -62,6 +62,7 @@ type onceWait struct {
 	show     func(summary)
 	problems map[string]watcher.Problem // of every scan, by route, path and reason
 	tally    *tally
+	scans    int // scans begun
 }
 
 // scan runs the watcher's scan, keeps its problems, and counts the files it
@@ -70,9 +71,11 @@ type onceWait struct {
 // and cannot succeed.
 func (o *onceWait) scan(ctx context.Context) error {
 	since, doneBefore := time.Now(), o.tally.doneSoFar()
+	first := o.scans == 0
+	o.scans++
 	var toSettle atomic.Int64
 	problems, err := o.watcher.ScanEach(ctx, func(s watcher.Seen) {
-		if o.settledBefore(ctx, s, since) {
+		if o.settledBefore(ctx, s, since, first) {
 			return
 		}
 		toSettle.Add(1)
@@ -97,8 +100,9 @@ func (o *onceWait) scan(ctx context.Context) error {
 // settledBefore reports whether a file found by a scan was settled before
 // that scan began (since): nothing more happens to it in this run. The
 // first scan counts such files (verified and kept, or failed, by an earlier
-// run) at once. A file announced now needs no look at its record.
-func (o *onceWait) settledBefore(ctx context.Context, s watcher.Seen, since time.Time) bool {
+// run) at once; a later scan's were counted already. A file announced now
+// needs no look at its record.
+func (o *onceWait) settledBefore(ctx context.Context, s watcher.Seen, since time.Time, first bool) bool {
 	if s.Announced {
 		return false
 	}
@@ -106,7 +110,9 @@ func (o *onceWait) settledBefore(ctx context.Context, s watcher.Seen, since time
 	if err != nil || !rec.Settled(s.File) || !rec.Updated.Before(since) {
 		return false // still to come, or settled during this run: the tally counts it
 	}
-	o.tally.before(rec)
+	if first {
+		o.tally.before(rec)
+	}
 	return true
 }
 
