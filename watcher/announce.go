@@ -4,46 +4,63 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/ferrydata/ferry/internal/bus"
 	"github.com/ferrydata/ferry/internal/ledger"
-	"github.com/ferrydata/ferry/internal/worker"
 )
 
 // maxWarned bounds the memory of warnings given; past it, warnings may repeat.
 const maxWarned = 100000
 
+// maxPending bounds the announcements kept for a quick retry of their publish.
+const maxPending = 10000
+
 // announce records f in the ledger and publishes it if the ledger says so.
 // The ledger's compare-and-set makes a racing event and rescan announce once.
 // A record in flight is announced again once older than staleAfter.
-func (w *Watcher) announce(ctx context.Context, r *route, f bus.File, staleAfter time.Duration) error {
+// It reports whether f was published.
+func (w *Watcher) announce(ctx context.Context, r *route, f bus.File, staleAfter time.Duration) (bool, error) {
 	policy := ledger.Policy{StaleAfter: staleAfter, DeletesSource: r.DeletesSource}
 	publish, err := w.deps.Ledger.Announce(ctx, r.Name, r.Host, f, policy)
 	if err != nil {
-		return fmt.Errorf("couldn't record %s of route %s: %w", f.Path, r.Name, err)
+		return false, fmt.Errorf("couldn't record %s of route %s: %w", f.Path, r.Name, err)
 	}
 	if !publish {
-		return nil
+		return false, nil
 	}
 	c := bus.Closed{Route: r.Name, Host: r.Host, File: f, Announced: time.Now().UnixNano()}
 	if err := w.deps.Bus.PublishClosed(ctx, c); err != nil {
 		// The ledger now says "closed, just announced", so a rescan would wait
 		// StaleAfter before trying again: keep the message and retry it sooner.
-		w.mu.Lock()
-		w.pending[c.ID()] = c
-		w.mu.Unlock()
-		return fmt.Errorf("couldn't announce %s of route %s: %w", f.Path, r.Name, err)
+		w.keepPending([]bus.Closed{c})
+		return false, fmt.Errorf("couldn't announce %s of route %s: %w", f.Path, r.Name, err)
 	}
 	w.deps.Metrics.FilesClosed.WithLabelValues(r.Name).Inc()
 	w.deps.Log.Info("announced closed file", "route", r.Name, "path", f.Path, "size", f.Size)
-	return nil
+	return true, nil
+}
+
+// keepPending keeps announcements whose publish failed for a quick retry.
+// Past maxPending (the bus down for a whole backlog), stale_after it is.
+func (w *Watcher) keepPending(events []bus.Closed) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, c := range events {
+		if len(w.pending) >= maxPending {
+			return
+		}
+		w.pending[c.ID()] = c
+	}
 }
 
 // A scan's files are announced in chunks of announceChunk: one atomic
 // ledger batch and one batch of events each, so a backlog costs two fsyncs
-// per chunk, not two per file. announceParallel chunks go at once, so the
-// ledger's batch and the events' batch of different chunks overlap.
+// per chunk, not two per file. announceParallel announcers take chunks at
+// once, so the ledger's batch and the events' batch of different chunks
+// overlap; an announcer takes what the walk has found, up to a chunk, so a
+// file found alone is not kept waiting for others.
 const (
 	announceChunk    = 100
 	announceParallel = 4
@@ -53,33 +70,41 @@ const (
 // publish: a record younger than this may not have its message yet.
 const orphanGrace = 5 * time.Second
 
-// announceAll announces a scan's closed files of one route, in chunks.
-// If no message of the route and host was in the queues when the scan began
-// (idleAt), a file still in flight has lost its message: it is announced
-// again without waiting for stale_after.
-func (w *Watcher) announceAll(ctx context.Context, r *route, seen []Seen, idleAt time.Time) error {
-	chunks := (len(seen) + announceChunk - 1) / announceChunk
-	errs := make([]error, chunks)
-	worker.Each(chunks, announceParallel, func(i int) {
-		if errs[i] = ctx.Err(); errs[i] != nil {
-			return
-		}
-		stale := w.cfg.StaleAfter
-		if !idleAt.IsZero() {
-			stale = min(stale, orphanGrace+time.Since(idleAt))
-		}
-		errs[i] = w.announceChunk(ctx, r, seen[i*announceChunk:min(len(seen), (i+1)*announceChunk)], stale)
-	})
-	return errors.Join(errs...)
+// announceErrors gathers the errors of a scan's announcers: the first few
+// and a count, as a bus that is down fails every file of a backlog.
+type announceErrors struct {
+	mu    sync.Mutex
+	first []error
+	n     int
+}
+
+const keptErrors = 5
+
+func (a *announceErrors) add(err error) {
+	if err == nil {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.n++
+	if len(a.first) < keptErrors {
+		a.first = append(a.first, err)
+	}
+}
+
+func (a *announceErrors) err() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.n > len(a.first) {
+		return errors.Join(append(a.first, fmt.Errorf("and %d more files not announced", a.n-len(a.first)))...)
+	}
+	return errors.Join(a.first...)
 }
 
 // announceChunk is announce for several files: the ledger records them in
 // one batch, then the events of those it says to announce go out together.
-func (w *Watcher) announceChunk(ctx context.Context, r *route, seen []Seen, staleAfter time.Duration) error {
-	files := make([]bus.File, len(seen))
-	for i, s := range seen {
-		files[i] = s.File
-	}
+// published[i] says whether files[i] was announced now.
+func (w *Watcher) announceChunk(ctx context.Context, r *route, files []bus.File, staleAfter time.Duration) (published []bool, err error) {
 	policy := ledger.Policy{StaleAfter: staleAfter, DeletesSource: r.DeletesSource}
 	publish, lerr := w.deps.Ledger.AnnounceAll(ctx, r.Name, r.Host, files, policy)
 	if lerr != nil {
@@ -95,18 +120,14 @@ func (w *Watcher) announceChunk(ctx context.Context, r *route, seen []Seen, stal
 	if err := w.deps.Bus.PublishClosedAll(ctx, events); err != nil {
 		// The ledger now says "closed, just announced", so a rescan would wait
 		// StaleAfter before trying again: keep the messages and retry them sooner.
-		w.mu.Lock()
-		for _, c := range events {
-			w.pending[c.ID()] = c
-		}
-		w.mu.Unlock()
-		return errors.Join(lerr, fmt.Errorf("couldn't announce %d files of route %s: %w", len(events), r.Name, err))
+		w.keepPending(events)
+		return make([]bool, len(files)), errors.Join(lerr, fmt.Errorf("couldn't announce %d files of route %s: %w", len(events), r.Name, err))
 	}
 	w.deps.Metrics.FilesClosed.WithLabelValues(r.Name).Add(float64(len(events)))
 	for _, c := range events {
 		w.deps.Log.Info("announced closed file", "route", r.Name, "path", c.File.Path, "size", c.File.Size)
 	}
-	return lerr
+	return publish, lerr
 }
 
 // republish retries announcements recorded in the ledger whose publish failed.

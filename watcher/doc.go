@@ -28,5 +28,8 @@
 //   - announce a file the rules exclude (*.open, *.lck, the live crawl.log), a
 //     symlink, a FIFO, device or socket, or a name relpath.Check refuses;
 //   - re-announce a file the ledger has in flight (until it goes stale) or
-//     has failed: a dead-lettered file waits for an operator.
+//     has failed: a dead-lettered file waits for an operator;
+//   - hold a backlog in memory: a scan streams what it walks (a directory a
+//     chunk of entries at a time) to a few announcers and keeps no per-file
+//     entry, and its re-checks and retries are capped.
 package watcher

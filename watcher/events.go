@@ -18,6 +18,9 @@ import (
 // place, as Heritrix does, costs only this delay.
 const writeSettle = 500 * time.Millisecond
 
+// maxTimers bounds the re-checks waiting at once, one per young file.
+const maxTimers = 10000
+
 // target is a local path of a route to look at again.
 type target struct {
 	route *route
@@ -41,12 +44,7 @@ func (w *Watcher) handle(ctx context.Context, ev fsnotify.Event) {
 		case !ok:
 		case isDir:
 			// Watch the new directory and find what arrived before the watch did.
-			var f found
-			err := w.scanLocal(ctx, r, ev.Name, &f)
-			if err == nil {
-				err = w.announceAll(ctx, r, f.seen, time.Time{})
-			}
-			if err != nil {
+			if _, err := w.scanRoute(ctx, r, ev.Name, time.Time{}, nil); err != nil {
 				w.deps.Log.Warn("couldn't scan new directory; the next rescan retries", "route", r.Name, "err", err)
 			}
 		case r.rules.Match(rel):
@@ -74,7 +72,7 @@ func within(r *route, path string) (string, bool) {
 
 // recheckAfter makes Run look at path again after wait, replacing any earlier
 // re-check of it. It does nothing outside Run (Scan alone has no loop to run
-// it) or when the next rescan comes first anyway.
+// it), when the next rescan comes first anyway, or past maxTimers.
 func (w *Watcher) recheckAfter(r *route, path string, wait time.Duration) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -82,7 +80,11 @@ func (w *Watcher) recheckAfter(r *route, path string, wait time.Duration) {
 		return
 	}
 	key := r.Name + "\x00" + path
-	if old := w.timers[key]; old != nil {
+	old := w.timers[key]
+	if old == nil && len(w.timers) >= maxTimers {
+		return // a tree closing all at once: the next rescan finds the rest
+	}
+	if old != nil {
 		old.Stop()
 	}
 	done, tg := w.done, target{route: r, path: path}

@@ -44,7 +44,7 @@ func (w *Watcher) scanRemote(ctx context.Context, r *route, out *found) error {
 	}
 	err = src.Walk(ctx, func(fi transfer.FileInfo) error {
 		c := Candidate{Rel: fi.Path, Mode: 0, Size: fi.Size, ModTime: fi.ModTime}
-		return w.consider(ctx, r, c, "", false, out)
+		return w.consider(ctx, r, c, "", out)
 	})
 	if err != nil {
 		return fmt.Errorf("couldn't list source %s of route %s: %w", r.Source, r.Name, err)

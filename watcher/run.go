@@ -3,6 +3,7 @@ package watcher
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -44,7 +45,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 				"overflow", errors.Is(err, fsnotify.ErrEventOverflow))
 			w.rescan(ctx)
 		case t := <-w.recheck:
-			if err := w.checkLocal(ctx, t.route, t.path, true, &found{}); err != nil {
+			if err := w.checkLocal(ctx, t.route, t.path, &found{}); err != nil {
 				w.deps.Log.Warn("couldn't announce file; the next rescan retries", "route", t.route.Name, "err", err)
 			}
 		}
@@ -53,11 +54,17 @@ func (w *Watcher) Run(ctx context.Context) error {
 
 func (w *Watcher) rescan(ctx context.Context) {
 	start := time.Now()
-	seen, _, err := w.Scan(ctx) // problems were logged as found
+	var closed, announced atomic.Int64
+	_, err := w.ScanEach(ctx, func(s Seen) { // problems were logged as found
+		closed.Add(1)
+		if s.Announced {
+			announced.Add(1)
+		}
+	})
 	if err != nil && ctx.Err() == nil {
 		w.deps.Log.Warn("rescan incomplete", "err", err)
 	}
-	w.deps.Log.Debug("rescanned", "closed", len(seen), "took", time.Since(start))
+	w.deps.Log.Info("rescanned", "closed", closed.Load(), "announced", announced.Load(), "took", time.Since(start))
 }
 
 // startWatching creates the fsnotify watcher when some route is local. The

@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"iter"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
+	"github.com/ferrydata/ferry/internal/bus"
 	"github.com/ferrydata/ferry/internal/transfer"
 )
 
@@ -28,35 +32,41 @@ const (
 	ReasonSymlinkedDir = "symlinked_dir" // a link to a directory: never followed, its files never moved
 )
 
-// found collects what a walk finds.
+// found is where a walk puts what it finds: problems here, closed files to
+// the route's announcers (or, with closed unset, announced by the caller's
+// goroutine itself, for the single paths Run looks at again).
 type found struct {
-	seen     []Seen
 	problems []Problem
+	closed   chan<- bus.File
 }
 
-// Scan makes one pass over every route and returns every closed file found,
-// announced now or already known (in any ledger state), and the problems
-// that keep other files from being moved. Files still too young for min_age
-// are not closed yet and are left out. A failing route does not stop the
-// others; their errors are joined.
+// Scan is ScanEach collecting every closed file found: for tests and small
+// trees. Its slice holds the whole backlog; daemons use ScanEach.
 func (w *Watcher) Scan(ctx context.Context) ([]Seen, []Problem, error) {
+	var mu sync.Mutex
+	var seen []Seen
+	problems, err := w.ScanEach(ctx, func(s Seen) {
+		mu.Lock()
+		seen = append(seen, s)
+		mu.Unlock()
+	})
+	return seen, problems, err
+}
+
+// ScanEach makes one pass over every route and calls fn (if set) for every
+// closed file found, announced now or already known (in any ledger state),
+// from several goroutines at once. It returns the problems that keep other
+// files from being moved. Files still too young for min_age are not closed
+// yet and are left out. A failing route does not stop the others; their
+// errors are joined. Memory stays bounded whatever the backlog: the walk
+// hands files to announcers through a short channel and keeps none.
+func (w *Watcher) ScanEach(ctx context.Context, fn func(Seen)) ([]Problem, error) {
 	w.republish(ctx)
-	var all found
+	var problems []Problem
 	var errs []error
 	for _, r := range w.routes {
-		var f found
-		var err error
-		idleAt := w.idleSince(ctx, r)
-		if r.root == "" {
-			err = w.scanRemote(ctx, r, &f)
-		} else {
-			err = w.scanLocal(ctx, r, r.root, &f)
-		}
-		if aerr := w.announceAll(ctx, r, f.seen, idleAt); aerr != nil {
-			err = errors.Join(err, aerr)
-		}
-		all.seen = append(all.seen, f.seen...)
-		all.problems = append(all.problems, f.problems...)
+		p, err := w.scanRoute(ctx, r, r.root, w.idleSince(ctx, r), fn)
+		problems = append(problems, p...)
 		if err != nil {
 			errs = append(errs, err)
 		}
@@ -64,7 +74,75 @@ func (w *Watcher) Scan(ctx context.Context) ([]Seen, []Problem, error) {
 			break
 		}
 	}
-	return all.seen, all.problems, errors.Join(errs...)
+	return problems, errors.Join(errs...)
+}
+
+// scanRoute walks dir of one route (its root, a directory below it, or ""
+// for a remote) while announceParallel goroutines announce what the walk
+// finds. If no message of the route and host was in the queues when the
+// scan began (idleAt), a file still in flight has lost its message: it is
+// announced again without waiting for stale_after.
+func (w *Watcher) scanRoute(ctx context.Context, r *route, dir string, idleAt time.Time, fn func(Seen)) ([]Problem, error) {
+	files := make(chan bus.File, announceChunk*announceParallel)
+	var failures announceErrors
+	var wg sync.WaitGroup
+	for range announceParallel {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for chunk := range chunks(files, announceChunk) {
+				if ctx.Err() != nil {
+					continue // drain: the walk stops at its next entry
+				}
+				stale := w.cfg.StaleAfter
+				if !idleAt.IsZero() {
+					stale = min(stale, orphanGrace+time.Since(idleAt))
+				}
+				published, err := w.announceChunk(ctx, r, chunk, stale)
+				failures.add(err)
+				if fn != nil {
+					for i, f := range chunk {
+						fn(Seen{Route: r.Name, Host: r.Host, File: f, Announced: published[i]})
+					}
+				}
+			}
+		}()
+	}
+	out := found{closed: files}
+	var err error
+	if r.root == "" {
+		err = w.scanRemote(ctx, r, &out)
+	} else {
+		err = w.scanLocal(ctx, r, dir, &out)
+	}
+	close(files)
+	wg.Wait()
+	return out.problems, errors.Join(err, failures.err())
+}
+
+// chunks yields what arrives on files in slices of at most n: each one all
+// that has arrived, without waiting for more.
+func chunks(files <-chan bus.File, n int) iter.Seq[[]bus.File] {
+	return func(yield func([]bus.File) bool) {
+		for f := range files {
+			chunk := []bus.File{f}
+		more:
+			for len(chunk) < n {
+				select {
+				case f, ok := <-files:
+					if !ok {
+						break more
+					}
+					chunk = append(chunk, f)
+				default:
+					break more
+				}
+			}
+			if !yield(chunk) {
+				return
+			}
+		}
+	}
 }
 
 // idleSince returns now if no message of the route and host is queued or in
@@ -82,44 +160,90 @@ func (w *Watcher) idleSince(ctx context.Context, r *route) time.Time {
 	return now
 }
 
+// dirChunk is how many entries of a directory are read at once: a Heritrix
+// output directory may hold a million files, and none is held longer.
+const dirChunk = 1024
+
 // scanLocal walks dir (the route's root or a directory below it) with lstat
 // semantics: a symlink is reported as itself and never followed, so nothing
 // outside the root is ever listed. While Run runs, every directory walked is
-// also watched, which re-arms watches lost to an overflow or a failed add.
+// also watched (before it is listed, so no file falls between the two),
+// which re-arms watches lost to an overflow or a failed add. A directory's
+// files are looked at as they are read, its subdirectories after them.
 func (w *Watcher) scanLocal(ctx context.Context, r *route, dir string, out *found) error {
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if err != nil {
-			if path == dir {
-				return err
-			}
-			// One unreadable or vanished entry must not hide the rest of the tree.
-			if !errors.Is(err, fs.ErrNotExist) {
-				w.unreadable(r, path, err, out)
-			}
-			return nil
-		}
-		if d.IsDir() {
-			w.watch(r, path)
-			return nil
-		}
-		if transfer.IsQuarantined(d.Name()) {
-			w.restore(r, path)
-			return nil
-		}
-		return w.checkLocal(ctx, r, path, false, out)
-	})
+	w.watch(r, dir)
+	subdirs, err := w.listLocal(ctx, r, dir, out)
 	if err != nil {
 		return fmt.Errorf("couldn't scan %s of route %s: %w", dir, r.Name, err)
+	}
+	for _, sub := range subdirs {
+		if err := w.walkLocal(ctx, r, sub, out); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
+// walkLocal is scanLocal below the walk's top: one unreadable or vanished
+// directory must not hide the rest of the tree.
+func (w *Watcher) walkLocal(ctx context.Context, r *route, dir string, out *found) error {
+	w.watch(r, dir)
+	subdirs, err := w.listLocal(ctx, r, dir, out)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			w.unreadable(r, dir, err, out)
+		}
+	}
+	for _, sub := range subdirs {
+		if err := w.walkLocal(ctx, r, sub, out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// listLocal looks at the entries of one directory, dirChunk at a time, and
+// returns its subdirectories. An error reading the directory is returned
+// with the subdirectories found before it.
+func (w *Watcher) listLocal(ctx context.Context, r *route, dir string, out *found) ([]string, error) {
+	d, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	var subdirs []string
+	for {
+		entries, err := d.ReadDir(dirChunk)
+		for _, e := range entries {
+			if ctx.Err() != nil {
+				return subdirs, ctx.Err()
+			}
+			path := filepath.Join(dir, e.Name())
+			switch {
+			case e.IsDir():
+				subdirs = append(subdirs, path)
+			case transfer.IsQuarantined(e.Name()):
+				w.restore(r, path)
+			default:
+				if err := w.checkLocal(ctx, r, path, out); err != nil {
+					return subdirs, err
+				}
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return subdirs, nil
+		}
+		if err != nil {
+			return subdirs, err
+		}
+	}
+}
+
 // checkLocal looks at one local path (lstat only, never its contents).
-// With announce unset it only reports closed files, for the caller to announce.
-func (w *Watcher) checkLocal(ctx context.Context, r *route, path string, announce bool, out *found) error {
+func (w *Watcher) checkLocal(ctx context.Context, r *route, path string, out *found) error {
 	fi, err := os.Lstat(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil // renamed or deleted since it was listed
@@ -140,7 +264,7 @@ func (w *Watcher) checkLocal(ctx context.Context, r *route, path string, announc
 		}
 		return nil
 	}
-	return w.consider(ctx, r, c, path, announce, out)
+	return w.consider(ctx, r, c, path, out)
 }
 
 // hidesDir reports whether the link at path leads to a directory outside the
@@ -170,10 +294,10 @@ func (w *Watcher) unreadable(r *route, path string, err error, out *found) {
 		Detail: err.Error()})
 }
 
-// consider decides about a candidate and acts: announce (if asked), skip, or
-// (for a local path while Run runs) schedule a re-check. Closed files go to
-// out.seen, refused ones to out.problems.
-func (w *Watcher) consider(ctx context.Context, r *route, c Candidate, path string, announce bool, out *found) error {
+// consider decides about a candidate and acts: announce or hand it to the
+// announcers, skip, or (for a local path while Run runs) schedule a
+// re-check. Refused files go to out.problems.
+func (w *Watcher) consider(ctx context.Context, r *route, c Candidate, path string, out *found) error {
 	d := r.rules.Decide(c, w.deps.Now(), r.MinAge)
 	switch d.Verdict {
 	case Skip:
@@ -183,13 +307,15 @@ func (w *Watcher) consider(ctx context.Context, r *route, c Candidate, path stri
 			w.recheckAfter(r, path, d.Wait)
 		}
 	case Closed:
-		f := c.File()
-		if announce {
-			if err := w.announce(ctx, r, f, w.cfg.StaleAfter); err != nil {
-				return err
-			}
+		if out.closed == nil {
+			_, err := w.announce(ctx, r, c.File(), w.cfg.StaleAfter)
+			return err
 		}
-		out.seen = append(out.seen, Seen{Route: r.Name, Host: r.Host, File: f})
+		select {
+		case out.closed <- c.File():
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	return nil
 }

@@ -83,6 +83,9 @@ type Seen struct {
 	Route string
 	Host  string // the host announced with the file
 	File  bus.File
+	// Announced: this scan published the file. Otherwise the ledger knew it
+	// (in flight, done, or failed) or its announcement failed.
+	Announced bool
 }
 
 // Watcher finds closed files and announces them.

@@ -1,10 +1,12 @@
 package watcher
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/ferrydata/ferry/internal/bus/bustest"
@@ -123,5 +125,45 @@ func TestScanReportsProblems(t *testing.T) {
 		if !slices.Equal(problems, want) {
 			t.Errorf("problems = %+v\nwant %+v", problems, want)
 		}
+	}
+}
+
+// A directory larger than one read of its entries, and the trees below it,
+// are scanned whole: every file is announced once, and found again (not
+// announced) by the next scan.
+func TestScanEachWalksLargeDirectories(t *testing.T) {
+	h := newHarness(t, nil)
+	var want []string
+	for i := range dirChunk + 300 {
+		rel := fmt.Sprintf("big/WEB-%05d.warc.gz", i)
+		h.heritrixWrite(rel, "x")
+		want = append(want, rel)
+	}
+	for _, rel := range []string{"big/sub/a.warc.gz", "big/sub/deeper/b.warc.gz", "other/c.warc.gz"} {
+		h.heritrixWrite(rel, "y")
+		want = append(want, rel)
+	}
+	slices.Sort(want)
+	for round, announced := range []bool{true, false} {
+		var mu sync.Mutex
+		var got []string
+		_, err := h.w.ScanEach(t.Context(), func(s Seen) {
+			mu.Lock()
+			defer mu.Unlock()
+			got = append(got, s.File.Path)
+			if s.Announced != announced {
+				t.Errorf("scan %d: %s announced = %v, want %v", round, s.File.Path, s.Announced, announced)
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Fatalf("scan %d found %d files, want %d", round, len(got), len(want))
+		}
+	}
+	if n := h.closedCount(); n != float64(len(want)) {
+		t.Errorf("announced %v files, want %d", n, len(want))
 	}
 }

@@ -19,6 +19,9 @@ func runCommand(stdout io.Writer) *cli.Command {
 			&cli.DurationFlag{Name: "timeout", Usage: "stop after this long, as on SIGTERM (0: never)"},
 		},
 		Action: withTimeout("timeout", daemon(func(c *cli.Context, sys *system) error {
+			if err := sys.reclaimJobs(c.Context); err != nil {
+				return err
+			}
 			if c.Bool("once") {
 				return runOnce(c.Context, sys, stdout)
 			}
@@ -35,6 +38,26 @@ func runDaemon(ctx context.Context, sys *system) error {
 	}
 	sys.log.Info("ferry running", "host", sys.cfg.Host, "routes", len(sys.cfg.Routes))
 	return runAll(ctx, roles, roleGrace(sys.grace()), sys.log)
+}
+
+// reclaimJobs makes the jobs a dead predecessor held run again at once,
+// instead of after their ack wait, when this process is surely their only
+// consumer: an embedded server with no client listener and no cluster (the
+// state dir's lock keeps a second `ferry run` out). With nats.url, a
+// listener or a cluster, another process may hold those jobs legitimately.
+func (s *system) reclaimJobs(ctx context.Context) error {
+	sc := s.cfg.NATS.Server
+	if s.server == nil || sc.Listen != "" || sc.Cluster.Listen != "" || len(sc.Cluster.Routes) > 0 {
+		return nil
+	}
+	held, err := s.bus.ReclaimJobs(ctx)
+	if err != nil {
+		return err
+	}
+	if held > 0 {
+		s.log.Info("redelivering jobs held by the previous run", "messages", held)
+	}
+	return nil
 }
 
 // withTimeout ends the command's context after the duration flag named, if

@@ -36,6 +36,7 @@ type siteOptions struct {
 	batch      string // default {files: 5, max_wait: 200ms}
 	metrics    string // metrics.listen; default "" (off)
 	top        string // YAML of top-level keys, added before the routes
+	retry      string // default {max_attempts: 2, ack_wait: 5s, backoff: [200ms]}
 }
 
 // newSite writes a config for one route from a fresh source tree.
@@ -50,6 +51,9 @@ func newSite(t testing.TB, opt siteOptions) *site {
 	if opt.batch == "" {
 		opt.batch = "{files: 5, max_wait: 200ms}"
 	}
+	if opt.retry == "" {
+		opt.retry = "{max_attempts: 2, ack_wait: 5s, backoff: [200ms]}"
+	}
 	if s.dst == "" {
 		s.dst = filepath.Join(dir, "destination")
 	}
@@ -61,14 +65,14 @@ func newSite(t testing.TB, opt siteOptions) *site {
 state_dir: %s
 metrics: {listen: %q}
 rescan_interval: %s
-retry: {max_attempts: 2, ack_wait: 5s, backoff: [200ms]}
+retry: %s
 %s
 routes:
   - name: warcs
     source: %s
     destination: %q
     batch: %s
-%s`, filepath.Join(dir, "state"), opt.metrics, opt.rescan, opt.top, s.src, s.dst, opt.batch, opt.routeExtra)
+%s`, filepath.Join(dir, "state"), opt.metrics, opt.rescan, opt.retry, opt.top, s.src, s.dst, opt.batch, opt.routeExtra)
 	if err := os.WriteFile(s.config, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}

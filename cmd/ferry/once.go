@@ -2,12 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 	"time"
 
-	"github.com/ferrydata/ferry/internal/ledger"
 	"github.com/ferrydata/ferry/watcher"
 )
 
@@ -27,11 +26,16 @@ func runOnce(ctx context.Context, sys *system, stdout io.Writer) error {
 	defer cancel()
 	pipeline := runInBackground(ctx, roles, roleGrace(sys.grace()), sys.log)
 
-	o := &onceWait{sys: sys, watcher: w, show: progressTo(stdout)}
-	seen, err := o.scan(ctx)
+	t, err := followLedger(ctx, sys)
+	if err != nil {
+		return err
+	}
+	defer t.stop()
+	o := &onceWait{sys: sys, watcher: w, show: progressTo(stdout), tally: t}
+	err = o.scan(ctx)
 	var sum summary
 	if err == nil {
-		sum, err = o.wait(ctx, seen, pipeline)
+		sum, err = o.wait(ctx, pipeline)
 	}
 	cancel()
 	<-pipeline.done // bounded: runAll gives up on roles after their grace
@@ -57,16 +61,29 @@ type onceWait struct {
 	watcher  *watcher.Watcher
 	show     func(summary)
 	problems map[string]watcher.Problem // of every scan, by route, path and reason
+	tally    *tally
+	scans    int // scans begun
 }
 
-// scan runs the watcher's scan and keeps its problems. A route that could
-// not be listed is one of them: the run goes on with the other routes and
-// cannot succeed.
-func (o *onceWait) scan(ctx context.Context) ([]watcher.Seen, error) {
-	seen, problems, err := o.watcher.Scan(ctx)
+// scan runs the watcher's scan, keeps its problems, and counts the files it
+// found that are still to settle (see tally.expect). A route that could not
+// be listed is one of the problems: the run goes on with the other routes
+// and cannot succeed.
+func (o *onceWait) scan(ctx context.Context) error {
+	since, doneBefore := time.Now(), o.tally.doneSoFar()
+	first := o.scans == 0
+	o.scans++
+	var toSettle atomic.Int64
+	problems, err := o.watcher.ScanEach(ctx, func(s watcher.Seen) {
+		if o.settledBefore(ctx, s, since, first) {
+			return
+		}
+		toSettle.Add(1)
+	})
 	if ctx.Err() != nil {
-		return nil, ctx.Err()
+		return ctx.Err()
 	}
+	o.tally.expect(doneBefore + int(toSettle.Load()))
 	if err != nil {
 		o.sys.log.Warn("scan incomplete", "err", err)
 		problems = append(problems, watcher.Problem{Reason: reasonScanFailed, Detail: err.Error()})
@@ -77,98 +94,71 @@ func (o *onceWait) scan(ctx context.Context) ([]watcher.Seen, error) {
 	for _, p := range problems {
 		o.problems[p.Route+"\x00"+p.Path+"\x00"+p.Reason] = p // a rescan's wording may differ
 	}
-	return seen, nil
+	return nil
 }
 
-// wait polls the ledger until every seen file is in a final state.
-func (o *onceWait) wait(ctx context.Context, seen []watcher.Seen, pipeline *background) (summary, error) {
-	sum := summary{Files: len(seen), Reasons: map[string]int{}}
-	pending := map[string]watcher.Seen{}
-	for _, s := range seen {
-		pending[s.Route+"\x00"+s.File.Path] = s
+// settledBefore reports whether a file found by a scan was settled before
+// that scan began (since): nothing more happens to it in this run. The
+// first scan counts such files (verified and kept, or failed, by an earlier
+// run) at once; a later scan's were counted already. A file announced now
+// needs no look at its record.
+func (o *onceWait) settledBefore(ctx context.Context, s watcher.Seen, since time.Time, first bool) bool {
+	if s.Announced {
+		return false
 	}
+	rec, _, err := o.sys.ledger.Get(ctx, s.Route, s.Host, s.File.Path)
+	if err != nil || !rec.Settled(s.File) || !rec.Updated.Before(since) {
+		return false // still to come, or settled during this run: the tally counts it
+	}
+	if first {
+		o.tally.before(rec)
+	}
+	return true
+}
+
+// wait follows the ledger until the files found are settled.
+func (o *onceWait) wait(ctx context.Context, pipeline *background) (summary, error) {
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
 	idleTicks := 0
 	for {
-		if err := o.collect(ctx, pending, &sum); err != nil {
-			return sum, err
-		}
+		sum := o.tally.summary()
 		o.show(sum)
-		if len(pending) == 0 {
-			sum.NotMoved = sortedProblems(o.problems)
-			return sum, nil
-		}
-		select {
-		case <-ctx.Done():
-			return sum, fmt.Errorf("%d files still pending: %w", len(pending), ctx.Err())
-		case <-pipeline.done:
-			return sum, fmt.Errorf("pipeline stopped with %d files pending: %w", len(pending), pipeline.err)
-		case <-tick.C:
-		}
+		settled := o.tally.settled()
 		backlog, err := o.sys.bus.Backlog(ctx)
 		if err != nil {
 			return sum, err
+		}
+		if settled && backlog == 0 {
+			sum.NotMoved = sortedProblems(o.problems)
+			return sum, nil
+		}
+		next := tick.C
+		if settled {
+			// Only the last acks are still on their way: look again soon.
+			next = time.After(10 * time.Millisecond)
+		}
+		select {
+		case <-ctx.Done():
+			return sum, fmt.Errorf("%d files still pending: %w", o.tally.pending(), ctx.Err())
+		case <-pipeline.done:
+			return sum, fmt.Errorf("pipeline stopped with %d files pending: %w", o.tally.pending(), pipeline.err)
+		case <-next:
+			if settled {
+				continue
+			}
 		}
 		if idleTicks = idleTicks + 1; backlog > 0 {
 			idleTicks = 0
 		}
 		if idleTicks%25 == 5 { // nothing queued for a second, then every 5 s
-			if err := o.rescan(ctx, pending, &sum); err != nil {
+			// Files not done with nothing queued lost their messages (say, a
+			// crash between a ledger write and a publish): the scan announces
+			// such orphans again.
+			o.sys.log.Warn("queues empty but files not done: rescanning for lost messages", "files", o.tally.pending())
+			if err := o.scan(ctx); err != nil {
 				return sum, err
 			}
 		}
 	}
-}
-
-// collect moves files that reached a final state from pending to sum.
-func (o *onceWait) collect(ctx context.Context, pending map[string]watcher.Seen, sum *summary) error {
-	for key, s := range pending {
-		rec, _, err := o.sys.ledger.Get(ctx, s.Route, s.Host, s.File.Path)
-		if errors.Is(err, ledger.ErrNoRecord) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		if !rec.Settled(s.File) {
-			continue
-		}
-		delete(pending, key)
-		switch rec.State {
-		case ledger.Moved:
-			sum.Moved++
-			sum.Bytes += rec.Size
-		case ledger.Verified:
-			sum.Kept++
-			sum.Bytes += rec.Size
-		case ledger.Failed:
-			sum.Failed++
-			sum.Reasons[rec.Reason]++
-		}
-	}
-	return nil
-}
-
-// rescan runs the watcher's scan again while the queues are empty but files
-// are not done: their messages were lost (say, a crash between a ledger write
-// and a publish), and the scan announces such orphans again.
-func (o *onceWait) rescan(ctx context.Context, pending map[string]watcher.Seen, sum *summary) error {
-	o.sys.log.Warn("queues empty but files not done: rescanning for lost messages", "files", len(pending))
-	seen, err := o.scan(ctx)
-	if err != nil {
-		return err
-	}
-	for _, s := range seen {
-		key := s.Route + "\x00" + s.File.Path
-		if _, ok := pending[key]; !ok {
-			rec, _, err := o.sys.ledger.Get(ctx, s.Route, s.Host, s.File.Path)
-			if err == nil && rec.Settled(s.File) {
-				continue // counted already, or done before this run
-			}
-			pending[key] = s
-			sum.Files++
-		}
-	}
-	return nil
 }

@@ -170,3 +170,87 @@ func (b *Bus) waitAfterFetch(ctx context.Context, err error) {
 	case <-time.After(time.Second):
 	}
 }
+
+// Follow calls fn, from one goroutine, for every value written to a key of
+// the ledger bucket matching filter (a subject pattern such as "file.>")
+// from now on; deletes are left out. It returns once the watch is in place,
+// so no later write is missed; stop ends it and waits for fn to return.
+func (k *KV) Follow(ctx context.Context, filter string, fn func(key string, val []byte)) (stop func(), err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	w, err := k.kv.Watch(ctx, filter, jetstream.UpdatesOnly(), jetstream.IgnoreDeletes())
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("couldn't follow %s: %w", filter, err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-ctx.Done():
+				drain(w.Updates())
+				return
+			case e, ok := <-w.Updates():
+				if !ok {
+					return
+				}
+				if e != nil {
+					fn(e.Key(), e.Value())
+				}
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		_ = w.Stop()
+		<-done
+	}, nil
+}
+
+// drain empties a stopped watch's channel, so its delivery goroutine, maybe
+// blocked on a send, can end; a close that never comes is waited for briefly.
+func drain(updates <-chan jetstream.KeyValueEntry) {
+	deadline := time.After(time.Second)
+	for {
+		select {
+		case _, ok := <-updates:
+			if !ok {
+				return
+			}
+		case <-deadline:
+			return
+		}
+	}
+}
+
+// ReclaimJobs deletes the consumers of the work streams, so the messages a
+// dead process held (unacked, their ack wait still running) are delivered
+// again at once to the consumers its successor creates: a work queue keeps
+// every unacked message when its consumer goes (only interest streams drop
+// them). It returns how many messages were held. Only for a process that is
+// sure to be the streams' one consumer (an embedded server no other process
+// can reach): elsewhere another live worker may hold those jobs.
+func (b *Bus) ReclaimJobs(ctx context.Context) (int, error) {
+	held := 0
+	for _, name := range []string{StreamClosed, StreamJobs} {
+		stream, err := b.js.Stream(ctx, name)
+		if err != nil {
+			return held, fmt.Errorf("couldn't open stream %s: %w", name, err)
+		}
+		list := stream.ListConsumers(ctx)
+		var names []string
+		for info := range list.Info() {
+			held += info.NumAckPending
+			names = append(names, info.Name)
+		}
+		if err := list.Err(); err != nil {
+			return held, fmt.Errorf("couldn't list consumers of %s: %w", name, err)
+		}
+		for _, c := range names {
+			if err := stream.DeleteConsumer(ctx, c); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+				return held, fmt.Errorf("couldn't delete consumer %s: %w", c, err)
+			}
+		}
+	}
+	return held, nil
+}

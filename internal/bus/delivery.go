@@ -25,7 +25,8 @@ func (d *Delivery) Seq() uint64 {
 	return 0
 }
 
-// Delivered counts deliveries, crashes included: for logs, not for decisions.
+// Delivered counts deliveries, crashes included: for logs and for skipping
+// cleanup a first delivery cannot need, never for a decision about files.
 func (d *Delivery) Delivered() uint64 {
 	if md, err := d.msg.Metadata(); err == nil {
 		return md.NumDelivered

@@ -15,6 +15,14 @@ const settleTimeout = 10 * time.Second
 // settle ends a delivery: ack, retry later, or dead letters then term.
 // It runs to the end even when ctx is cancelled: work finished during a
 // shutdown is acked, not done again after the restart.
+//
+// A job done at its first delivery has no failed attempt to forget: a
+// failure is recorded only here, and then the message is handed back and
+// delivered again. Skipping Forget then saves a durable write and the delete
+// marker it leaves in the ledger for good. (A consumer created afresh, as by
+// a restart's ReclaimJobs, counts deliveries from 1 again: a count recorded
+// before it is left behind, a few bytes: only a duplicate of that job would
+// start from it.)
 func (l *Loop) settle(ctx context.Context, msg *bus.Delivery, job bus.Job, out Outcome) {
 	stage := string(l.Stage)
 	stopping := ctx.Err() != nil
@@ -30,7 +38,9 @@ func (l *Loop) settle(ctx context.Context, msg *bus.Delivery, job bus.Job, out O
 		if err := msg.Ack(ctx); err != nil {
 			l.Log.Warn("couldn't ack job; it will run again", "stage", stage, "job", job.ID, "err", err)
 		}
-		_ = l.Ledger.Forget(ctx, l.Stage, job.ID)
+		if msg.Delivered() != 1 {
+			_ = l.Ledger.Forget(ctx, l.Stage, job.ID)
+		}
 		l.Metrics.Jobs.WithLabelValues(stage, job.Route, "ok").Inc()
 		return
 	}
