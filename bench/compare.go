@@ -175,7 +175,7 @@ func printComparison(out io.Writer, w workload, reps int, rs []result) {
 		if r.tool == "ferry" {
 			ratio = fmt.Sprintf("%.2f", secs/recipe.wall.Seconds())
 		}
-		fmt.Fprintf(out, "| %s | %.2f | %.1f | %.0f | %.2f | %.2f | %.1f | %.0f | %s |\n", r.tool, secs,
+		fmt.Fprintf(out, "| %s | %.2f | %.1f | %.1f | %.2f | %.2f | %.1f | %.0f | %s |\n", r.tool, secs,
 			float64(bytes)/1e6/secs, float64(files)/secs, upload.wall.Seconds()/secs, r.cpu.Seconds(),
 			r.cpu.Seconds()/(float64(bytes)/1e9), float64(r.rssKB)/1024, ratio)
 	}
