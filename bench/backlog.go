@@ -25,12 +25,8 @@ func backlog(o options, out io.Writer, n int) error {
 	}
 	defer os.RemoveAll(dir)
 	src, dst := filepath.Join(dir, "heritrix"), filepath.Join(dir, "destination")
-	tree := treeSpec{}
-	for i := 0; i < n; i += 1000 { // Heritrix-like: many files per directory
-		tree = append(tree, group{fmt.Sprintf("job%04d/warcs", i/1000), "WEB-%05d.warc.gz", min(1000, n-i), backlogFileSize})
-	}
 	o.progress("backlog: writing %d files", n)
-	if err := tree.write(src); err != nil {
+	if err := backlogTree(n).write(src); err != nil {
 		return err
 	}
 	want, err := hashTree(src)
@@ -77,6 +73,15 @@ func backlog(o options, out io.Writer, n int) error {
 	}
 	fmt.Fprintln(out)
 	return nil
+}
+
+// backlogTree is n tiny files, a thousand per directory.
+func backlogTree(n int) treeSpec {
+	tree := treeSpec{}
+	for i := 0; i < n; i += 1000 {
+		tree = append(tree, group{fmt.Sprintf("job%04d/warcs", i/1000), "WEB-%05d.warc.gz", min(1000, n-i), backlogFileSize})
+	}
+	return tree
 }
 
 // diskUsage is what du reports for root: the blocks of every file in it.

@@ -89,9 +89,14 @@ func run(args []string, out, errOut io.Writer) error {
 			return err
 		}
 	}
-	if o.wants("backlog") {
-		for _, n := range o.backlog {
+	for _, n := range o.backlog {
+		if o.wants("backlog") {
 			if err := backlog(o, out, n); err != nil {
+				return err
+			}
+		}
+		if o.wants("backlog-split") {
+			if err := backlogSplit(o, out, n); err != nil {
 				return err
 			}
 		}
@@ -106,7 +111,7 @@ func parseFlags(args []string, errOut io.Writer) (options, error) {
 	fs.StringVar(&o.ferry, "ferry", "bin/ferry", "the ferry binary")
 	fs.StringVar(&o.rclone, "rclone", "bin/rclone", "the rclone CLI (at ferry's rclone version)")
 	fs.IntVar(&o.reps, "n", 3, "runs of each tool per workload (the median is reported)")
-	only := fs.String("only", "", "comma-separated workloads: link, small-local, small-s3, mixed, latency, backlog (default all)")
+	only := fs.String("only", "", "comma-separated workloads: link, small-local, small-s3, mixed, latency, backlog, backlog-split (default all)")
 	fs.StringVar(&o.rate, "rate", "200mbit", "the shaped link's rate in each direction (tc syntax)")
 	backlogs := fs.String("backlog", "20000", "comma-separated numbers of waiting files for the backlog benchmark")
 	fs.IntVar(&o.latencyN, "latency-files", 20, "files closed one at a time in the latency benchmark")
