@@ -152,9 +152,13 @@ func printMachine(out io.Writer, o options, args []string) {
 		}
 	}
 	kernel, _ := os.ReadFile("/proc/sys/kernel/osrelease")
+	load, _ := os.ReadFile("/proc/loadavg")
 	rcloneVersion, _ := exec.Command(o.rclone, "version").Output()
 	fmt.Fprintf(out, "## ferry benchmark, %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(out, "- machine: %d CPUs (%s), kernel %s, %s\n", runtime.NumCPU(), cpu, strings.TrimSpace(string(kernel)), runtime.Version())
+	if fields := strings.Fields(string(load)); len(fields) >= 3 {
+		fmt.Fprintf(out, "- load average at start: %s (other work on this machine slows every tool alike)\n", strings.Join(fields[:3], " "))
+	}
 	fmt.Fprintf(out, "- rclone CLI: %s\n", strings.SplitN(string(rcloneVersion), "\n", 2)[0])
 	fmt.Fprintf(out, "- command: `go run ./bench %s`\n\n", strings.Join(args, " "))
 }
