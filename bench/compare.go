@@ -190,6 +190,8 @@ func printComparison(out io.Writer, w workload, reps int, rs []result) {
 	case "small-local", "small-s3":
 		ratio := ferry.wall.Seconds() / recipe.wall.Seconds()
 		target(out, "ferry's files/s >= the recipe's (time ferry/recipe <= 1.0)", ratio <= 1.0, "%.2f", ratio)
+	default:
+		return
 	}
 	fmt.Fprintln(out)
 }

@@ -160,5 +160,5 @@ func printMachine(out io.Writer, o options, args []string) {
 		fmt.Fprintf(out, "- load average at start: %s (other work on this machine slows every tool alike)\n", strings.Join(fields[:3], " "))
 	}
 	fmt.Fprintf(out, "- rclone CLI: %s\n", strings.SplitN(string(rcloneVersion), "\n", 2)[0])
-	fmt.Fprintf(out, "- command: `go run ./bench %s`\n\n", strings.Join(args, " "))
+	fmt.Fprintf(out, "- command: `%s`\n\n", strings.TrimSpace("go run ./bench "+strings.Join(args, " ")))
 }
