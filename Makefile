@@ -5,7 +5,7 @@ PKGS    := ./...
 # Packages whose goroutines share state; run under the race detector in `make test`.
 RACE_PKGS := ./internal/bus/... ./internal/ledger/... ./internal/worker/... ./dispatcher/... ./watcher/...
 
-.PHONY: all build run test test-short test-race vet bench fuzz clean
+.PHONY: all build run test test-short test-race vet bench bench-scale rclone fuzz clean
 
 all: build
 
@@ -46,8 +46,26 @@ test-faults:
 soak:
 	FERRY_SOAK=1 $(GO) test -count=1 -v -timeout 90m -run '^TestFaultCampaign$$' ./faults/
 
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 -timeout 60m $(PKGS)
+## rclone: the rclone CLI at the version in go.mod, the peer `make bench`
+## measures ferry against. Built from rclone's own module, as its releases
+## are (ferry's go.sum lacks the CLI's extra dependencies); kept while its
+## version matches.
+RCLONE_VERSION = $(shell $(GO) list -m -f '{{.Version}}' github.com/rclone/rclone)
+rclone:
+	@bin/rclone version 2>/dev/null | grep -q '^rclone $(RCLONE_VERSION)' || \
+		GOBIN=$(CURDIR)/bin $(GO) install github.com/rclone/rclone@$(RCLONE_VERSION)
+
+## bench: upload-only rclone copy, the recipe and `ferry run --once` side by
+## side on each workload (the shaped link needs root), the latency on an idle
+## `ferry run`, a backlog of 20,000 files; markdown as in bench/RESULTS.md.
+## BENCH_FLAGS adds flags, e.g. BENCH_FLAGS="-n 5 -only link".
+BENCH_FLAGS ?=
+bench: build rclone
+	$(GO) run ./bench $(BENCH_FLAGS)
+
+## bench-scale: the backlog benchmark at 100,000 and 1,000,000 waiting files.
+bench-scale: build rclone
+	$(GO) run ./bench -only backlog -backlog 100000,1000000 $(BENCH_FLAGS)
 
 clean:
 	rm -rf bin demo

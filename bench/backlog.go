@@ -1,0 +1,104 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// backlogFileSize is the size of each waiting file: tiny, so the run
+// measures per-file costs (scan, queue, ledger), not bytes.
+const backlogFileSize = 64
+
+// backlog creates n closed files before ferry starts, then runs `ferry run
+// --once` (default config, local to local) until all are moved. The first
+// scan is over when the watcher has logged its n-th "announced closed file"
+// (it announces while it scans); state_dir is measured after the run.
+func backlog(o options, out io.Writer, n int) error {
+	dir, err := os.MkdirTemp(o.tmp, "bench-backlog-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	src, dst := filepath.Join(dir, "heritrix"), filepath.Join(dir, "destination")
+	o.progress("backlog: writing %d files", n)
+	if err := backlogTree(n).write(src); err != nil {
+		return err
+	}
+	want, err := hashTree(src)
+	if err != nil {
+		return err
+	}
+	config, err := writeFerryConfig(dir, src, dst)
+	if err != nil {
+		return err
+	}
+	const announced, dispatched = "announced closed file", "job dispatched"
+	logs := newLogClock(announced, dispatched)
+	o.progress("backlog: ferry run --once over %d files", n)
+	u, err := runChild([]string{o.ferry, "--config", config, "run", "--once"}, nil, logs)
+	if err != nil {
+		return fmt.Errorf("backlog of %d: %w", n, err)
+	}
+	if err := checkMoved(want, src, dst, true); err != nil {
+		return fmt.Errorf("backlog of %d: %w", n, err)
+	}
+	state, err := diskUsage(filepath.Join(dir, "state"))
+	if err != nil {
+		return err
+	}
+	var scan string
+	if count, _, latest := logs.seen(announced); count == n {
+		scan = fmt.Sprintf("%.2f", latest.Seconds())
+	} else {
+		scan = fmt.Sprintf("n/a (%d of %d announcements logged)", count, n)
+	}
+	_, firstJob, _ := logs.seen(dispatched)
+
+	fmt.Fprintf(out, "### Backlog: %d files of %d bytes waiting before `ferry run --once` starts\n\n", n, backlogFileSize)
+	fmt.Fprintln(out, "First scan = start to the watcher's n-th \"announced closed file\" log line; first job = start to the first \"job dispatched\"; state_dir measured by du after the run. One process (`ferry run`) holds all four roles.")
+	fmt.Fprintln(out)
+	fmt.Fprintln(out, "| files | wall s | files/s | first scan s | first job s | CPU s | peak RSS MB | state_dir MB | state bytes per file |")
+	fmt.Fprintln(out, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintf(out, "| %d | %.1f | %.0f | %s | %.2f | %.1f | %.0f | %.1f | %.0f |\n\n", n, u.wall.Seconds(),
+		float64(n)/u.wall.Seconds(), scan, firstJob.Seconds(), u.cpu.Seconds(), float64(u.rssKB)/1024,
+		float64(state)/1e6, float64(state)/float64(n))
+	target(out, "peak RSS < 300 MB", u.rssKB < 300*1024, "%.0f MB", float64(u.rssKB)/1024)
+	if count, _, latest := logs.seen(announced); count == n && n >= 1_000_000 {
+		target(out, "first scan < 30 s", latest < 30*time.Second, "%.1f s", latest.Seconds())
+	}
+	fmt.Fprintln(out)
+	return nil
+}
+
+// backlogTree is n tiny files, a thousand per directory.
+func backlogTree(n int) treeSpec {
+	tree := treeSpec{}
+	for i := 0; i < n; i += 1000 {
+		tree = append(tree, group{fmt.Sprintf("job%04d/warcs", i/1000), "WEB-%05d.warc.gz", min(1000, n-i), backlogFileSize})
+	}
+	return tree
+}
+
+// diskUsage is what du reports for root: the blocks of every file in it.
+func diskUsage(root string) (int64, error) {
+	var total int64
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if st, ok := info.Sys().(*syscall.Stat_t); ok {
+			total += st.Blocks * 512
+		}
+		return nil
+	})
+	return total, err
+}
