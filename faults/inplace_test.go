@@ -43,6 +43,12 @@ func TestBadInputInPlaceWriter(t *testing.T) {
 	must(t, writer.Start())
 	done := make(chan error, 1)
 	go func() { done <- writer.Wait() }()
+	// The shell creates the file a moment after it starts: until then a
+	// missing file is not a deleted one.
+	waitFor(t, 30*time.Second, "the writer to create its file", func() bool {
+		_, err := os.Lstat(s.path(rel))
+		return err == nil
+	})
 	var deletedWhileOpen bool
 	for writing := true; writing; {
 		select {
