@@ -55,8 +55,9 @@ func (v *Verifier) verifyJob(ctx context.Context, job bus.Job, progress *transfe
 	return out
 }
 
-// recordTimeout bounds a job's last ledger writes once its context ended.
-const recordTimeout = 10 * time.Second
+// recordTimeout bounds a job's last ledger writes once its context ended
+// (normally milliseconds; settle's own writes come after).
+const recordTimeout = 5 * time.Second
 
 // done reports whether the file was already verified (a duplicate job) or
 // dead-lettered by an earlier attempt of this job.
