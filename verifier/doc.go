@@ -21,7 +21,9 @@
 // Running the two reads together changes no evidence: every piece is
 // measured as before, and the after stat now follows both reads, not just
 // the hash. The files of a job that end in the same state are recorded
-// together (one Ledger.SetAll per state).
+// together (one Ledger.SetAll per state), once the job's last file ends,
+// even if the job's context ended first (a stall, a shutdown): a deleted
+// source's record must not depend on its siblings.
 //
 // It must never:
 //

@@ -28,8 +28,13 @@ func (v *Verifier) verifyJob(ctx context.Context, job bus.Job, progress *transfe
 	})
 	// Unrecorded, a file would stay in flight forever with its source gone:
 	// a failed write retries it, and the retry finds the source deleted and
-	// the copy good (see vanished).
-	v.recordAll(ctx, job, states, errs)
+	// the copy good (see vanished). The write outlives the job's context: a
+	// shutdown or a stall that cut another file short must not drop the
+	// record of a source already deleted (a file stalling every attempt
+	// would take it to the dead letters).
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	v.recordAll(rctx, job, states, errs)
 	var out worker.Outcome
 	for i, err := range errs {
 		if err == nil {
@@ -49,6 +54,10 @@ func (v *Verifier) verifyJob(ctx context.Context, job bus.Job, progress *transfe
 	}
 	return out
 }
+
+// recordTimeout bounds a job's last ledger writes once its context ended
+// (normally milliseconds; settle's own writes come after).
+const recordTimeout = 5 * time.Second
 
 // done reports whether the file was already verified (a duplicate job) or
 // dead-lettered by an earlier attempt of this job.

@@ -5,12 +5,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/nats-io/nats.go"
 )
 
 // maxBatch is the server's default limit of messages in one atomic batch.
 const maxBatch = 1000
+
+// batchTimeout bounds a batch's commit when the caller gave no deadline.
+const batchTimeout = 10 * time.Second
 
 // wrongLastSequence reports whether a JetStream error code means a
 // compare-and-set lost: the subject's last sequence was not the expected
@@ -26,6 +30,16 @@ func wrongLastSequence(code int) bool { return code == 10071 || code == 10164 }
 func publishBatch(ctx context.Context, nc *nats.Conn, msgs []*nats.Msg) (uint64, error) {
 	if len(msgs) == 0 || len(msgs) > maxBatch {
 		return 0, fmt.Errorf("couldn't publish %d messages as one batch: 1 to %d", len(msgs), maxBatch)
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		// The commit is a plain request: unlike a JetStream publish, which
+		// the client bounds by its default timeout, it would wait for ever
+		// for an answer lost with a connection (a watcher's scan has no
+		// deadline). Timed out, callers fall back to writes one by one,
+		// which compare-and-set or dedup ids keep safe if it did commit.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, batchTimeout)
+		defer cancel()
 	}
 	id := nats.NewInbox()[len(nats.InboxPrefix):] // unique, and short enough (at most 64)
 	var reply *nats.Msg

@@ -1,0 +1,398 @@
+package verifier
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ferrydata/ferry/internal/bus"
+	"github.com/ferrydata/ferry/internal/bus/bustest"
+	"github.com/ferrydata/ferry/internal/ledger"
+	"github.com/ferrydata/ferry/internal/metrics"
+	"github.com/ferrydata/ferry/internal/transfer"
+	"github.com/ferrydata/ferry/internal/transfer/transfertest"
+	"github.com/ferrydata/ferry/internal/worker"
+)
+
+// Verify job ids are now the copy job's id and a digest of the group, and
+// groups depend on timing, so a redelivered copy job can hand one file on
+// twice under two ids that JetStream does not take for duplicates. Two
+// verifiers running both at once must delete each source once, keep every
+// copy, record every file moved, and dead-letter nothing: the loser of
+// each race sees the source missing (vanished) or gone at its delete and
+// is retried.
+func TestIntegrationDuplicateVerifyJobsDeleteOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: JetStream and rclone")
+	}
+	transfertest.Init(t)
+	ctx := t.Context()
+	b := bustest.Start(t)
+	l := ledger.New(b.Ledger())
+	for round := range 3 {
+		srcDir, dstDir := t.TempDir(), t.TempDir()
+		dst, err := transfer.OpenDestination(ctx, dstDir, transfer.MD5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var files []bus.File
+		for i := range 12 {
+			rel := fmt.Sprintf("r%d-%02d.warc.gz", round, i)
+			content := rel + strings.Repeat("x", 100*i)
+			p := filepath.Join(srcDir, rel)
+			if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			mtime := time.Now().Add(-time.Hour)
+			if err := os.Chtimes(p, mtime, mtime); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := dst.Put(ctx, rel, strings.NewReader(content), int64(len(content)), mtime, nil); err != nil {
+				t.Fatal(err)
+			}
+			src, err := transfer.OpenLocalSource(srcDir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := src.Stat(ctx, rel)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := md5.Sum([]byte(content))
+			files = append(files, bus.File{Path: rel, Size: st.Size, ModTime: st.ModTime.UnixNano(),
+				Ino: st.Ino, CTime: st.CTime.UnixNano(), Hash: hex.EncodeToString(h[:])})
+		}
+		// Two verifiers (two processes: each its own source and destination).
+		verifier := func() *Verifier {
+			src, err := transfer.OpenLocalSource(srcDir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, err := transfer.OpenDestination(ctx, dstDir, transfer.MD5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return &Verifier{
+				deps: worker.Deps{Bus: b, Ledger: l, Log: bustest.Logger(t), Metrics: metrics.New()},
+				routes: worker.Routes{"r": {Route: worker.Route{Name: "r", Host: "h1", Hash: transfer.MD5, DeleteSource: true},
+					Src: src, Dst: d}},
+			}
+		}
+		reversed := slices.Clone(files)
+		slices.Reverse(reversed)
+		jobs := []bus.Job{
+			{ID: "20261202T031500-0123456789ab-aaaaaaaaaaaaaaaa", Route: "r", Host: "h1", Files: files},
+			{ID: "20261202T031500-0123456789ab-bbbbbbbbbbbbbbbb", Route: "r", Host: "h1", Files: reversed},
+		}
+		var wg sync.WaitGroup
+		for _, job := range jobs {
+			v := verifier()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				// The job and its redeliveries, as worker.settle retries it.
+				for attempt := 1; ; attempt++ {
+					out := v.verifyJob(ctx, job, &transfer.Progress{})
+					if len(out.Dead) > 0 {
+						t.Errorf("round %d: job %s attempt %d dead-lettered %+v", round, job.ID, attempt, out.Dead)
+					}
+					if len(out.Pending) == 0 {
+						return
+					}
+					if attempt == 3 {
+						t.Errorf("round %d: job %s still pending after %d attempts: %v", round, job.ID, attempt, out.Err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		left, _ := os.ReadDir(srcDir)
+		for _, e := range left {
+			t.Errorf("round %d: %s left in the source", round, e.Name())
+		}
+		for _, f := range files {
+			sum, _, err := dst.ReadBack(ctx, f.Path, nil)
+			if err != nil || sum.Hash != f.Hash {
+				t.Errorf("round %d: copy of %s = %+v, %v; want hash %s", round, f.Path, sum, err, f.Hash)
+			}
+			rec, _, err := l.Get(ctx, "r", "h1", f.Path)
+			if err != nil || rec.State != ledger.Moved {
+				t.Errorf("round %d: record of %s = %+v, %v; want moved", round, f.Path, rec, err)
+			}
+		}
+	}
+}
+
+// gatedRemoveSource is a real local source whose Remove waits until gate
+// is closed: a verifier that passed MayDelete and is about to delete.
+type gatedRemoveSource struct {
+	transfer.Source
+	gate <-chan struct{}
+}
+
+func (s gatedRemoveSource) Remove(ctx context.Context, rel string, hashed transfer.FileInfo, checks ...transfer.LastCheck) error {
+	<-s.gate
+	return s.Source.Remove(ctx, rel, hashed, checks...)
+}
+
+// The tightest race of two verify jobs of one file: both pass MayDelete,
+// one deletes, then the other's delete runs. The second deletes nothing,
+// dead-letters nothing, and its retry records the file moved.
+func TestIntegrationDuplicateVerifyJobsBothPassMayDelete(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: JetStream and rclone")
+	}
+	transfertest.Init(t)
+	ctx := t.Context()
+	b := bustest.Start(t)
+	l := ledger.New(b.Ledger())
+	srcDir, dstDir := t.TempDir(), t.TempDir()
+	const rel, content = "a.warc.gz", "the bytes of a"
+	p := filepath.Join(srcDir, rel)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	open := func(gate <-chan struct{}) *Verifier {
+		local, err := transfer.OpenLocalSource(srcDir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := transfer.OpenDestination(ctx, dstDir, transfer.MD5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &Verifier{
+			deps: worker.Deps{Bus: b, Ledger: l, Log: bustest.Logger(t), Metrics: metrics.New()},
+			routes: worker.Routes{"r": {Route: worker.Route{Name: "r", Host: "h1", Hash: transfer.MD5, DeleteSource: true},
+				Src: gatedRemoveSource{local, gate}, Dst: d}},
+		}
+	}
+	first, second := make(chan struct{}), make(chan struct{})
+	va, vb := open(first), open(second)
+	st, err := va.routes["r"].Src.Stat(ctx, rel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := va.routes["r"].Dst.Put(ctx, rel, strings.NewReader(content), int64(len(content)), st.ModTime, nil); err != nil {
+		t.Fatal(err)
+	}
+	h := md5.Sum([]byte(content))
+	f := bus.File{Path: rel, Size: st.Size, ModTime: st.ModTime.UnixNano(), Ino: st.Ino, CTime: st.CTime.UnixNano(),
+		Hash: hex.EncodeToString(h[:])}
+	ja := bus.Job{ID: "20261202T031500-0123456789ab-aaaaaaaaaaaaaaaa", Route: "r", Host: "h1", Files: []bus.File{f}}
+	jb := ja
+	jb.ID = "20261202T031500-0123456789ab-bbbbbbbbbbbbbbbb"
+	// Both reach their delete: b waits at its gate while a deletes.
+	outB := make(chan worker.Outcome, 1)
+	go func() { outB <- vb.verifyJob(ctx, jb, &transfer.Progress{}) }()
+	close(first)
+	outA := va.verifyJob(ctx, ja, &transfer.Progress{})
+	if len(outA.Dead) > 0 || len(outA.Pending) > 0 {
+		t.Fatalf("first job = %+v", outA)
+	}
+	close(second)
+	got := <-outB
+	t.Logf("second job, first attempt = %+v", got)
+	if len(got.Dead) > 0 {
+		t.Errorf("second job dead-lettered a file the first moved: %+v", got.Dead)
+	}
+	if len(got.Pending) > 0 {
+		got = vb.verifyJob(ctx, jb, &transfer.Progress{})
+		if len(got.Dead) > 0 || len(got.Pending) > 0 {
+			t.Errorf("second job, retried = %+v", got)
+		}
+	}
+	if _, err := os.Lstat(p); !os.IsNotExist(err) {
+		t.Errorf("source still there: %v", err)
+	}
+	if left, _ := os.ReadDir(srcDir); len(left) > 0 {
+		t.Errorf("%d files left in the source, want none", len(left))
+	}
+	if sum, _, err := va.routes["r"].Dst.ReadBack(ctx, rel, nil); err != nil || sum.Hash != f.Hash {
+		t.Errorf("copy = %+v, %v", sum, err)
+	}
+	if rec, _, err := l.Get(ctx, "r", "h1", rel); err != nil || rec.State != ledger.Moved {
+		t.Errorf("record = %+v, %v; want moved", rec, err)
+	}
+}
+
+// stuckOneSource is a real local source whose reads of one file hang until
+// their context ends.
+type stuckOneSource struct {
+	transfer.Source
+	stuck string
+}
+
+func (s stuckOneSource) Open(ctx context.Context, rel string) (io.ReadCloser, transfer.FileInfo, error) {
+	rc, fi, err := s.Source.Open(ctx, rel)
+	if err != nil || rel != s.stuck {
+		return rc, fi, err
+	}
+	return stuckReader{rc, ctx}, fi, nil
+}
+
+// A job's moved files are recorded together once its last file ends. A
+// shutdown (its grace over) or a stall that cuts the job short while one
+// file's hash hangs must still record the file whose source it already
+// deleted: unrecorded, it waited for a redelivery, and a file that stalls
+// every attempt took it to the dead letters, its record failed, with its
+// source deleted and its copy good. The redelivered job verifies the other.
+func TestIntegrationShutdownMidJobAfterADelete(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: JetStream and rclone")
+	}
+	transfertest.Init(t)
+	ctx := t.Context()
+	b := bustest.Start(t)
+	l := ledger.New(b.Ledger())
+	srcDir, dstDir := t.TempDir(), t.TempDir()
+	local, err := transfer.OpenLocalSource(srcDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst, err := transfer.OpenDestination(ctx, dstDir, transfer.MD5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := bus.Job{ID: "20261202T031500-0123456789ab-aaaaaaaaaaaaaaaa", Route: "r", Host: "h1"}
+	for _, rel := range []string{"a.warc.gz", "slow.warc.gz"} {
+		content := "bytes of " + rel
+		if err := os.WriteFile(filepath.Join(srcDir, rel), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		st, err := local.Stat(ctx, rel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := dst.Put(ctx, rel, strings.NewReader(content), st.Size, st.ModTime, nil); err != nil {
+			t.Fatal(err)
+		}
+		h := md5.Sum([]byte(content))
+		job.Files = append(job.Files, bus.File{Path: rel, Size: st.Size, ModTime: st.ModTime.UnixNano(),
+			Ino: st.Ino, CTime: st.CTime.UnixNano(), Hash: hex.EncodeToString(h[:])})
+	}
+	route := &worker.OpenRoute{Route: worker.Route{Name: "r", Host: "h1", Hash: transfer.MD5, DeleteSource: true},
+		Src: stuckOneSource{local, "slow.warc.gz"}, Dst: dst}
+	v := &Verifier{deps: worker.Deps{Bus: b, Ledger: l, Log: bustest.Logger(t), Metrics: metrics.New()},
+		routes: worker.Routes{"r": route}}
+	work, cancel := context.WithCancel(ctx)
+	outc := make(chan worker.Outcome, 1)
+	go func() { outc <- v.verifyJob(work, job, &transfer.Progress{}) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if _, err := os.Lstat(filepath.Join(srcDir, "a.warc.gz")); os.IsNotExist(err) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a.warc.gz not deleted within 20s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel() // the grace is over
+	out := <-outc
+	t.Logf("cut short: %+v", out)
+	if len(out.Dead) > 0 || len(out.Pending) != 1 || out.Pending[0].Path != "slow.warc.gz" {
+		t.Errorf("job cut short = %+v, want only the hanging file pending, none dead", out)
+	}
+	// Its source is gone: its record must not wait for a redelivery, which
+	// a stall that cuts every attempt short never gives it.
+	if rec, _, err := l.Get(ctx, "r", "h1", "a.warc.gz"); err != nil || rec.State != ledger.Moved {
+		t.Errorf("record of a.warc.gz, deleted before the cut = %+v, %v; want moved", rec, err)
+	}
+	route.Src = local // redelivered after the restart
+	if out := v.verifyJob(ctx, job, &transfer.Progress{}); len(out.Dead) > 0 || len(out.Pending) > 0 {
+		t.Errorf("redelivered job = %+v", out)
+	}
+	for _, f := range job.Files {
+		if rec, _, err := l.Get(ctx, "r", "h1", f.Path); err != nil || rec.State != ledger.Moved {
+			t.Errorf("record of %s = %+v, %v; want moved", f.Path, rec, err)
+		}
+	}
+}
+
+// The same through the worker loop: a verify job whose other file stalls
+// every attempt is dead-lettered; the file whose source it deleted stays
+// recorded moved, never failed, and is named in no dead letter.
+func TestIntegrationStalledFileKeepsDeletedSiblingMoved(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: JetStream and rclone")
+	}
+	transfertest.Init(t)
+	ctx := t.Context()
+	b := bustest.Start(t)
+	l := ledger.New(b.Ledger())
+	srcDir, dstDir := t.TempDir(), t.TempDir()
+	local, err := transfer.OpenLocalSource(srcDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst, err := transfer.OpenDestination(ctx, dstDir, transfer.MD5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := bus.Job{ID: "20261202T031500-0123456789ab-aaaaaaaaaaaaaaaa", Route: "r", Host: "h1"}
+	for _, rel := range []string{"a.warc.gz", "slow.warc.gz"} {
+		content := "bytes of " + rel
+		if err := os.WriteFile(filepath.Join(srcDir, rel), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		st, err := local.Stat(ctx, rel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := dst.Put(ctx, rel, strings.NewReader(content), st.Size, st.ModTime, nil); err != nil {
+			t.Fatal(err)
+		}
+		h := md5.Sum([]byte(content))
+		job.Files = append(job.Files, bus.File{Path: rel, Size: st.Size, ModTime: st.ModTime.UnixNano(),
+			Ino: st.Ino, CTime: st.CTime.UnixNano(), Hash: hex.EncodeToString(h[:])})
+	}
+	routes := worker.Routes{"r": {Route: worker.Route{Name: "r", Host: "h1", Hash: transfer.MD5, DeleteSource: true,
+		Include: []string{"*.warc.gz"}}, Src: stuckOneSource{local, "slow.warc.gz"}, Dst: dst}}
+	if err := routes["r"].Compile(); err != nil {
+		t.Fatal(err)
+	}
+	deps := worker.Deps{Bus: b, Ledger: l, Log: bustest.Logger(t), Metrics: metrics.New()}
+	v := &Verifier{deps: deps, routes: routes}
+	loop := &worker.Loop{Stage: bus.StageVerify, Hosts: []string{"h1"}, Concurrency: 1, Accept: routes.Accept,
+		Handle: v.verifyJob, Deps: deps,
+		Policy: worker.Policy{MaxAttempts: 2, Backoff: []time.Duration{50 * time.Millisecond}, AckWait: time.Second,
+			StallAfter: 300 * time.Millisecond, Grace: time.Second}}
+	run, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- loop.Run(run) }()
+	defer func() { stop(); <-done }()
+	if err := b.PublishJob(ctx, bus.StageVerify, job); err != nil {
+		t.Fatal(err)
+	}
+	var letters []bus.StoredDeadLetter
+	for deadline := time.Now().Add(30 * time.Second); len(letters) == 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no dead letter within 30s")
+		}
+		if letters, err = b.DeadLetters(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, d := range letters[0].Files {
+		if d.File.Path == "a.warc.gz" {
+			t.Errorf("dead letter names a.warc.gz, whose source was deleted after its copy was verified: %s: %s", d.Reason, d.Error)
+		}
+	}
+	if _, err := os.Lstat(filepath.Join(srcDir, "a.warc.gz")); !os.IsNotExist(err) {
+		t.Fatalf("a.warc.gz not deleted: %v", err)
+	}
+	if rec, _, err := l.Get(ctx, "r", "h1", "a.warc.gz"); err != nil || rec.State != ledger.Moved {
+		t.Errorf("record of a.warc.gz = %+v, %v; want moved", rec, err)
+	}
+}
