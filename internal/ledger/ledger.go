@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/ferrydata/ferry/internal/bus"
@@ -79,18 +80,27 @@ func (l *Ledger) Announce(ctx context.Context, route, host string, f bus.File, p
 func (l *Ledger) AnnounceAll(ctx context.Context, route, host string, files []bus.File, p Policy) (announce []bool, err error) {
 	announce = make([]bool, len(files))
 	if len(files) > 1 && len(files) <= maxBatch {
-		writes := make([]bus.Write, 0, len(files))
-		var errs []error
+		// The reads are round trips, not writes: they go several at once.
+		found := make([]bus.Write, len(files))
+		errs := make([]error, len(files))
+		sem := make(chan struct{}, readsInFlight)
+		var wg sync.WaitGroup
 		for i, f := range files {
-			w, ok, err := l.announcement(ctx, route, host, f, p)
-			if err != nil {
-				errs = append(errs, err)
-			}
-			if ok {
-				writes, announce[i] = append(writes, w), true
+			sem <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				found[i], announce[i], errs[i] = l.announcement(ctx, route, host, f, p)
+			}()
+		}
+		wg.Wait()
+		writes := make([]bus.Write, 0, len(files))
+		for i, w := range found {
+			if announce[i] {
+				writes = append(writes, w)
 			}
 		}
-		if errs == nil {
+		if errors.Join(errs...) == nil {
 			if _, err := l.kv.WriteAll(ctx, writes); err == nil {
 				return announce, nil
 			}
@@ -254,6 +264,9 @@ func (l *Ledger) SetAll(ctx context.Context, route, host string, files []bus.Fil
 	}
 	return errs
 }
+
+// readsInFlight bounds AnnounceAll's concurrent record reads.
+const readsInFlight = 16
 
 // maxBatch bounds one SetAll batch: the server's default limit.
 const maxBatch = 1000
