@@ -61,7 +61,14 @@ func (b *Bus) Work(ctx context.Context, cc ConsumerConfig, workers int, handle f
 			defer func() { done <- struct{}{} }()
 			c := cons
 			for ctx.Err() == nil {
-				msg, err := c.Next(jetstream.FetchMaxWait(time.Second))
+				// One pull at a time, ended by ctx too: a worker that is
+				// told to stop does not wait out its pull's expiry.
+				pull, cancel := context.WithTimeout(ctx, time.Second)
+				msg, err := c.Next(jetstream.FetchContext(pull))
+				cancel()
+				if errors.Is(err, context.DeadlineExceeded) {
+					continue // the pull expired with nothing to do
+				}
 				if err != nil {
 					c = b.recover(ctx, cc, c, err)
 					continue
