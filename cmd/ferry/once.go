@@ -118,7 +118,10 @@ func (o *onceWait) settledBefore(ctx context.Context, s watcher.Seen, since time
 
 // wait follows the ledger until the files found are settled.
 func (o *onceWait) wait(ctx context.Context, pipeline *background) (summary, error) {
-	tick := time.NewTicker(200 * time.Millisecond)
+	// Ticks are short: the run ends, and its summary prints, within one of
+	// the last file settling.
+	const every = 50 * time.Millisecond
+	tick := time.NewTicker(every)
 	defer tick.Stop()
 	idleTicks := 0
 	for {
@@ -151,7 +154,7 @@ func (o *onceWait) wait(ctx context.Context, pipeline *background) (summary, err
 		if idleTicks = idleTicks + 1; backlog > 0 {
 			idleTicks = 0
 		}
-		if idleTicks%25 == 5 { // nothing queued for a second, then every 5 s
+		if idleTicks%int(5*time.Second/every) == int(time.Second/every) { // nothing queued for a second, then every 5 s
 			// Files not done with nothing queued lost their messages (say, a
 			// crash between a ledger write and a publish): the scan announces
 			// such orphans again.
