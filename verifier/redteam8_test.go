@@ -241,16 +241,19 @@ func (s stuckOneSource) Open(ctx context.Context, rel string) (io.ReadCloser, tr
 	return stuckReader{rc, ctx}, fi, nil
 }
 
-// A job's moved files are recorded together once its last file ends. A
-// shutdown (its grace over) or a stall that cuts the job short while one
-// file's hash hangs must still record the file whose source it already
-// deleted: unrecorded, it waited for a redelivery, and a file that stalls
-// every attempt took it to the dead letters, its record failed, with its
-// source deleted and its copy good. The redelivered job verifies the other.
-func TestIntegrationShutdownMidJobAfterADelete(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration test: JetStream and rclone")
-	}
+// slowSibling is a verify job of two files copied from srcDir to a local
+// destination, a.warc.gz and slow.warc.gz, with the bus and ledger it runs on.
+type slowSibling struct {
+	b      *bus.Bus
+	l      *ledger.Ledger
+	srcDir string
+	local  transfer.Source
+	dst    *transfer.Destination
+	job    bus.Job
+}
+
+func copiedWithSlowSibling(t *testing.T) slowSibling {
+	t.Helper()
 	transfertest.Init(t)
 	ctx := t.Context()
 	b := bustest.Start(t)
@@ -281,6 +284,22 @@ func TestIntegrationShutdownMidJobAfterADelete(t *testing.T) {
 		job.Files = append(job.Files, bus.File{Path: rel, Size: st.Size, ModTime: st.ModTime.UnixNano(),
 			Ino: st.Ino, CTime: st.CTime.UnixNano(), Hash: hex.EncodeToString(h[:])})
 	}
+	return slowSibling{b: b, l: l, srcDir: srcDir, local: local, dst: dst, job: job}
+}
+
+// A job's moved files are recorded together once its last file ends. A
+// shutdown (its grace over) or a stall that cuts the job short while one
+// file's hash hangs must still record the file whose source it already
+// deleted: unrecorded, it waited for a redelivery, and a file that stalls
+// every attempt took it to the dead letters, its record failed, with its
+// source deleted and its copy good. The redelivered job verifies the other.
+func TestIntegrationShutdownMidJobAfterADelete(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: JetStream and rclone")
+	}
+	ctx := t.Context()
+	rig := copiedWithSlowSibling(t)
+	b, l, srcDir, local, dst, job := rig.b, rig.l, rig.srcDir, rig.local, rig.dst, rig.job
 	route := &worker.OpenRoute{Route: worker.Route{Name: "r", Host: "h1", Hash: transfer.MD5, DeleteSource: true},
 		Src: stuckOneSource{local, "slow.warc.gz"}, Dst: dst}
 	v := &Verifier{deps: worker.Deps{Bus: b, Ledger: l, Log: bustest.Logger(t), Metrics: metrics.New()},
@@ -327,36 +346,9 @@ func TestIntegrationStalledFileKeepsDeletedSiblingMoved(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration test: JetStream and rclone")
 	}
-	transfertest.Init(t)
 	ctx := t.Context()
-	b := bustest.Start(t)
-	l := ledger.New(b.Ledger())
-	srcDir, dstDir := t.TempDir(), t.TempDir()
-	local, err := transfer.OpenLocalSource(srcDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dst, err := transfer.OpenDestination(ctx, dstDir, transfer.MD5)
-	if err != nil {
-		t.Fatal(err)
-	}
-	job := bus.Job{ID: "20261202T031500-0123456789ab-aaaaaaaaaaaaaaaa", Route: "r", Host: "h1"}
-	for _, rel := range []string{"a.warc.gz", "slow.warc.gz"} {
-		content := "bytes of " + rel
-		if err := os.WriteFile(filepath.Join(srcDir, rel), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		st, err := local.Stat(ctx, rel)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := dst.Put(ctx, rel, strings.NewReader(content), st.Size, st.ModTime, nil); err != nil {
-			t.Fatal(err)
-		}
-		h := md5.Sum([]byte(content))
-		job.Files = append(job.Files, bus.File{Path: rel, Size: st.Size, ModTime: st.ModTime.UnixNano(),
-			Ino: st.Ino, CTime: st.CTime.UnixNano(), Hash: hex.EncodeToString(h[:])})
-	}
+	rig := copiedWithSlowSibling(t)
+	b, l, srcDir, local, dst, job := rig.b, rig.l, rig.srcDir, rig.local, rig.dst, rig.job
 	routes := worker.Routes{"r": {Route: worker.Route{Name: "r", Host: "h1", Hash: transfer.MD5, DeleteSource: true,
 		Include: []string{"*.warc.gz"}}, Src: stuckOneSource{local, "slow.warc.gz"}, Dst: dst}}
 	if err := routes["r"].Compile(); err != nil {
@@ -376,6 +368,7 @@ func TestIntegrationStalledFileKeepsDeletedSiblingMoved(t *testing.T) {
 		t.Fatal(err)
 	}
 	var letters []bus.StoredDeadLetter
+	var err error
 	for deadline := time.Now().Add(30 * time.Second); len(letters) == 0; time.Sleep(50 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("no dead letter within 30s")
