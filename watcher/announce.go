@@ -17,29 +17,13 @@ const maxWarned = 100000
 // maxPending bounds the announcements kept for a quick retry of their publish.
 const maxPending = 10000
 
-// announce records f in the ledger and publishes it if the ledger says so.
-// The ledger's compare-and-set makes a racing event and rescan announce once.
-// A record in flight is announced again once older than staleAfter.
-// It reports whether f was published.
+// announce records f in the ledger and publishes it if the ledger says so
+// (announceChunk of one file). The ledger's compare-and-set makes a racing
+// event and rescan announce once. A record in flight is announced again
+// once older than staleAfter. It reports whether f was published.
 func (w *Watcher) announce(ctx context.Context, r *route, f bus.File, staleAfter time.Duration) (bool, error) {
-	policy := ledger.Policy{StaleAfter: staleAfter, DeletesSource: r.DeletesSource}
-	publish, err := w.deps.Ledger.Announce(ctx, r.Name, r.Host, f, policy)
-	if err != nil {
-		return false, fmt.Errorf("couldn't record %s of route %s: %w", f.Path, r.Name, err)
-	}
-	if !publish {
-		return false, nil
-	}
-	c := bus.Closed{Route: r.Name, Host: r.Host, File: f, Announced: time.Now().UnixNano()}
-	if err := w.deps.Bus.PublishClosed(ctx, c); err != nil {
-		// The ledger now says "closed, just announced", so a rescan would wait
-		// StaleAfter before trying again: keep the message and retry it sooner.
-		w.keepPending([]bus.Closed{c})
-		return false, fmt.Errorf("couldn't announce %s of route %s: %w", f.Path, r.Name, err)
-	}
-	w.deps.Metrics.FilesClosed.WithLabelValues(r.Name).Inc()
-	w.deps.Log.Info("announced closed file", "route", r.Name, "path", f.Path, "size", f.Size)
-	return true, nil
+	published, err := w.announceChunk(ctx, r, []bus.File{f}, staleAfter)
+	return published[0], err
 }
 
 // keepPending keeps announcements whose publish failed for a quick retry.
