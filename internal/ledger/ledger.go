@@ -62,11 +62,7 @@ func (l *Ledger) Announce(ctx context.Context, route, host string, f bus.File, p
 	if err != nil || !announce {
 		return false, err
 	}
-	if w.Rev == 0 {
-		_, err = l.kv.Create(ctx, w.Key, w.Value, 0)
-	} else {
-		_, err = l.kv.WriteAll(ctx, []bus.Write{w})
-	}
+	err = l.write(ctx, w)
 	if errors.Is(err, bus.ErrKeyTaken) {
 		return false, nil // someone else announced or advanced it just now
 	}
@@ -144,21 +140,26 @@ func (l *Ledger) announcement(ctx context.Context, route, host string, f bus.Fil
 // dead-lettered one only to moved or verified (a duplicate job succeeded).
 // The write is a compare-and-set, retried when another role wrote first.
 func (l *Ledger) Set(ctx context.Context, route, host string, f bus.File, state State, edit func(*Record)) error {
-	key := bus.FileKey(route, host, f.Path)
 	for {
 		w, change, err := l.change(ctx, route, host, f, state, edit)
 		if err != nil || !change {
 			return err
 		}
-		if w.Rev == 0 {
-			_, err = l.kv.Create(ctx, key, w.Value, w.TTL)
-		} else {
-			_, err = l.kv.WriteAll(ctx, []bus.Write{w})
-		}
-		if !errors.Is(err, bus.ErrKeyTaken) {
+		if err := l.write(ctx, w); !errors.Is(err, bus.ErrKeyTaken) {
 			return err
 		}
 	}
+}
+
+// write stores one record as a compare-and-set. A new key goes through
+// Create, which also takes over a key whose last value was deleted.
+func (l *Ledger) write(ctx context.Context, w bus.Write) error {
+	if w.Rev == 0 {
+		_, err := l.kv.Create(ctx, w.Key, w.Value, w.TTL)
+		return err
+	}
+	_, err := l.kv.WriteAll(ctx, []bus.Write{w})
+	return err
 }
 
 // change reads a file's record and returns the write that moves it to
