@@ -122,22 +122,34 @@ func (c *crawlers) requireRunning() {
 }
 
 // checkLedger requires one moved record per file written, owned by the
-// host that wrote it, and no dead letter.
+// host that wrote it, and no dead letter. A verifier records a job's files
+// once the job's last file is done, after their sources are gone, so the
+// records may trail the files by a moment: it waits up to 30s for them.
 func (c *crawlers) checkLedger() {
 	c.t.Helper()
-	recs := ledgerRecords(c.t, c.js)
+	var recs map[string]ledger.Record
+	var wrong []string
 	total := 0
-	for _, h := range c.hosts {
-		for rel := range c.want[h.name] {
-			total++
-			r, ok := recs[rel]
-			switch {
-			case !ok:
-				c.t.Errorf("no ledger record for %s", rel)
-			case r.State != ledger.Moved || r.Host != h.name:
-				c.t.Errorf("ledger record of %s: state %s host %s, want %s %s", rel, r.State, r.Host, ledger.Moved, h.name)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		recs, wrong, total = ledgerRecords(c.t, c.js), nil, 0
+		for _, h := range c.hosts {
+			for rel := range c.want[h.name] {
+				total++
+				r, ok := recs[rel]
+				switch {
+				case !ok:
+					wrong = append(wrong, fmt.Sprintf("no ledger record for %s", rel))
+				case r.State != ledger.Moved || r.Host != h.name:
+					wrong = append(wrong, fmt.Sprintf("ledger record of %s: state %s host %s, want %s %s", rel, r.State, r.Host, ledger.Moved, h.name))
+				}
 			}
 		}
+		if len(wrong) == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	for _, w := range wrong {
+		c.t.Error(w)
 	}
 	if len(recs) != total {
 		c.t.Errorf("ledger holds %d file records, want %d", len(recs), total)
