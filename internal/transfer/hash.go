@@ -83,7 +83,7 @@ func HashReader(r io.Reader, t HashType, p *Progress) (Sum, error) {
 	if err != nil {
 		return Sum{}, err
 	}
-	n, err := io.Copy(h, &progressReader{r: r, p: p})
+	n, err := copyPooled(h, &progressReader{r: r, p: p})
 	if err != nil {
 		return Sum{}, fmt.Errorf("couldn't read to hash: %w", err)
 	}

@@ -53,6 +53,10 @@ func (s *sizedReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
+// WriteTo lets rclone's copy (accounting's WriteTo, then the backend's
+// io.Copy) use a pooled buffer instead of allocating one per file.
+func (s *sizedReader) WriteTo(w io.Writer) (int64, error) { return copyPooled(w, s) }
+
 // atEnd reads one byte past size to learn whether r ends there. Only a read
 // error is returned; extra bytes are noted in s.err.
 func (s *sizedReader) atEnd() error {
