@@ -18,6 +18,8 @@ const backlogFileSize = 64
 // --once` (default config, local to local) until all are moved. The first
 // scan is over when the watcher has logged its n-th "announced closed file"
 // (it announces while it scans); state_dir is measured after the run.
+// The first scan is over at the run's first "scanned" log line: the walk
+// has found every waiting file (announcing only what fits max_queued).
 func backlog(o options, out io.Writer, n int) error {
 	dir, err := os.MkdirTemp(o.tmp, "bench-backlog-")
 	if err != nil {
@@ -37,8 +39,8 @@ func backlog(o options, out io.Writer, n int) error {
 	if err != nil {
 		return err
 	}
-	const announced, dispatched = "announced closed file", "job dispatched"
-	logs := newLogClock(announced, dispatched)
+	const scanned, dispatched = `msg=scanned`, "job dispatched"
+	logs := newLogClock(scanned, dispatched)
 	o.progress("backlog: ferry run --once over %d files", n)
 	u, err := runChild([]string{o.ferry, "--config", config, "run", "--once"}, nil, logs)
 	if err != nil {
@@ -51,16 +53,15 @@ func backlog(o options, out io.Writer, n int) error {
 	if err != nil {
 		return err
 	}
-	var scan string
-	if count, _, latest := logs.seen(announced); count == n {
-		scan = fmt.Sprintf("%.2f", latest.Seconds())
-	} else {
-		scan = fmt.Sprintf("n/a (%d of %d announcements logged)", count, n)
+	scan := "n/a (no scan logged)"
+	count, firstScan, _ := logs.seen(scanned)
+	if count > 0 {
+		scan = fmt.Sprintf("%.2f", firstScan.Seconds())
 	}
 	_, firstJob, _ := logs.seen(dispatched)
 
 	fmt.Fprintf(out, "### Backlog: %d files of %d bytes waiting before `ferry run --once` starts\n\n", n, backlogFileSize)
-	fmt.Fprintln(out, "First scan = start to the watcher's n-th \"announced closed file\" log line; first job = start to the first \"job dispatched\"; state_dir measured by du after the run. One process (`ferry run`) holds all four roles.")
+	fmt.Fprintln(out, "First scan = start to the end of the first walk over the waiting files (its \"scanned\" log line; it announces what fits max_queued and leaves the rest on disk for catch-up passes); first job = start to the first \"job dispatched\"; state_dir measured by du after the run. One process (`ferry run`) holds all four roles.")
 	fmt.Fprintln(out)
 	fmt.Fprintln(out, "| files | wall s | files/s | first scan s | first job s | CPU s | peak RSS MB | state_dir MB | state bytes per file |")
 	fmt.Fprintln(out, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -68,8 +69,8 @@ func backlog(o options, out io.Writer, n int) error {
 		float64(n)/u.wall.Seconds(), scan, firstJob.Seconds(), u.cpu.Seconds(), float64(u.rssKB)/1024,
 		float64(state)/1e6, float64(state)/float64(n))
 	target(out, "peak RSS < 300 MB", u.rssKB < 300*1024, "%.0f MB", float64(u.rssKB)/1024)
-	if count, _, latest := logs.seen(announced); count == n && n >= 1_000_000 {
-		target(out, "first scan < 30 s", latest < 30*time.Second, "%.1f s", latest.Seconds())
+	if count > 0 && n >= 1_000_000 {
+		target(out, "first scan < 30 s", firstScan < 30*time.Second, "%.1f s", firstScan.Seconds())
 	}
 	fmt.Fprintln(out)
 	return nil

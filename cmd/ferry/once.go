@@ -73,8 +73,12 @@ func (o *onceWait) scan(ctx context.Context) error {
 	since, doneBefore := time.Now(), o.tally.doneSoFar()
 	first := o.scans == 0
 	o.scans++
-	var toSettle atomic.Int64
+	var toSettle, found, deferred atomic.Int64
 	problems, err := o.watcher.ScanEach(ctx, func(s watcher.Seen) {
+		found.Add(1)
+		if s.Deferred {
+			deferred.Add(1)
+		}
 		if o.settledBefore(ctx, s, since, first) {
 			return
 		}
@@ -83,6 +87,8 @@ func (o *onceWait) scan(ctx context.Context) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
+	o.sys.log.Info("scanned", "closed", found.Load(), "to_settle", toSettle.Load(), "deferred", deferred.Load(),
+		"took", time.Since(since))
 	o.tally.expect(doneBefore + int(toSettle.Load()))
 	if err != nil {
 		o.sys.log.Warn("scan incomplete", "err", err)
