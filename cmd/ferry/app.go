@@ -114,7 +114,7 @@ func configuredBy(load func(path string) (*config.Config, error), fn func(c *cli
 // daemon wraps an action that runs roles: rclone, JetStream and metrics first.
 func daemon(fn func(c *cli.Context, sys *system) error) cli.ActionFunc {
 	return configured(func(c *cli.Context, cfg *config.Config, log *slog.Logger) error {
-		if err := initRclone(c.Context, cfg); err != nil {
+		if err := initRclone(c.Context, cfg, log); err != nil {
 			return err
 		}
 		sys, err := startSystem(c.Context, cfg, log)

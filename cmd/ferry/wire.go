@@ -14,7 +14,6 @@ import (
 	"github.com/ferrydata/ferry/internal/config"
 	"github.com/ferrydata/ferry/internal/ledger"
 	"github.com/ferrydata/ferry/internal/metrics"
-	"github.com/ferrydata/ferry/internal/secrets"
 	"github.com/ferrydata/ferry/internal/transfer"
 	"github.com/ferrydata/ferry/internal/worker"
 	"github.com/ferrydata/ferry/mover"
@@ -154,20 +153,6 @@ func connConfig(cfg *config.Config, srv *bus.Server) bus.ConnConfig {
 		Creds: n.Creds, User: n.User, Password: n.Password, NKeySeed: n.NKey,
 		TLS: bus.TLSConfig{CA: n.TLS.CA, Cert: n.TLS.Cert, Key: n.TLS.Key}, Replicas: n.Replicas,
 	}
-}
-
-// initRclone hands rclone its config: from AWS Secrets Manager when a secret
-// is named (kept in memory only), else the configured or usual file.
-func initRclone(ctx context.Context, cfg *config.Config) error {
-	opt := transfer.Options{ConfigPath: cfg.Rclone.Config, CacheDir: cfg.RcloneCacheDir()}
-	if cfg.Rclone.SecretID != "" {
-		data, err := secrets.Fetch(ctx, cfg.Rclone.SecretID, cfg.Rclone.SecretRegion)
-		if err != nil {
-			return err
-		}
-		opt.ConfigData = data
-	}
-	return transfer.Init(ctx, opt)
 }
 
 // grace is the shutdown grace of this process's commands.
