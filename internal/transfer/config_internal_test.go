@@ -4,8 +4,8 @@ import (
 	"errors"
 	"log/slog"
 	"os"
-	"slices"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
