@@ -11,6 +11,7 @@ import (
 
 	"github.com/ferrydata/ferry/internal/fault"
 	"github.com/ferrydata/ferry/internal/secrets"
+	"github.com/rclone/rclone/fs"
 	"github.com/rclone/rclone/fs/config"
 )
 
@@ -51,6 +52,16 @@ func TestSetSecrets(t *testing.T) {
 		{"ferrycfgtest2", "type", "local"},
 		{"ferrycfgtest2", "from", "file"},
 	})
+	// RCLONE_CONFIG_<REMOTE>_<OPTION> still wins over a secret's option,
+	// as over a file's, and defines remotes of its own.
+	t.Setenv("RCLONE_CONFIG_FERRYCFGTEST_SECRET_ACCESS_KEY", "from-env")
+	t.Setenv("RCLONE_CONFIG_FERRYCFGENV_TYPE", "local")
+	if got, _ := fs.ConfigMap("", nil, "ferrycfgtest", nil).Get("secret_access_key"); got != "from-env" {
+		t.Errorf("secret_access_key with RCLONE_CONFIG_FERRYCFGTEST_SECRET_ACCESS_KEY set = %q", got)
+	}
+	if !slices.Contains(config.GetRemoteNames(), "ferrycfgenv") {
+		t.Error("a remote defined by RCLONE_CONFIG_FERRYCFGENV_TYPE is not known")
+	}
 	if _, ok := config.FileGetValue("ferrycfgtest", "old"); ok {
 		t.Error("an option the rotated secret dropped is still set")
 	}
@@ -151,7 +162,7 @@ func TestCheckConfigFile(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := checkConfigFile(tt.path, tt.mustExist)
+			_, err := checkConfigFile(tt.path, tt.mustExist)
 			if (err == nil) != tt.ok {
 				t.Fatalf("checkConfigFile = %v, want ok=%v", err, tt.ok)
 			}

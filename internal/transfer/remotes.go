@@ -10,6 +10,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"syscall"
 
 	"github.com/ferrydata/ferry/internal/secrets"
 	"github.com/rclone/rclone/fs/cache"
@@ -62,10 +63,18 @@ func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 // rclone can never save a secret into a file.
 func setConfig(opt Options) error {
 	path, source := configFile(opt.ConfigPath, fileExists, config.GetConfigPath())
+	label := path
 	if path != "" {
-		// Only a path ferry was given must exist; the others may not.
-		if err := checkConfigFile(path, source == sourceConfigured); err != nil {
+		// Only a path ferry was given must exist; the others may not,
+		// and rclone must not be pointed at them then: it exits on any
+		// error but "not found" (a home that is not a directory).
+		found, err := checkConfigFile(path, source == sourceConfigured)
+		if err != nil {
 			return err
+		}
+		if !found {
+			path, source = "", ""
+			opt.Log.Info("no rclone config file", "looked_at", label)
 		}
 	}
 	inMemory := opt.Secrets != nil && len(opt.Secrets.Remotes) > 0
@@ -91,7 +100,7 @@ func setConfig(opt Options) error {
 	defer remotes.Unlock()
 	remotes.log, remotes.file, remotes.fileSrc = opt.Log, file, source
 	if source != "" {
-		opt.Log.Info("rclone config file", "source", source, "path", fileLabel(source, opt.ConfigPath, config.GetConfigPath()))
+		opt.Log.Info("rclone config file", "source", source, "path", label)
 	}
 	if inMemory {
 		if _, err := setSecrets(opt.Secrets); err != nil {
@@ -100,17 +109,6 @@ func setConfig(opt Options) error {
 	}
 	logRemotes(opt.Log, source)
 	return nil
-}
-
-// fileLabel is the file's path for the log, even when it was loaded into memory.
-func fileLabel(source, configured, usual string) string {
-	switch source {
-	case sourceConfigured:
-		return configured
-	case sourceLocal:
-		return localConfig
-	}
-	return usual
 }
 
 // logRemotes says where every remote rclone now knows came from.
@@ -200,7 +198,7 @@ func setSecrets(set *secrets.Set) ([]string, error) {
 // memory. An encrypted one can only be read by rclone itself.
 func readConfigFile(path string) (secrets.Remotes, error) {
 	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	if missing(err) {
 		return nil, nil
 	}
 	if err != nil {
@@ -216,18 +214,24 @@ func readConfigFile(path string) (secrets.Remotes, error) {
 	return rs, nil
 }
 
-func checkConfigFile(path string, mustExist bool) error {
+// missing: the file is not there, or could not be, as rclone's usual path
+// below a home that is not a directory.
+func missing(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)
+}
+
+func checkConfigFile(path string, mustExist bool) (found bool, err error) {
 	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) && !mustExist {
-		return nil
+	if missing(err) && !mustExist {
+		return false, nil
 	}
 	if err != nil {
-		return fmt.Errorf("couldn't read rclone config: %w", err)
+		return false, fmt.Errorf("couldn't read rclone config: %w", err)
 	}
 	if err := checkINI(data); err != nil {
-		return fmt.Errorf("couldn't parse rclone config %s: %w", path, err)
+		return false, fmt.Errorf("couldn't parse rclone config %s: %w", path, err)
 	}
-	return nil
+	return true, nil
 }
 
 // checkINI rejects plain-text configs that rclone could not parse; encrypted
