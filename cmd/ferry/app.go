@@ -129,6 +129,7 @@ func daemon(fn func(c *cli.Context, sys *system) error) cli.ActionFunc {
 			return err
 		}
 		defer sys.close()
+		sys.rotation = startRotation(c.Context, cfg, log)
 		if err := sys.serveMetrics(c.Context); err != nil {
 			return err
 		}

@@ -6,8 +6,8 @@ import (
 	"time"
 )
 
-// MinRcloneRefresh keeps a typo ("1s") from hammering Secrets Manager.
-const MinRcloneRefresh = Duration(time.Minute)
+// MinRcloneRefresh keeps a typo ("1ms") from hammering Secrets Manager.
+const MinRcloneRefresh = Duration(5 * time.Second)
 
 // migrate reads the deprecated secret_id and secret_region into secrets
 // and region, so a config written for an older ferry keeps working, and

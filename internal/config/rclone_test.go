@@ -55,7 +55,7 @@ func TestRcloneValidate(t *testing.T) {
 		{"empty id", "rclone:\n  secrets: [a, \"\"]\n", "rclone.secrets[1]:"},
 		{"spaces", "rclone:\n  secrets: [\" a\"]\n", "rclone.secrets[0]:"},
 		{"duplicate", "rclone:\n  secrets: [a, a]\n", `rclone.secrets[1]: "a" is already rclone.secrets[0]`},
-		{"refresh too short", "rclone:\n  secrets: [a]\n  refresh: 1s\n", "rclone.refresh: must be at least 1m"},
+		{"refresh too short", "rclone:\n  secrets: [a]\n  refresh: 1s\n", "rclone.refresh: must be at least 5s"},
 		{"endpoint not a URL", "rclone:\n  endpoint: vpce.example\n", "rclone.endpoint:"},
 		{"static keys are no key", "rclone:\n  access_key_id: AK\n", `unknown key "access_key_id"`},
 	}
