@@ -36,6 +36,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			roleCommand("verifier", "read copies back, compare hashes, delete verified sources"),
 			natsCommand(),
 			checkConfigCommand(stdout),
+			preflightCommand(stdout),
 			statusCommand(stdout),
 			deadCommand(stdout),
 		},
