@@ -70,7 +70,7 @@ func checkStorage(ctx context.Context, cfg *config.Config, log *slog.Logger, pro
 	defer os.RemoveAll(tmp)
 	rc := *cfg
 	rc.StateDir = tmp
-	if err := initRclone(ctx, &rc, log); err != nil {
+	if _, err := initRclone(ctx, &rc, log); err != nil {
 		return err
 	}
 	if err := undefinedRemotes(cfg); err != nil {

@@ -48,7 +48,7 @@ func runPreflight(ctx context.Context, cfg *config.Config, log *slog.Logger, std
 	rc := *cfg
 	rc.StateDir = tmp // the rclone cache: preflight must not need the state dir
 	var rows []check
-	err = initRclone(ctx, &rc, log)
+	_, err = initRclone(ctx, &rc, log)
 	rows = append(rows, check{route: "*", what: "read rclone config", err: err,
 		detail: fmt.Sprintf("%d secrets, config file, environment", len(cfg.Rclone.Secrets))})
 	if err == nil {

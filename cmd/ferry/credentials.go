@@ -16,16 +16,17 @@ import (
 
 // initRclone hands rclone its remotes: those of rclone.secrets (read now,
 // held in memory only), then the config file's, then RCLONE_CONFIG_*
-// variables. A configured secret that cannot be read fails the start.
-func initRclone(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
+// variables. A configured secret that cannot be read fails the start. It
+// returns the secrets' remotes, nil without secrets.
+func initRclone(ctx context.Context, cfg *config.Config, log *slog.Logger) (*secrets.Set, error) {
 	for _, d := range cfg.Deprecations() {
 		log.Warn(d)
 	}
 	set, err := readSecrets(ctx, cfg)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return transfer.Init(ctx, transfer.Options{ConfigPath: cfg.Rclone.Config, Secrets: set,
+	return set, transfer.Init(ctx, transfer.Options{ConfigPath: cfg.Rclone.Config, Secrets: set,
 		CacheDir: cfg.RcloneCacheDir(), Log: log})
 }
 
@@ -45,19 +46,23 @@ func readSecrets(ctx context.Context, cfg *config.Config) (*secrets.Set, error) 
 // rotation reads rclone.secrets again every rclone.refresh and on SIGHUP,
 // and tells every subscribed role to reopen its routes when a remote
 // changed. A read that fails keeps the remotes in use: the old keys may
-// still work, and the error is logged at each attempt.
+// still work, and the error is logged at each attempt. So does a rotation
+// that would make a destination a source, for a process with a mover or a
+// verifier: the overlap checks of their start run again first.
 type rotation struct {
 	cfg *config.Config
 	log *slog.Logger
 
-	mu   sync.Mutex
-	subs []chan struct{}
+	mu      sync.Mutex
+	subs    []chan struct{}
+	current *secrets.Set // in rclone's config now
+	overlap bool         // a mover or verifier subscribed
 }
 
 // startRotation runs the rotation until ctx ends. SIGHUP is caught even
 // without secrets, so a reload request never kills the daemon.
-func startRotation(ctx context.Context, cfg *config.Config, log *slog.Logger) *rotation {
-	r := &rotation{cfg: cfg, log: log}
+func startRotation(ctx context.Context, cfg *config.Config, log *slog.Logger, current *secrets.Set) *rotation {
+	r := &rotation{cfg: cfg, log: log, current: current}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	go func() {
@@ -83,8 +88,9 @@ func startRotation(ctx context.Context, cfg *config.Config, log *slog.Logger) *r
 }
 
 // subscribe returns a channel that receives after each rotation; nil (never)
-// on a nil rotation.
-func (r *rotation) subscribe() <-chan struct{} {
+// on a nil rotation. A worker (mover, verifier) has rotations checked for
+// overlap first.
+func (r *rotation) subscribe(worker bool) <-chan struct{} {
 	if r == nil {
 		return nil
 	}
@@ -92,6 +98,7 @@ func (r *rotation) subscribe() <-chan struct{} {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.subs = append(r.subs, ch)
+	r.overlap = r.overlap || worker
 	return ch
 }
 
@@ -107,6 +114,8 @@ func (r *rotation) refresh(ctx context.Context, why string) {
 		r.log.Error("couldn't read rclone.secrets again: the remotes in use stay", "trigger", why, "err", err)
 		return
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	changed, err := transfer.SetSecrets(set)
 	if err != nil {
 		r.log.Error("couldn't use the secrets read again: the remotes in use stay", "trigger", why, "err", err)
@@ -116,9 +125,17 @@ func (r *rotation) refresh(ctx context.Context, why string) {
 		r.log.Info("rclone.secrets read again: no remote changed", "trigger", why)
 		return
 	}
+	if r.overlap {
+		if err := transfer.ProbeOverlap(ctx, routeStorage(r.cfg)); err != nil {
+			r.log.Error("refusing rotated rclone.secrets: the remotes in use stay", "trigger", why, "remotes", changed, "err", err)
+			if _, err := transfer.SetSecrets(r.current); err != nil {
+				r.log.Error("couldn't restore the remotes in use", "err", err)
+			}
+			return
+		}
+	}
+	r.current = set
 	r.log.Info("rclone remotes rotated: new jobs use them", "trigger", why, "remotes", changed)
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	for _, ch := range r.subs {
 		select {
 		case ch <- struct{}{}:

@@ -156,6 +156,15 @@ func TestIntegrationRotatedSecretIsPickedUp(t *testing.T) {
 	waitFor(t, 10*time.Second, "mover and verifier to reopen again", logHas("routes reopened with the new rclone config", 4))
 	moveOne(t, s, a, "job/WEB-3.warc.gz")
 
+	// A rotation that would put the destination inside the source is
+	// refused: the remotes in use stay, and files still go to a.
+	sm.Put("ferry/s3", fmt.Sprintf(`{"store": {"type": "hasher", "remote": %q}}`, s.src))
+	if err := daemon.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, "the overlapping rotation refused", logHas("refusing rotated rclone.secrets", 1))
+	moveOne(t, s, a, "job/WEB-4.warc.gz")
+
 	for _, p := range []string{a.Path("warcs/job/WEB-2.warc.gz"), b.Path("warcs/job/WEB-1.warc.gz"), b.Path("warcs/job/WEB-3.warc.gz")} {
 		if _, err := os.Stat(p); err == nil {
 			t.Errorf("%s exists: a file went where the secret did not say", p)

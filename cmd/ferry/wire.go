@@ -217,10 +217,10 @@ func (s *system) newDispatcher(maxWait time.Duration) (*dispatcher.Dispatcher, e
 
 func (s *system) newMover(routes []worker.Route) (*mover.Mover, error) {
 	return mover.New(mover.Config{Host: s.cfg.Host, Routes: routes, Concurrency: s.cfg.Mover.Concurrency,
-		Policy: s.policy(), Reopen: s.rotation.subscribe()}, s.workerDeps())
+		Policy: s.policy(), Reopen: s.rotation.subscribe(true)}, s.workerDeps())
 }
 
 func (s *system) newVerifier(routes []worker.Route) (*verifier.Verifier, error) {
 	return verifier.New(verifier.Config{Host: s.cfg.Host, Routes: routes, Concurrency: s.cfg.Verifier.Concurrency,
-		Policy: s.policy(), Reopen: s.rotation.subscribe()}, s.workerDeps())
+		Policy: s.policy(), Reopen: s.rotation.subscribe(true)}, s.workerDeps())
 }
