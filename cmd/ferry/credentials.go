@@ -143,3 +143,22 @@ func (r *rotation) refresh(ctx context.Context, why string) {
 		}
 	}
 }
+
+// following runs run with reopen called after each rotation, for a role
+// that opens storage lazily (the watcher's remote sources).
+func (r *rotation) following(reopen func(), run runner) runner {
+	ch := r.subscribe(false)
+	return func(ctx context.Context) error {
+		go func() {
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-ch:
+					reopen()
+				}
+			}
+		}()
+		return run(ctx)
+	}
+}
