@@ -156,6 +156,7 @@ func (r *rotation) following(reopen func(), run runner) runner {
 					return
 				case <-ch:
 					reopen()
+					r.log.Info("remote sources are opened again on their next scan")
 				}
 			}
 		}()

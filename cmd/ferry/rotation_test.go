@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ferrydata/ferry/internal/secrets/secretstest"
+	"github.com/ferrydata/ferry/internal/transfer"
 	"github.com/ferrydata/ferry/internal/transfer/transfertest"
 )
 
@@ -71,7 +72,7 @@ func TestIntegrationMoveWithCredentialsOnlyInASecret(t *testing.T) {
 	value := s3Secret(t, srv)
 	sm.Put("ferry/s3", value)
 	s := secretSite(t, sm, "1h")
-	daemon, logPath := s.startFerryLog("--log-level", "debug", "run")
+	daemon, logPath := s.startFerryLog("run")
 	for i := range 3 {
 		moveOne(t, s, srv, fmt.Sprintf("job/WEB-%d.warc.gz", i))
 	}
@@ -170,6 +171,76 @@ func TestIntegrationRotatedSecretIsPickedUp(t *testing.T) {
 			t.Errorf("%s exists: a file went where the secret did not say", p)
 		}
 	}
+	if err := daemon.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := daemon.Wait(); err != nil {
+		t.Fatalf("ferry run did not exit cleanly: %v", err)
+	}
+}
+
+// A rotated secret reaches a remote source too: the watcher lists the
+// server the secret names now, and the workers open it.
+func TestIntegrationRotatedSecretReachesARemoteSource(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: runs ferry as a process")
+	}
+	a, b := transfertest.StartS3Server(t), transfertest.StartS3Server(t)
+	sm := secretstest.Start(t)
+	source := func(srv *transfertest.S3) string {
+		data, _ := json.Marshal(map[string]map[string]string{"crawls": {"type": "s3", "provider": "Rclone",
+			"endpoint": srv.Endpoint, "access_key_id": srv.KeyID, "secret_access_key": srv.Secret}})
+		return string(data)
+	}
+	sm.Put("ferry/src", source(a))
+	secretstest.SetEnv(t)
+	s := newSite(t, siteOptions{})
+	t.Setenv("HOME", s.dir)
+	yaml := fmt.Sprintf(`host: crawler01
+state_dir: %s
+rescan_interval: 500ms
+retry: {max_attempts: 2, ack_wait: 5s, backoff: [200ms]}
+rclone: {secrets: [ferry/src], endpoint: %q, refresh: 1h}
+routes:
+  - {name: warcs, host: any, source: "crawls:bucket/in", destination: %q, min_age: 0s, batch: {files: 5, max_wait: 200ms}}
+`, filepath.Join(s.dir, "state"), sm.URL, s.dst)
+	if err := os.WriteFile(s.config, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	daemon, logPath := s.startFerryLog("run")
+	// Through the S3 API: rclone serve s3 caches its listings (rclone's
+	// VFS), so bytes written behind its back may go unseen for minutes.
+	put := func(srv *transfertest.S3, rel string) []byte {
+		t.Helper()
+		data := randomBytes(t, 5000)
+		d, err := transfer.OpenDestination(t.Context(), srv.Remote+"/in", transfer.MD5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Put(t.Context(), rel, bytes.NewReader(data), int64(len(data)), time.Now(), nil); err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	moved := func(srv *transfertest.S3, rel string, data []byte) {
+		t.Helper()
+		waitFor(t, 30*time.Second, rel+" moved from "+srv.Endpoint, func() bool {
+			got, err := os.ReadFile(filepath.Join(s.dst, rel))
+			_, srcErr := os.Stat(srv.Path("in/" + rel))
+			return err == nil && bytes.Equal(got, data) && os.IsNotExist(srcErr)
+		})
+	}
+	moved(a, "WEB-1.warc.gz", put(a, "WEB-1.warc.gz"))
+
+	sm.Put("ferry/src", source(b))
+	if err := daemon.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "mover and verifier to reopen", func() bool {
+		data, _ := os.ReadFile(logPath)
+		return strings.Count(string(data), "routes reopened with the new rclone config") >= 2
+	})
+	moved(b, "WEB-2.warc.gz", put(b, "WEB-2.warc.gz"))
 	if err := daemon.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
