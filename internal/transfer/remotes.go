@@ -1,22 +1,16 @@
 package transfer
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"maps"
 	"os"
 	"slices"
 	"sync"
-	"syscall"
 
 	"github.com/ferrydata/ferry/internal/secrets"
-	"github.com/rclone/rclone/fs/cache"
 	"github.com/rclone/rclone/fs/config"
 	"github.com/rclone/rclone/fs/config/configfile"
-	"github.com/rclone/rclone/fs/fspath"
 )
 
 // localConfig is looked for in the working directory when no path is given.
@@ -129,117 +123,4 @@ func logRemotes(log *slog.Logger, fileSource string) {
 			log.Info("rclone remote", "remote", name, "source", sourceEnv)
 		}
 	}
-}
-
-// SetSecrets replaces the remotes that came from secrets with set's (a
-// rotation) and returns the names of those that changed, sorted. Fs objects
-// already opened keep the credentials they were made with; rclone's Fs
-// cache is emptied when anything changed, so every one opened from now on
-// is made with the new ones. A remote a secret no longer defines falls back
-// to the file's, if it had one. Init must have been called with secrets.
-func SetSecrets(set *secrets.Set) ([]string, error) {
-	remotes.Lock()
-	defer remotes.Unlock()
-	if remotes.log == nil {
-		return nil, errors.New("couldn't set secrets: Init was not called")
-	}
-	return setSecrets(set)
-}
-
-func setSecrets(set *secrets.Set) ([]string, error) {
-	for _, name := range set.Remotes.Names() {
-		if err := fspath.CheckConfigName(name); err != nil {
-			return nil, fmt.Errorf("secret %q: remote %q: %w", set.From[name], name, err)
-		}
-	}
-	old := &secrets.Set{}
-	if remotes.secret != nil {
-		old = remotes.secret
-	}
-	names := append(old.Remotes.Names(), set.Remotes.Names()...)
-	slices.Sort(names)
-	var changed []string
-	data := config.LoadedData()
-	for _, name := range slices.Compact(names) {
-		opts, ok := set.Remotes[name]
-		if ok && maps.Equal(opts, old.Remotes[name]) {
-			continue
-		}
-		changed = append(changed, name)
-		if !ok {
-			opts = remotes.file[name] // nil when the file had none
-		}
-		if _, inFile := remotes.file[name]; inFile && ok {
-			remotes.log.Warn("rclone remote defined by a secret and the config file: the secret's is used",
-				"remote", name, "secret", set.From[name], "file", remotes.fileSrc)
-		}
-		// New values first, then the keys that went: the section never
-		// lacks its type for an Fs opened meanwhile.
-		for k, v := range opts {
-			data.SetValue(name, k, v)
-		}
-		for _, k := range data.GetKeyList(name) {
-			if _, keep := opts[k]; !keep {
-				data.DeleteKey(name, k)
-			}
-		}
-		if opts == nil {
-			data.DeleteSection(name)
-		}
-	}
-	remotes.secret = set
-	if len(changed) > 0 && old.Remotes != nil {
-		cache.Clear()
-	}
-	return changed, nil
-}
-
-// readConfigFile reads a plain-text config file's remotes, for a config in
-// memory. An encrypted one can only be read by rclone itself.
-func readConfigFile(path string) (secrets.Remotes, error) {
-	data, err := os.ReadFile(path)
-	if missing(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("couldn't read rclone config: %w", err)
-	}
-	if bytes.HasPrefix(bytes.TrimSpace(data), []byte("RCLONE_ENCRYPT_V")) {
-		return nil, fmt.Errorf("couldn't use rclone config %s: an encrypted config can't be combined with rclone.secrets", path)
-	}
-	rs, err := secrets.ParseINI(data)
-	if err != nil {
-		return nil, fmt.Errorf("couldn't parse rclone config %s: %w", path, err)
-	}
-	return rs, nil
-}
-
-// missing: the file is not there, or could not be, as rclone's usual path
-// below a home that is not a directory.
-func missing(err error) bool {
-	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)
-}
-
-func checkConfigFile(path string, mustExist bool) (found bool, err error) {
-	data, err := os.ReadFile(path)
-	if missing(err) && !mustExist {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("couldn't read rclone config: %w", err)
-	}
-	if err := checkINI(data); err != nil {
-		return false, fmt.Errorf("couldn't parse rclone config %s: %w", path, err)
-	}
-	return true, nil
-}
-
-// checkINI rejects plain-text configs that rclone could not parse; encrypted
-// ones are left to rclone, which needs RCLONE_CONFIG_PASS for them.
-func checkINI(data []byte) error {
-	if bytes.HasPrefix(bytes.TrimSpace(data), []byte("RCLONE_ENCRYPT_V")) {
-		return nil
-	}
-	_, err := secrets.ParseINI(data)
-	return err
 }
