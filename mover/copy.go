@@ -16,7 +16,7 @@ import (
 // to the verifier as soon as it is copied (see handoff). The job ends when
 // every file is handed on or has failed: the delivery is acked only then.
 func (m *Mover) copyJob(ctx context.Context, job bus.Job, progress *transfer.Progress) worker.Outcome {
-	r := m.routes[job.Route]
+	r := m.routes.Route(job.Route)
 	h := newHandoff(ctx, m, job)
 	errs := make([]error, len(job.Files))
 	worker.Each(len(job.Files), r.FilesInFlight(), func(i int) {
@@ -186,6 +186,6 @@ func (m *Mover) set(ctx context.Context, job bus.Job, f bus.File, state ledger.S
 // edit adds what the mover knows to a file's record.
 func (m *Mover) edit(job bus.Job) func(*ledger.Record) {
 	return func(rec *ledger.Record) {
-		rec.JobID, rec.HashType = job.ID, string(m.routes[job.Route].Hash)
+		rec.JobID, rec.HashType = job.ID, string(m.routes.Route(job.Route).Hash)
 	}
 }

@@ -15,7 +15,7 @@ type Config = worker.Config
 type Mover struct {
 	cfg    Config
 	deps   worker.Deps
-	routes worker.Routes
+	routes *worker.LiveRoutes
 	// windows bound each route's bytes in upload; nil for a route without.
 	windows map[string]*uploadWindow
 }
@@ -30,10 +30,10 @@ func New(cfg Config, deps worker.Deps) (*Mover, error) {
 
 // Run copies jobs until ctx is cancelled.
 func (m *Mover) Run(ctx context.Context) error {
-	return worker.Serve(ctx, bus.StageCopy, m.cfg, m.deps, func(routes worker.Routes) worker.Handler {
+	return worker.Serve(ctx, bus.StageCopy, m.cfg, m.deps, func(routes *worker.LiveRoutes) worker.Handler {
 		m.routes = routes
 		m.windows = map[string]*uploadWindow{}
-		for name, r := range routes {
+		for name, r := range routes.Load() {
 			m.windows[name] = newUploadWindow(r.Tuning.UploadWindow)
 		}
 		return m.copyJob

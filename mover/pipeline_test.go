@@ -92,7 +92,7 @@ func newPipelineRig(t *testing.T, size int, names ...string) *pipelineRig {
 	l := ledger.New(b.Ledger())
 	m := &Mover{
 		deps:   worker.Deps{Bus: b, Ledger: l, Log: bustest.Logger(t), Metrics: metrics.New()},
-		routes: worker.Routes{"r": {Route: worker.Route{Name: "r", Host: testHost, Hash: transfer.MD5}, Src: src, Dst: dst}},
+		routes: worker.Live(worker.Routes{"r": {Route: worker.Route{Name: "r", Host: testHost, Hash: transfer.MD5}, Src: src, Dst: dst}}),
 	}
 	verify, err := b.Stream(ctx, bus.ConsumerConfig{Stage: bus.StageVerify, Host: testHost, AckWait: time.Minute, MaxAckPending: 100})
 	if err != nil {
@@ -222,7 +222,7 @@ func TestIntegrationSmallFilesHandedOnTogether(t *testing.T) {
 func TestIntegrationTransfersBoundFilesInFlight(t *testing.T) {
 	r := newPipelineRig(t, handOnBytes, "slow.warc.gz", "a.warc.gz")
 	r.src.gated = "slow.warc.gz"
-	r.mover.routes["r"].Tuning.Transfers = 1
+	r.mover.routes.Route("r").Tuning.Transfers = 1
 	done := r.run()
 	select {
 	case d := <-r.verify:

@@ -23,7 +23,7 @@ func TestIntegrationRedeliveredCopyJobAfterTheDelete(t *testing.T) {
 	}
 	v := r.verifyJobs(1)[0]
 	f := v.Files[0]
-	dst := r.mover.routes["r"].Dst
+	dst := r.mover.routes.Route("r").Dst
 	before, _, err := dst.ReadBack(ctx, f.Path, nil)
 	if err != nil || before.Hash != f.Hash {
 		t.Fatalf("copy = %+v, %v", before, err)

@@ -43,7 +43,7 @@ func (v *Verifier) record(ctx context.Context, job bus.Job, f bus.File, state le
 // edit adds what the verifier knows to a file's record.
 func (v *Verifier) edit(job bus.Job) func(*ledger.Record) {
 	return func(rec *ledger.Record) {
-		rec.JobID, rec.HashType = job.ID, string(v.routes[job.Route].Hash)
+		rec.JobID, rec.HashType = job.ID, string(v.routes.Route(job.Route).Hash)
 	}
 }
 

@@ -83,8 +83,8 @@ func TestIntegrationDuplicateVerifyJobsDeleteOnce(t *testing.T) {
 			}
 			return &Verifier{
 				deps: worker.Deps{Bus: b, Ledger: l, Log: bustest.Logger(t), Metrics: metrics.New()},
-				routes: worker.Routes{"r": {Route: worker.Route{Name: "r", Host: "h1", Hash: transfer.MD5, DeleteSource: true},
-					Src: src, Dst: d}},
+				routes: worker.Live(worker.Routes{"r": {Route: worker.Route{Name: "r", Host: "h1", Hash: transfer.MD5, DeleteSource: true},
+					Src: src, Dst: d}}),
 			}
 		}
 		reversed := slices.Clone(files)
@@ -173,17 +173,17 @@ func TestIntegrationDuplicateVerifyJobsBothPassMayDelete(t *testing.T) {
 		}
 		return &Verifier{
 			deps: worker.Deps{Bus: b, Ledger: l, Log: bustest.Logger(t), Metrics: metrics.New()},
-			routes: worker.Routes{"r": {Route: worker.Route{Name: "r", Host: "h1", Hash: transfer.MD5, DeleteSource: true},
-				Src: gatedRemoveSource{local, gate}, Dst: d}},
+			routes: worker.Live(worker.Routes{"r": {Route: worker.Route{Name: "r", Host: "h1", Hash: transfer.MD5, DeleteSource: true},
+				Src: gatedRemoveSource{local, gate}, Dst: d}}),
 		}
 	}
 	first, second := make(chan struct{}), make(chan struct{})
 	va, vb := open(first), open(second)
-	st, err := va.routes["r"].Src.Stat(ctx, rel)
+	st, err := va.routes.Route("r").Src.Stat(ctx, rel)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := va.routes["r"].Dst.Put(ctx, rel, strings.NewReader(content), int64(len(content)), st.ModTime, nil); err != nil {
+	if _, err := va.routes.Route("r").Dst.Put(ctx, rel, strings.NewReader(content), int64(len(content)), st.ModTime, nil); err != nil {
 		t.Fatal(err)
 	}
 	h := md5.Sum([]byte(content))
@@ -218,7 +218,7 @@ func TestIntegrationDuplicateVerifyJobsBothPassMayDelete(t *testing.T) {
 	if left, _ := os.ReadDir(srcDir); len(left) > 0 {
 		t.Errorf("%d files left in the source, want none", len(left))
 	}
-	if sum, _, err := va.routes["r"].Dst.ReadBack(ctx, rel, nil); err != nil || sum.Hash != f.Hash {
+	if sum, _, err := va.routes.Route("r").Dst.ReadBack(ctx, rel, nil); err != nil || sum.Hash != f.Hash {
 		t.Errorf("copy = %+v, %v", sum, err)
 	}
 	if rec, _, err := l.Get(ctx, "r", "h1", rel); err != nil || rec.State != ledger.Moved {
@@ -303,7 +303,7 @@ func TestIntegrationShutdownMidJobAfterADelete(t *testing.T) {
 	route := &worker.OpenRoute{Route: worker.Route{Name: "r", Host: "h1", Hash: transfer.MD5, DeleteSource: true},
 		Src: stuckOneSource{local, "slow.warc.gz"}, Dst: dst}
 	v := &Verifier{deps: worker.Deps{Bus: b, Ledger: l, Log: bustest.Logger(t), Metrics: metrics.New()},
-		routes: worker.Routes{"r": route}}
+		routes: worker.Live(worker.Routes{"r": route})}
 	work, cancel := context.WithCancel(ctx)
 	outc := make(chan worker.Outcome, 1)
 	go func() { outc <- v.verifyJob(work, job, &transfer.Progress{}) }()
@@ -355,7 +355,7 @@ func TestIntegrationStalledFileKeepsDeletedSiblingMoved(t *testing.T) {
 		t.Fatal(err)
 	}
 	deps := worker.Deps{Bus: b, Ledger: l, Log: bustest.Logger(t), Metrics: metrics.New()}
-	v := &Verifier{deps: deps, routes: routes}
+	v := &Verifier{deps: deps, routes: worker.Live(routes)}
 	loop := &worker.Loop{Stage: bus.StageVerify, Hosts: []string{"h1"}, Concurrency: 1, Accept: routes.Accept,
 		Handle: v.verifyJob, Deps: deps,
 		Policy: worker.Policy{MaxAttempts: 2, Backoff: []time.Duration{50 * time.Millisecond}, AckWait: time.Second,

@@ -15,7 +15,7 @@ type Config = worker.Config
 type Verifier struct {
 	cfg    Config
 	deps   worker.Deps
-	routes worker.Routes
+	routes *worker.LiveRoutes
 }
 
 // New checks the config; sources and destinations are opened by Run.
@@ -29,7 +29,7 @@ func New(cfg Config, deps worker.Deps) (*Verifier, error) {
 // Run verifies jobs until ctx is cancelled. It runs beside the mover, so one
 // batch downloads while the next uploads and a full-duplex link works both ways.
 func (v *Verifier) Run(ctx context.Context) error {
-	return worker.Serve(ctx, bus.StageVerify, v.cfg, v.deps, func(routes worker.Routes) worker.Handler {
+	return worker.Serve(ctx, bus.StageVerify, v.cfg, v.deps, func(routes *worker.LiveRoutes) worker.Handler {
 		v.routes = routes
 		return v.verifyJob
 	})

@@ -16,7 +16,7 @@ import (
 // verifyJob verifies every file of a job that is not already done, then
 // records the files that reached a state together in one ledger write.
 func (v *Verifier) verifyJob(ctx context.Context, job bus.Job, progress *transfer.Progress) worker.Outcome {
-	r := v.routes[job.Route]
+	r := v.routes.Route(job.Route)
 	states := make([]ledger.State, len(job.Files))
 	errs := make([]error, len(job.Files))
 	worker.Each(len(job.Files), r.FilesInFlight(), func(i int) {
@@ -68,7 +68,7 @@ func (v *Verifier) done(ctx context.Context, job bus.Job, f bus.File) bool {
 	}
 	// A file verified while its route kept sources is verified again once
 	// the route deletes them: that old verification is no evidence now.
-	kept := rec.State == ledger.Verified && !v.routes[job.Route].DeleteSource
+	kept := rec.State == ledger.Verified && !v.routes.Route(job.Route).DeleteSource
 	return rec.State == ledger.Moved || kept ||
 		(rec.State == ledger.Failed && rec.JobID == job.ID)
 }

@@ -36,6 +36,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			roleCommand("verifier", "read copies back, compare hashes, delete verified sources"),
 			natsCommand(),
 			checkConfigCommand(stdout),
+			preflightCommand(stdout),
 			statusCommand(stdout),
 			deadCommand(stdout),
 		},
@@ -114,7 +115,8 @@ func configuredBy(load func(path string) (*config.Config, error), fn func(c *cli
 // daemon wraps an action that runs roles: rclone, JetStream and metrics first.
 func daemon(fn func(c *cli.Context, sys *system) error) cli.ActionFunc {
 	return configured(func(c *cli.Context, cfg *config.Config, log *slog.Logger) error {
-		if err := initRclone(c.Context, cfg); err != nil {
+		current, err := initRclone(c.Context, cfg, log)
+		if err != nil {
 			return err
 		}
 		sys, err := startSystem(c.Context, cfg, log)
@@ -129,6 +131,7 @@ func daemon(fn func(c *cli.Context, sys *system) error) cli.ActionFunc {
 			return err
 		}
 		defer sys.close()
+		sys.rotation = startRotation(c.Context, cfg, log, current)
 		if err := sys.serveMetrics(c.Context); err != nil {
 			return err
 		}

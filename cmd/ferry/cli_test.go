@@ -15,6 +15,8 @@ func TestCheckConfig(t *testing.T) {
 	// check-config resolves remotes through the rclone config (to refuse a
 	// destination that is a source): the example's "store" is S3.
 	t.Setenv("RCLONE_CONFIG_STORE_TYPE", "s3")
+	t.Setenv("RCLONE_CONFIG_WRAP_TYPE", "alias")
+	t.Setenv("RCLONE_CONFIG_WRAP_REMOTE", "inner:x")
 	dir := t.TempDir()
 	write := func(name, body string) string {
 		t.Helper()
@@ -50,7 +52,11 @@ routes:
 		{"bad bwlimit names the key", []string{"--config", write("bw.yaml", "routes:\n  - {name: w, source: /s, destination: d, bwlimit: '25:00,1M'}\n"), "check-config"}, 2,
 			nil, []string{"routes[0].bwlimit", "couldn't parse bwlimit"}, ""},
 		{"remote missing from the rclone config", []string{"--config", write("noremote.yaml", "routes:\n  - {name: w, source: /s, destination: \"nosuch:d\"}\n"), "check-config"}, 2,
-			nil, []string{`routes[0] (w): couldn't resolve destination nosuch:d: remote "nosuch" is not in the rclone config`}, ""},
+			nil, []string{`routes[0].destination: remote "nosuch" is defined by no config source (rclone.secrets, the rclone config file, RCLONE_CONFIG_NOSUCH_TYPE)`}, ""},
+		{"every undefined remote is named, wrapped ones too", []string{"--config", write("noremotes.yaml",
+			"routes:\n  - {name: w, source: \"gone:in\", host: any, destination: \"wrap:d\"}\n"), "check-config"}, 2,
+			nil, []string{`routes[0].source: remote "gone" is defined by no config source`,
+				`routes[0].destination: remote "inner" (wrapped by remote "wrap") is defined by no config source`}, ""},
 		{"missing file", []string{"--config", filepath.Join(dir, "nope.yaml"), "check-config"}, 2,
 			nil, []string{"nope.yaml"}, ""},
 		{"unknown command", []string{"frobnicate"}, 2, nil, nil, ""},

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 
 	"github.com/urfave/cli/v2"
@@ -23,6 +25,10 @@ func checkConfigCommand(stdout io.Writer) *cli.Command {
 			if err != nil {
 				return err
 			}
+			log, err := newLogger(c)
+			if err != nil {
+				return err
+			}
 			for i, r := range cfg.Routes {
 				if _, err := transfer.ParseBwLimit(r.BwLimit); err != nil {
 					return fmt.Errorf("routes[%d].bwlimit: %w", i, err)
@@ -38,7 +44,7 @@ func checkConfigCommand(stdout io.Writer) *cli.Command {
 					}
 				}
 			}
-			if err := checkOverlap(c.Context, cfg, c.Bool("probe")); err != nil {
+			if err := checkStorage(c.Context, cfg, log, c.Bool("probe")); err != nil {
 				return err
 			}
 			out, err := cfg.Redacted().YAML()
@@ -51,10 +57,12 @@ func checkConfigCommand(stdout io.Writer) *cli.Command {
 	}
 }
 
-// checkOverlap refuses routes whose destination is a source, as every mover
-// and verifier does at start; without probe it writes nothing anywhere. The
-// rclone cache goes to a temp dir: checking must not need the state dir.
-func checkOverlap(ctx context.Context, cfg *config.Config, probe bool) error {
+// checkStorage reads the rclone config as every daemon would, names each
+// remote a route uses that no config source defines, and refuses routes
+// whose destination is a source, as every mover and verifier does at
+// start; without probe it writes nothing anywhere. The rclone cache goes to
+// a temp dir: checking must not need the state dir.
+func checkStorage(ctx context.Context, cfg *config.Config, log *slog.Logger, probe bool) error {
 	tmp, err := os.MkdirTemp("", "ferry-check-config-")
 	if err != nil {
 		return fmt.Errorf("couldn't create a temp dir: %w", err)
@@ -62,7 +70,10 @@ func checkOverlap(ctx context.Context, cfg *config.Config, probe bool) error {
 	defer os.RemoveAll(tmp)
 	rc := *cfg
 	rc.StateDir = tmp
-	if err := initRclone(ctx, &rc); err != nil {
+	if _, err := initRclone(ctx, &rc, log); err != nil {
+		return err
+	}
+	if err := undefinedRemotes(cfg); err != nil {
 		return err
 	}
 	routes := routeStorage(cfg)
@@ -70,4 +81,18 @@ func checkOverlap(ctx context.Context, cfg *config.Config, probe bool) error {
 		return transfer.ProbeOverlap(ctx, routes)
 	}
 	return transfer.CheckOverlap(routes)
+}
+
+// undefinedRemotes names every remote of every route that no config source
+// defines, all at once.
+func undefinedRemotes(cfg *config.Config) error {
+	var errs []error
+	for i, r := range cfg.Routes {
+		for _, side := range []struct{ key, spec string }{{"source", r.Source}, {"destination", r.Destination}} {
+			for _, msg := range transfer.UndefinedRemotes(side.spec) {
+				errs = append(errs, fmt.Errorf("routes[%d].%s: %s", i, side.key, msg))
+			}
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -87,7 +87,7 @@ func (s *system) roles(ctx context.Context, names []string, onceWait time.Durati
 			if err != nil {
 				return nil, err
 			}
-			out[name] = w.Run
+			out[name] = s.rotation.following(w.ReopenSources, w.Run)
 		case "dispatcher":
 			d, err := s.newDispatcher(onceWait)
 			if err != nil {

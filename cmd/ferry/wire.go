@@ -14,7 +14,6 @@ import (
 	"github.com/ferrydata/ferry/internal/config"
 	"github.com/ferrydata/ferry/internal/ledger"
 	"github.com/ferrydata/ferry/internal/metrics"
-	"github.com/ferrydata/ferry/internal/secrets"
 	"github.com/ferrydata/ferry/internal/transfer"
 	"github.com/ferrydata/ferry/internal/worker"
 	"github.com/ferrydata/ferry/mover"
@@ -31,6 +30,8 @@ type system struct {
 	bus     *bus.Bus
 	ledger  *ledger.Ledger
 	metrics *metrics.Metrics
+	// rotation re-reads rclone.secrets in daemons; nil in short commands.
+	rotation *rotation
 }
 
 // startSystem connects to JetStream, starting the embedded server when no
@@ -156,20 +157,6 @@ func connConfig(cfg *config.Config, srv *bus.Server) bus.ConnConfig {
 	}
 }
 
-// initRclone hands rclone its config: from AWS Secrets Manager when a secret
-// is named (kept in memory only), else the configured or usual file.
-func initRclone(ctx context.Context, cfg *config.Config) error {
-	opt := transfer.Options{ConfigPath: cfg.Rclone.Config, CacheDir: cfg.RcloneCacheDir()}
-	if cfg.Rclone.SecretID != "" {
-		data, err := secrets.Fetch(ctx, cfg.Rclone.SecretID, cfg.Rclone.SecretRegion)
-		if err != nil {
-			return err
-		}
-		opt.ConfigData = data
-	}
-	return transfer.Init(ctx, opt)
-}
-
 // grace is the shutdown grace of this process's commands.
 func (s *system) grace() time.Duration { return time.Duration(s.cfg.ShutdownGrace) }
 
@@ -231,10 +218,10 @@ func (s *system) newDispatcher(maxWait time.Duration) (*dispatcher.Dispatcher, e
 
 func (s *system) newMover(routes []worker.Route) (*mover.Mover, error) {
 	return mover.New(mover.Config{Host: s.cfg.Host, Routes: routes, Concurrency: s.cfg.Mover.Concurrency,
-		Policy: s.policy()}, s.workerDeps())
+		Policy: s.policy(), Reopen: s.rotation.subscribe(true)}, s.workerDeps())
 }
 
 func (s *system) newVerifier(routes []worker.Route) (*verifier.Verifier, error) {
 	return verifier.New(verifier.Config{Host: s.cfg.Host, Routes: routes, Concurrency: s.cfg.Verifier.Concurrency,
-		Policy: s.policy()}, s.workerDeps())
+		Policy: s.policy(), Reopen: s.rotation.subscribe(true)}, s.workerDeps())
 }

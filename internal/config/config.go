@@ -28,6 +28,8 @@ type Config struct {
 	// ShutdownGrace bounds how long any command takes to stop once told to
 	// (SIGTERM, SIGINT, --timeout); jobs in flight get half of it to finish.
 	ShutdownGrace Duration `yaml:"shutdown_grace"`
+
+	deprecated []string // see Deprecations
 }
 
 // Ledger says how long the ledger remembers files.
@@ -84,14 +86,31 @@ type Cluster struct {
 	Routes []string `yaml:"routes,omitempty"`
 }
 
-// Rclone says where the rclone configuration comes from.
+// Rclone says where the rclone remotes come from, in this order (see
+// doc.go): Secrets, then Config, else ./.rclone.conf, else rclone's usual
+// path; RCLONE_CONFIG_<REMOTE>_<OPTION> variables apply on top.
 type Rclone struct {
 	// Config is an rclone config file.
 	Config string `yaml:"config"`
-	// SecretID names an AWS Secrets Manager secret holding the rclone
-	// config; it wins over Config.
-	SecretID     string `yaml:"secret_id"`
-	SecretRegion string `yaml:"secret_region"`
+	// Secrets name AWS Secrets Manager secrets (names or ARNs), each
+	// holding rclone config text or JSON {"remote": {"type": ...}}. Their
+	// remotes are held in memory only; a remote two secrets define is an
+	// error, and one a secret defines wins over the file's.
+	Secrets []string `yaml:"secrets,omitempty"`
+	// Region of Secrets Manager; empty means the AWS default (AWS_REGION,
+	// the profile). Credentials always come from the default chain
+	// (instance role, environment, profile): never from this file.
+	Region string `yaml:"region"`
+	// Endpoint overrides Secrets Manager's URL (a VPC endpoint); optional.
+	Endpoint string `yaml:"endpoint"`
+	// Refresh is how often the secrets are read again (rotation); SIGHUP
+	// reads them at once. Default 1h.
+	Refresh Duration `yaml:"refresh"`
+	// Deprecated: SecretID and SecretRegion, the keys before secrets and
+	// region, are still read: a non-empty secret_id becomes the only
+	// entry of secrets, secret_region the region (see Deprecations).
+	SecretID     string `yaml:"secret_id,omitempty"`
+	SecretRegion string `yaml:"secret_region,omitempty"`
 }
 
 // Metrics configures the Prometheus endpoint.

@@ -16,6 +16,9 @@ const (
 	// DefaultUploadWindow: large enough for many small files, and a WARC
 	// of Heritrix's default 1 GB (or one of 25 MB) goes alone.
 	DefaultUploadWindow = 16 << 20
+	// DefaultRcloneRefresh: rotated secrets reach every worker within an
+	// hour, well inside any rotation's overlap of old and new keys.
+	DefaultRcloneRefresh = Duration(time.Hour)
 )
 
 // Default returns the configuration with every default and no route. Host
@@ -32,6 +35,7 @@ func base() *Config {
 		StateDir: DefaultStateDir,
 		NATS:     NATS{Replicas: 1},
 		Metrics:  Metrics{Listen: DefaultMetricsListen},
+		Rclone:   Rclone{Refresh: DefaultRcloneRefresh},
 		Retry: Retry{
 			MaxAttempts: 3,
 			AckWait:     Duration(2 * time.Minute),
@@ -58,6 +62,7 @@ func (c *Config) resolve() {
 	if c.NATS.Server.Name == "" {
 		c.NATS.Server.Name = c.Host
 	}
+	c.migrate()
 }
 
 // DefaultRoute returns a route with every default and no name, source or

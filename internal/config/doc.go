@@ -15,6 +15,11 @@
 // SafeMinAge (5m), because a writer that writes the final name in place
 // (cp, curl -o, rsync --inplace) may pause longer than any settle time.
 //
+// rclone.secrets replaces the deprecated rclone.secret_id (and region
+// replaces secret_region): a non-empty old key is still read into the new
+// one, and Deprecations says what to write instead, for the CLI to log.
+// The config names secrets only; no AWS key is ever a config key.
+//
 // Validate also refuses route hosts that make duplicate movers: host "any"
 // needs a remote source, and a remote source needs host "any".
 //

@@ -14,6 +14,7 @@ func TestExampleConfig(t *testing.T) {
 	}
 	want := mustParse(t, minimal)
 	want.NATS.Server.Cluster.Routes = c.NATS.Server.Cluster.Routes // [] versus omitted
+	want.Rclone.Secrets = c.Rclone.Secrets
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("the example differs from the defaults:\ngot  %+v\nwant %+v", c, want)
 	}

@@ -49,6 +49,8 @@ func (c *Config) clone() *Config {
 	d := *c
 	d.NATS.Server.Cluster.Routes = slices.Clone(c.NATS.Server.Cluster.Routes)
 	d.Retry.Backoff = slices.Clone(c.Retry.Backoff)
+	d.Rclone.Secrets = slices.Clone(c.Rclone.Secrets)
+	d.deprecated = slices.Clone(c.deprecated)
 	d.Routes = slices.Clone(c.Routes)
 	for i := range d.Routes {
 		r := &d.Routes[i]

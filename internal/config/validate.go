@@ -46,6 +46,7 @@ func (c *Config) validate(needRoutes bool) error {
 		p.addf("state_dir", "must not be empty")
 	}
 	c.NATS.validate(&p)
+	c.Rclone.validate(&p)
 	if c.Metrics.Listen != "" {
 		checkHostPort(&p, "metrics.listen", c.Metrics.Listen)
 	}

@@ -1,37 +1,50 @@
-// Package secrets fetches ferry's rclone config from AWS Secrets Manager.
-// The value is returned to the caller and never logged or written to disk.
 package secrets
 
 import (
 	"context"
-	"errors"
 	"fmt"
-
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 )
 
-// Fetch returns the secret's string (or binary) value. Credentials, region
-// and endpoint come from the usual AWS chain (environment, profile, instance
-// role); region, when given, wins.
-func Fetch(ctx context.Context, secretID, region string) (string, error) {
-	var opts []func(*awsconfig.LoadOptions) error
-	if region != "" {
-		opts = append(opts, awsconfig.WithRegion(region))
+// Set is the remotes of several secrets, merged.
+type Set struct {
+	Remotes Remotes
+	// From names the secret each remote came from.
+	From map[string]string
+}
+
+// Merge adds the remotes of secret id to s. A remote another secret already
+// defines is an error naming both: which one should win is not ferry's guess.
+func (s *Set) Merge(id string, rs Remotes) error {
+	if s.Remotes == nil {
+		s.Remotes, s.From = Remotes{}, map[string]string{}
 	}
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return "", fmt.Errorf("couldn't load AWS config: %w", err)
+	for _, name := range rs.Names() {
+		if other, dup := s.From[name]; dup {
+			return fmt.Errorf("remote %q is defined by secret %q and by secret %q: define each remote once", name, other, id)
+		}
 	}
-	out, err := secretsmanager.NewFromConfig(cfg).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: &secretID})
-	if err != nil {
-		return "", fmt.Errorf("couldn't fetch secret %s: %w", secretID, err)
+	for name, opts := range rs {
+		s.Remotes[name], s.From[name] = opts, id
 	}
-	switch {
-	case out.SecretString != nil && *out.SecretString != "":
-		return *out.SecretString, nil
-	case len(out.SecretBinary) > 0:
-		return string(out.SecretBinary), nil
+	return nil
+}
+
+// Load reads every secret in ids, parses and merges them. Any secret that
+// cannot be read or parsed fails the whole load: no silent fallback.
+func (c *Client) Load(ctx context.Context, ids []string) (*Set, error) {
+	s := &Set{}
+	for _, id := range ids {
+		value, err := c.Fetch(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		rs, err := Parse(value)
+		if err != nil {
+			return nil, fmt.Errorf("couldn't parse secret %q: %w", id, err)
+		}
+		if err := s.Merge(id, rs); err != nil {
+			return nil, err
+		}
 	}
-	return "", errors.New("secret " + secretID + " is empty")
+	return s, nil
 }

@@ -1,7 +1,11 @@
 // Package transfer is ferry's only door to rclone. It owns:
 //
-//   - process-wide rclone set-up (Init): config file or in-memory config,
+//   - process-wide rclone set-up (Init): the remotes of secrets (in memory
+//     only, the config file's copied beside them), else the config file
+//     (rclone.config, ./.rclone.conf, rclone's usual path), each logged by
+//     source; rotation (SetSecrets) and the names of undefined remotes;
 //     cache dir, accounting and its Prometheus collector;
+//   - preflight's checks (ListDestination, Destination.Probe);
 //   - destinations (any rclone remote) that upload without ever overwriting
 //     or leaving a truncated file at the final name, and read objects back
 //     in full to hash the bytes actually stored;
@@ -18,6 +22,7 @@
 //
 // What it must never do:
 //
+//   - write a secret's remotes to disk, or log any remote's option values;
 //   - overwrite or replace an object at the destination: the final write
 //     itself refuses where the backend can (final.go); elsewhere the
 //     verifier re-reads the copy's Identity before the source delete;

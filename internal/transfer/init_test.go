@@ -1,6 +1,7 @@
 package transfer_test
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +12,7 @@ import (
 )
 
 func TestInitRequiresCacheDir(t *testing.T) {
-	if err := transfer.Init(t.Context(), transfer.Options{ConfigData: "[x]\ntype = local\n"}); err == nil {
+	if err := transfer.Init(t.Context(), transfer.Options{ConfigPath: os.DevNull}); err == nil {
 		t.Fatal("Init without CacheDir succeeded")
 	}
 }

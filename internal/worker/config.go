@@ -14,6 +14,9 @@ type Config struct {
 	Routes      []Route
 	Concurrency int
 	Policy      Policy
+	// Reopen, when it receives, has the routes opened again and swapped
+	// in for new jobs (see LiveRoutes); nil never does.
+	Reopen <-chan struct{}
 }
 
 // Validate checks the parts the loop relies on.
@@ -26,12 +29,17 @@ func (c Config) Validate() error {
 
 // Serve opens the routes, hands them to setup (which keeps them and returns
 // the stage's handler), and runs the stage's loop until ctx is cancelled.
-func Serve(ctx context.Context, stage bus.Stage, cfg Config, deps Deps, setup func(Routes) Handler) error {
+// Each receive on cfg.Reopen opens them again for the jobs that start next.
+func Serve(ctx context.Context, stage bus.Stage, cfg Config, deps Deps, setup func(*LiveRoutes) Handler) error {
 	routes, hosts, err := OpenRoutes(ctx, cfg.Host, cfg.Routes)
 	if err != nil {
 		return fmt.Errorf("%s: %w", stage, err)
 	}
+	live := Live(routes)
+	if cfg.Reopen != nil {
+		go live.reopen(ctx, string(stage), cfg, deps.Log)
+	}
 	loop := &Loop{Stage: stage, Hosts: hosts, Concurrency: cfg.Concurrency, Policy: cfg.Policy,
-		Accept: routes.Accept, Handle: setup(routes), Deps: deps}
+		Accept: live.Accept, Handle: setup(live), Deps: deps}
 	return loop.Run(ctx)
 }

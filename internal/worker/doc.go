@@ -9,5 +9,10 @@
 // refuses (a route or rules it lacks) fails its files once in the ledger, so
 // the watcher does not announce them again.
 //
+// Routes are opened at start and again on each receive on Config.Reopen
+// (rotated credentials); a job keeps the route it took at its start
+// (LiveRoutes), so jobs in flight finish with the credentials they started
+// with and new jobs take the new ones.
+//
 // It decides nothing about files; the role's handler does.
 package worker
