@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/ferrydata/ferry/internal/config"
+	"github.com/ferrydata/ferry/internal/metrics"
 )
 
 // defaultConfig is where packages and the Ansible role put the config.
@@ -21,6 +22,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 	app := &cli.App{
 		Name:      "ferry",
 		Usage:     "move closed files to long-term storage; delete a source only after a verified read-back",
+		Version:   metrics.Build().String(),
 		Writer:    stdout,
 		ErrWriter: stderr,
 		Flags: []cli.Flag{

@@ -44,6 +44,10 @@ func natsCommand() *cli.Command {
 			}
 			log.Info("nats serving", "name", cfg.NATS.Server.Name, "listen", cfg.NATS.Server.Listen,
 				"cluster", cfg.NATS.Server.Cluster.Listen)
+			if err := serveServerMetrics(c.Context, cfg, srv, log); err != nil {
+				srv.Stop()
+				return err
+			}
 			<-c.Context.Done()
 			srv.Stop()
 			return nil

@@ -116,5 +116,6 @@ func (s *system) roles(ctx context.Context, names []string, onceWait time.Durati
 			return nil, fmt.Errorf("unknown role %q", name)
 		}
 	}
+	s.started(names)
 	return out, nil
 }

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/ferrydata/ferry/dispatcher"
@@ -31,6 +33,9 @@ type system struct {
 	bus     *bus.Bus
 	ledger  *ledger.Ledger
 	metrics *metrics.Metrics
+
+	mu      sync.Mutex
+	running []string // the roles this process runs, once built: what /readyz checks
 }
 
 // startSystem connects to JetStream, starting the embedded server when no
@@ -85,47 +90,30 @@ func (s *system) connect(ctx context.Context, cc bus.ConnConfig) error {
 	return nil
 }
 
-// serveMetrics exposes /metrics when metrics.listen is set.
+// serveMetrics exposes /metrics, /healthz and /readyz when metrics.listen is set.
 func (s *system) serveMetrics(ctx context.Context) error {
 	if s.cfg.Metrics.Listen == "" {
 		return nil
 	}
-	addr, err := s.metrics.Serve(ctx, s.cfg.Metrics.Listen)
+	addr, err := s.metrics.Serve(ctx, s.cfg.Metrics.Listen, s.ready)
 	if err != nil {
 		return err
 	}
 	s.metrics.Registry.MustRegister(transfer.RcloneCollector(ctx))
+	var routes []string
+	var sources []metrics.Source
 	for _, r := range s.cfg.Routes {
 		s.metrics.InitRoute(r.Name)
+		routes = append(routes, r.Name)
+		if !r.RemoteSource() && r.RouteHost(s.cfg.Host) == s.cfg.Host {
+			sources = append(sources, metrics.Source{Route: r.Name, Path: strings.TrimPrefix(r.Source, ":local:")})
+		}
 	}
+	s.metrics.WatchSources(sources)
 	s.log.Info("serving metrics", "addr", addr.String())
-	go s.exportBacklog(ctx, 5*time.Second)
+	go s.exportBacklog(ctx, routes, 5*time.Second)
 	return nil
 }
-
-// exportBacklog keeps the queue gauges current: alerts on a growing backlog
-// need them even when this process's roles are idle.
-func (s *system) exportBacklog(ctx context.Context, every time.Duration) {
-	tick := time.NewTicker(every)
-	defer tick.Stop()
-	for {
-		stats, err := s.bus.ConsumerStats(ctx)
-		if err != nil && ctx.Err() == nil {
-			s.log.Warn("couldn't read queue backlog", "err", err)
-		}
-		for _, c := range stats {
-			s.metrics.Backlog.WithLabelValues(c.Name, "pending").Set(float64(c.Pending))
-			s.metrics.Backlog.WithLabelValues(c.Name, "ack_pending").Set(float64(c.AckPending))
-			s.metrics.Backlog.WithLabelValues(c.Name, "redelivered").Set(float64(c.Redelivered))
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-	}
-}
-
 func (s *system) close() {
 	if s.bus != nil {
 		s.bus.Close()
@@ -153,6 +141,7 @@ func connConfig(cfg *config.Config, srv *bus.Server) bus.ConnConfig {
 		URLs: cfg.NATSURLs(), Server: srv, Name: "ferry@" + cfg.Host,
 		Creds: n.Creds, User: n.User, Password: n.Password, NKeySeed: n.NKey,
 		TLS: bus.TLSConfig{CA: n.TLS.CA, Cert: n.TLS.Cert, Key: n.TLS.Key}, Replicas: n.Replicas,
+		EventsKeep: time.Duration(cfg.Events.Keep),
 	}
 }
 
