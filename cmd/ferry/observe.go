@@ -33,10 +33,12 @@ func (s *system) exportBacklog(ctx context.Context, routes []string, every time.
 			s.log.Warn("couldn't read queue backlog", "err", err)
 		}
 		if err == nil {
-			now := map[key]bus.BacklogStat{}
+			now := map[key]bus.BacklogStat{} // summed over hosts
 			for _, st := range stats {
 				k := key{string(st.Stage), st.Route}
-				now[k], seen[k] = st, true
+				sum := now[k]
+				sum.Pending, sum.Unacked = sum.Pending+st.Pending, sum.Unacked+st.Unacked
+				now[k], seen[k] = sum, true
 			}
 			for k := range seen {
 				s.metrics.Backlog.WithLabelValues(k.stage, k.route, "pending").Set(float64(now[k].Pending))

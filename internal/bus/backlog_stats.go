@@ -11,11 +11,12 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// BacklogStat is the backlog of one stage and route, for metrics and
-// `ferry status`.
+// BacklogStat is the backlog of one stage, route and host, for metrics
+// and `ferry status`.
 type BacklogStat struct {
 	Stage   Stage
 	Route   string
+	Host    string // the source host, or HostAny; the token itself if it does not decode
 	Pending uint64 // in the stream, not yet delivered to a worker
 	Unacked uint64 // delivered, not yet acknowledged: in flight or waiting out a retry delay
 }
@@ -35,14 +36,14 @@ var stageSubjects = []struct {
 	{StreamJobs, StageVerify, "ferry.verify.>"},
 }
 
-// StageBacklog counts the work streams' messages per stage and route. The
+// StageBacklog counts the work streams' messages per stage, route and host. The
 // stream's subject counts give what is there; each consumer's
 // unacknowledged messages, read from its ack floor up to its last delivery
 // (at most MaxAckPending of them are live), say which of them are in flight.
 func (b *Bus) StageBacklog(ctx context.Context) ([]BacklogStat, error) {
 	type key struct {
-		stage Stage
-		route string
+		stage       Stage
+		route, host string
 	}
 	total, unacked := map[key]uint64{}, map[key]uint64{}
 	var order []key
@@ -56,7 +57,7 @@ func (b *Bus) StageBacklog(ctx context.Context) ([]BacklogStat, error) {
 			return nil, fmt.Errorf("couldn't read stream %s: %w", s.stream, err)
 		}
 		for subject, n := range info.State.Subjects {
-			k := key{s.stage, subjectRoute(subject)}
+			k := key{s.stage, subjectRoute(subject), subjectHost(subject)}
 			if _, ok := total[k]; !ok {
 				order = append(order, k)
 			}
@@ -74,7 +75,7 @@ func (b *Bus) StageBacklog(ctx context.Context) ([]BacklogStat, error) {
 				continue
 			}
 			err := scanUnacked(ctx, stream, ci, func(subject string) {
-				unacked[key{subjectStage(subject), subjectRoute(subject)}]++
+				unacked[key{subjectStage(subject), subjectRoute(subject), subjectHost(subject)}]++
 			})
 			if err != nil {
 				return nil, err
@@ -87,7 +88,7 @@ func (b *Bus) StageBacklog(ctx context.Context) ([]BacklogStat, error) {
 	out := make([]BacklogStat, 0, len(order))
 	for _, k := range order {
 		u := min(unacked[k], total[k])
-		out = append(out, BacklogStat{Stage: k.stage, Route: k.route, Pending: total[k] - u, Unacked: u})
+		out = append(out, BacklogStat{Stage: k.stage, Route: k.route, Host: k.host, Pending: total[k] - u, Unacked: u})
 	}
 	return out, nil
 }
@@ -115,7 +116,7 @@ func scanUnacked(ctx context.Context, stream jetstream.Stream, ci *jetstream.Con
 	return nil
 }
 
-// subjectStage and subjectRoute read ferry.<stage>.<route>.<host>.
+// subjectStage, subjectRoute and subjectHost read ferry.<stage>.<route>.<host>.
 func subjectStage(subject string) Stage {
 	parts := strings.Split(subject, ".")
 	if len(parts) < 2 {
@@ -125,6 +126,17 @@ func subjectStage(subject string) Stage {
 		return StageDispatch
 	}
 	return Stage(parts[1])
+}
+
+func subjectHost(subject string) string {
+	parts := strings.Split(subject, ".")
+	if len(parts) < 4 {
+		return ""
+	}
+	if host, err := HostFromToken(parts[3]); err == nil {
+		return host
+	}
+	return parts[3]
 }
 
 func subjectRoute(subject string) string {
