@@ -13,6 +13,7 @@ import (
 
 	"github.com/ferrydata/ferry/internal/config"
 	"github.com/ferrydata/ferry/internal/metrics"
+	"github.com/ferrydata/ferry/internal/transfer"
 )
 
 // defaultConfig is where packages and the Ansible role put the config.
@@ -116,6 +117,7 @@ func configuredBy(load func(path string) (*config.Config, error), fn func(c *cli
 // daemon wraps an action that runs roles: rclone, JetStream and metrics first.
 func daemon(fn func(c *cli.Context, sys *system) error) cli.ActionFunc {
 	return configured(func(c *cli.Context, cfg *config.Config, log *slog.Logger) error {
+		transfer.SetLogger(log)
 		if err := initRclone(c.Context, cfg); err != nil {
 			return err
 		}

@@ -162,9 +162,12 @@ func initRclone(ctx context.Context, cfg *config.Config) error {
 // grace is the shutdown grace of this process's commands.
 func (s *system) grace() time.Duration { return time.Duration(s.cfg.ShutdownGrace) }
 
-func (s *system) workerDeps() worker.Deps {
-	return worker.Deps{Bus: s.bus, Ledger: s.ledger, Log: s.log, Metrics: s.metrics}
+func (s *system) workerDeps(role string) worker.Deps {
+	return worker.Deps{Bus: s.bus, Ledger: s.ledger, Log: s.roleLog(role), Metrics: s.metrics}
 }
+
+// roleLog is the logger of one role: every line says which role wrote it.
+func (s *system) roleLog(role string) *slog.Logger { return s.log.With("role", role) }
 
 func (s *system) policy() worker.Policy {
 	r := s.cfg.Retry
@@ -202,7 +205,7 @@ func (s *system) newWatcher() (*watcher.Watcher, error) {
 		cfg.Routes = append(cfg.Routes, watcher.Route{Name: r.Name, Source: r.Source, Host: r.RouteHost(s.cfg.Host),
 			Include: r.Include, Exclude: r.Exclude, MinAge: time.Duration(r.MinAge), DeletesSource: r.DeletesSource()})
 	}
-	return watcher.New(cfg, watcher.Deps{Bus: s.bus, Ledger: s.ledger, Log: s.log, Metrics: s.metrics})
+	return watcher.New(cfg, watcher.Deps{Bus: s.bus, Ledger: s.ledger, Log: s.roleLog("watcher"), Metrics: s.metrics})
 }
 
 func (s *system) newDispatcher(maxWait time.Duration) (*dispatcher.Dispatcher, error) {
@@ -214,15 +217,15 @@ func (s *system) newDispatcher(maxWait time.Duration) (*dispatcher.Dispatcher, e
 		}
 		cfg.Routes[r.Name] = lim
 	}
-	return dispatcher.New(cfg, dispatcher.Deps{Bus: s.bus, Ledger: s.ledger, Log: s.log, Metrics: s.metrics})
+	return dispatcher.New(cfg, dispatcher.Deps{Bus: s.bus, Ledger: s.ledger, Log: s.roleLog("dispatcher"), Metrics: s.metrics})
 }
 
 func (s *system) newMover(routes []worker.Route) (*mover.Mover, error) {
 	return mover.New(mover.Config{Host: s.cfg.Host, Routes: routes, Concurrency: s.cfg.Mover.Concurrency,
-		Policy: s.policy()}, s.workerDeps())
+		Policy: s.policy()}, s.workerDeps("mover"))
 }
 
 func (s *system) newVerifier(routes []worker.Route) (*verifier.Verifier, error) {
 	return verifier.New(verifier.Config{Host: s.cfg.Host, Routes: routes, Concurrency: s.cfg.Verifier.Concurrency,
-		Policy: s.policy()}, s.workerDeps())
+		Policy: s.policy()}, s.workerDeps("verifier"))
 }
