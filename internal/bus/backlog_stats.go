@@ -21,9 +21,12 @@ type BacklogStat struct {
 	Unacked uint64 // delivered, not yet acknowledged: in flight or waiting out a retry delay
 }
 
-// maxUnackedScan bounds the messages read to attribute a consumer's
-// unacknowledged ones to routes; past it the rest count as pending.
-const maxUnackedScan = 5000
+// maxUnackedScan bounds the messages read, per consumer and export, to
+// attribute a consumer's unacknowledged ones to routes; past it the rest
+// count as pending. The dispatcher may hold 50,000 closed files while it
+// batches them: reading them all every few seconds would cost the server
+// more than the metric is worth.
+const maxUnackedScan = 1000
 
 // stageSubjects are the work subjects of each stage, by stream.
 var stageSubjects = []struct {

@@ -1,5 +1,3 @@
-// Package metrics owns ferry's Prometheus metrics and the HTTP endpoint that
-// serves them. Roles receive a *Metrics; nothing registers globally.
 package metrics
 
 import (

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -89,8 +90,13 @@ func TestSourceSpace(t *testing.T) {
 
 func TestReadyz(t *testing.T) {
 	m := New()
-	var notReady error = errors.New("consumer copy-c1 is not bound")
-	addr, err := m.Serve(t.Context(), "127.0.0.1:0", func(context.Context) error { return notReady })
+	var ready atomic.Bool
+	addr, err := m.Serve(t.Context(), "127.0.0.1:0", func(context.Context) error {
+		if !ready.Load() {
+			return errors.New("consumer copy-c1 is not bound")
+		}
+		return nil
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +115,7 @@ func TestReadyz(t *testing.T) {
 	if code, _ := get("/healthz"); code != http.StatusOK {
 		t.Fatalf("/healthz: %d", code)
 	}
-	notReady = nil
+	ready.Store(true)
 	if code, _ := get("/readyz"); code != http.StatusOK {
 		t.Fatalf("/readyz when ready: %d", code)
 	}
