@@ -141,8 +141,17 @@ func connConfig(cfg *config.Config, srv *bus.Server) bus.ConnConfig {
 		URLs: cfg.NATSURLs(), Server: srv, Name: "ferry@" + cfg.Host,
 		Creds: n.Creds, User: n.User, Password: n.Password, NKeySeed: n.NKey,
 		TLS: bus.TLSConfig{CA: n.TLS.CA, Cert: n.TLS.Cert, Key: n.TLS.Key}, Replicas: n.Replicas,
-		EventsKeep: time.Duration(cfg.Events.Keep),
+		EventsKeep: eventsKeep(cfg),
 	}
+}
+
+// eventsKeep is events.keep as bus takes it: 0 there is the default, so
+// "no events" (0 in the config) is negative.
+func eventsKeep(cfg *config.Config) time.Duration {
+	if cfg.Events.Keep == 0 {
+		return -1
+	}
+	return time.Duration(cfg.Events.Keep)
 }
 
 // initRclone hands rclone its config: from AWS Secrets Manager when a secret

@@ -26,7 +26,7 @@ type ConnConfig struct {
 	Replicas int // stream and ledger replicas: 1 on one node, 3 on a cluster
 	Dead     DeadLimits
 	// EventsKeep is how long arrival events stay (FERRY_EVENTS's max age);
-	// zero means DefaultEventsKeep.
+	// zero means DefaultEventsKeep, negative no events at all.
 	EventsKeep time.Duration
 }
 

@@ -58,7 +58,10 @@ func (e MovedEvent) id() string {
 // crawler host before an admin set it up) goes on with a warning.
 func (b *Bus) setupEvents(ctx context.Context, replicas int) {
 	keep := b.eventsKeep
-	if keep <= 0 {
+	if keep < 0 {
+		return
+	}
+	if keep == 0 {
 		keep = DefaultEventsKeep
 	}
 	sc := jetstream.StreamConfig{Name: StreamEvents, Subjects: []string{"ferry.events.>"},
@@ -70,8 +73,11 @@ func (b *Bus) setupEvents(ctx context.Context, replicas int) {
 }
 
 // PublishMoved publishes arrival events, all at once, and waits for the
-// stream to store them all.
+// stream to store them all; nothing when events are off.
 func (b *Bus) PublishMoved(ctx context.Context, events []MovedEvent) error {
+	if b.eventsKeep < 0 {
+		return nil
+	}
 	futures := make([]jetstream.PubAckFuture, 0, len(events))
 	for _, e := range events {
 		e.V = Version

@@ -39,7 +39,8 @@ type Ledger struct {
 // Events says how long arrival events (ferry.events.moved.<route>, one per
 // verified file) stay in their stream for consumers that read them late.
 type Events struct {
-	// Keep is the stream's max age; older events are dropped. At least 1m.
+	// Keep is the stream's max age; older events are dropped. At least 1m,
+	// or 0 for no events at all (one durable write per file less).
 	Keep Duration `yaml:"keep"`
 }
 
