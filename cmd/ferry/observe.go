@@ -120,7 +120,7 @@ func serveServerMetrics(ctx context.Context, cfg *config.Config, srv *bus.Server
 	}
 	m := metrics.New()
 	addr, err := m.Serve(ctx, cfg.Metrics.Listen, func(context.Context) error {
-		if !srv.ReadyForConnections(0) || !srv.JetStreamEnabled() {
+		if !srv.ReadyForConnections(100*time.Millisecond) || !srv.JetStreamEnabled() {
 			return errors.New("nats server not ready for connections with jetstream")
 		}
 		return nil
