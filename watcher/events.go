@@ -44,7 +44,7 @@ func (w *Watcher) handle(ctx context.Context, ev fsnotify.Event) {
 		case !ok:
 		case isDir:
 			// Watch the new directory and find what arrived before the watch did.
-			if _, err := w.scanRoute(ctx, r, ev.Name, time.Time{}, nil); err != nil {
+			if _, err := w.scanRoute(ctx, r, ev.Name, pass{}); err != nil {
 				w.deps.Log.Warn("couldn't scan new directory; the next rescan retries", "route", r.Name, "err", err)
 			}
 		case r.rules.Match(rel):

@@ -22,12 +22,21 @@ func (w *Watcher) Run(ctx context.Context) error {
 	w.rescan(ctx)
 	ticker := time.NewTicker(w.cfg.RescanInterval)
 	defer ticker.Stop()
+	catchUp := time.NewTicker(catchUpEvery)
+	defer catchUp.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-ticker.C:
 			w.rescan(ctx)
+		case <-catchUp.C:
+			if !w.Behind() {
+				continue
+			}
+			if err := w.CatchUp(ctx); err != nil && ctx.Err() == nil {
+				w.deps.Log.Warn("couldn't catch up with files left on disk; the next pass retries", "err", err)
+			}
 		case ev, ok := <-events:
 			if !ok {
 				events = nil
@@ -54,17 +63,20 @@ func (w *Watcher) Run(ctx context.Context) error {
 
 func (w *Watcher) rescan(ctx context.Context) {
 	start := time.Now()
-	var closed, announced atomic.Int64
+	var closed, announced, deferred atomic.Int64
 	_, err := w.ScanEach(ctx, func(s Seen) { // problems were logged as found
 		closed.Add(1)
-		if s.Announced {
+		switch {
+		case s.Announced:
 			announced.Add(1)
+		case s.Deferred:
+			deferred.Add(1)
 		}
 	})
 	if err != nil && ctx.Err() == nil {
 		w.deps.Log.Warn("rescan incomplete", "err", err)
 	}
-	w.deps.Log.Info("rescanned", "closed", closed.Load(), "announced", announced.Load(), "took", time.Since(start))
+	w.deps.Log.Info("rescanned", "closed", closed.Load(), "announced", announced.Load(), "deferred", deferred.Load(), "took", time.Since(start))
 }
 
 // startWatching creates the fsnotify watcher when some route is local. The

@@ -54,18 +54,19 @@ func (w *Watcher) Scan(ctx context.Context) ([]Seen, []Problem, error) {
 }
 
 // ScanEach makes one pass over every route and calls fn (if set) for every
-// closed file found, announced now or already known (in any ledger state),
-// from several goroutines at once. It returns the problems that keep other
-// files from being moved. Files still too young for min_age are not closed
-// yet and are left out. A failing route does not stop the others; their
-// errors are joined. Memory stays bounded whatever the backlog: the walk
-// hands files to announcers through a short channel and keeps none.
+// closed file found, announced now, already known (in any ledger state), or
+// deferred because the route's queue is full (see MaxQueued), from several
+// goroutines at once. It returns the problems that keep other files from
+// being moved. Files still too young for min_age are not closed yet and are
+// left out. A failing route does not stop the others; their errors are
+// joined. Memory stays bounded whatever the backlog: the walk hands files to
+// announcers through a short channel and keeps none.
 func (w *Watcher) ScanEach(ctx context.Context, fn func(Seen)) ([]Problem, error) {
 	w.republish(ctx)
 	var problems []Problem
 	var errs []error
 	for _, r := range w.routes {
-		p, err := w.scanRoute(ctx, r, r.root, w.idleSince(ctx, r), fn)
+		p, err := w.scanRoute(ctx, r, r.root, pass{fn: fn, heal: true})
 		problems = append(problems, p...)
 		if err != nil {
 			errs = append(errs, err)
@@ -77,12 +78,31 @@ func (w *Watcher) ScanEach(ctx context.Context, fn func(Seen)) ([]Problem, error
 	return problems, errors.Join(errs...)
 }
 
+// pass says how scanRoute walks.
+type pass struct {
+	fn func(Seen) // told of every closed file found; nil: nobody asks
+	// heal: if no message of the route and host was in the queues when the
+	// pass began, a file still in flight has lost its message and is
+	// announced again without waiting for stale_after.
+	heal bool
+	// catchUp: stop walking once the window is full (see CatchUp).
+	catchUp bool
+}
+
 // scanRoute walks dir of one route (its root, a directory below it, or ""
 // for a remote) while announceParallel goroutines announce what the walk
-// finds. If no message of the route and host was in the queues when the
-// scan began (idleAt), a file still in flight has lost its message: it is
-// announced again without waiting for stale_after.
-func (w *Watcher) scanRoute(ctx context.Context, r *route, dir string, idleAt time.Time, fn func(Seen)) ([]Problem, error) {
+// finds, as long as the route's queue has room (see window).
+func (w *Watcher) scanRoute(ctx context.Context, r *route, dir string, p pass) ([]Problem, error) {
+	queued, idleAt := w.queued(ctx, r)
+	if !p.heal {
+		idleAt = time.Time{}
+	}
+	walkCtx, stopWalk := context.WithCancel(ctx)
+	defer stopWalk()
+	win := &window{room: int64(w.cfg.MaxQueued) - int64(min(queued, uint64(w.cfg.MaxQueued)))}
+	if p.catchUp {
+		win.full = stopWalk
+	}
 	files := make(chan bus.File, announceChunk*announceParallel)
 	var failures announceErrors
 	var wg sync.WaitGroup
@@ -94,15 +114,23 @@ func (w *Watcher) scanRoute(ctx context.Context, r *route, dir string, idleAt ti
 				if ctx.Err() != nil {
 					continue // drain: the walk stops at its next entry
 				}
-				stale := w.cfg.StaleAfter
-				if !idleAt.IsZero() {
-					stale = min(stale, orphanGrace+time.Since(idleAt))
+				published := make([]bool, len(chunk))
+				deferred := !win.open()
+				if deferred {
+					win.deferAll(len(chunk))
+				} else {
+					stale := w.cfg.StaleAfter
+					if !idleAt.IsZero() {
+						stale = min(stale, orphanGrace+time.Since(idleAt))
+					}
+					var err error
+					published, err = w.announceChunk(ctx, r, chunk, stale)
+					failures.add(err)
+					win.announced.Add(int64(countTrue(published)))
 				}
-				published, err := w.announceChunk(ctx, r, chunk, stale)
-				failures.add(err)
-				if fn != nil {
+				if p.fn != nil {
 					for i, f := range chunk {
-						fn(Seen{Route: r.Name, Host: r.Host, File: f, Announced: published[i]})
+						p.fn(Seen{Route: r.Name, Host: r.Host, File: f, Announced: published[i], Deferred: deferred})
 					}
 				}
 			}
@@ -111,13 +139,41 @@ func (w *Watcher) scanRoute(ctx context.Context, r *route, dir string, idleAt ti
 	out := found{closed: files}
 	var err error
 	if r.root == "" {
-		err = w.scanRemote(ctx, r, &out)
+		err = w.scanRemote(walkCtx, r, &out)
 	} else {
-		err = w.scanLocal(ctx, r, dir, &out)
+		err = w.scanLocal(walkCtx, r, dir, &out)
 	}
 	close(files)
 	wg.Wait()
+	if ctx.Err() == nil && walkCtx.Err() != nil {
+		err = nil // a catch-up pass stopped, its room used
+	}
+	w.noteBehind(r, dir, win.deferred.Load())
 	return out.problems, errors.Join(err, failures.err())
+}
+
+// noteBehind remembers whether a pass left files of r deferred. Only a pass
+// over the whole route can say it left none.
+func (w *Watcher) noteBehind(r *route, dir string, deferred int64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if deferred > 0 || dir == r.root {
+		w.behind[r.Name] = deferred > 0
+	}
+	if deferred > 0 {
+		w.deps.Log.Info("queue full: closed files left on disk for a later pass", "route", r.Name,
+			"deferred", deferred, "max_queued", w.cfg.MaxQueued)
+	}
+}
+
+func countTrue(bs []bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
 }
 
 // chunks yields what arrives on files in slices of at most n: each one all
@@ -145,19 +201,20 @@ func chunks(files <-chan bus.File, n int) iter.Seq[[]bus.File] {
 	}
 }
 
-// idleSince returns now if no message of the route and host is queued or in
-// flight anywhere, else the zero time (unknown counts as busy).
-func (w *Watcher) idleSince(ctx context.Context, r *route) time.Time {
+// queued returns how many messages of the route and host are queued or in
+// flight, and now if there are none (else the zero time). A queue that
+// cannot be read counts as busy, with room for a full window.
+func (w *Watcher) queued(ctx context.Context, r *route) (uint64, time.Time) {
 	now := time.Now()
 	n, err := w.deps.Bus.RouteBacklog(ctx, r.Name, r.Host)
 	if err != nil {
 		w.deps.Log.Warn("couldn't read the queue backlog", "route", r.Name, "err", err)
-		return time.Time{}
+		return 0, time.Time{}
 	}
 	if n > 0 {
-		return time.Time{}
+		return n, time.Time{}
 	}
-	return now
+	return 0, now
 }
 
 // dirChunk is how many entries of a directory are read at once: a Heritrix

@@ -44,6 +44,9 @@ type Config struct {
 	// QuarantineGrace: a file left under a delete's private name is put back
 	// once that old; 0 means transfer.QuarantineGrace.
 	QuarantineGrace time.Duration
+	// MaxQueued: scans announce files while fewer messages than this of the
+	// route and host are queued; 0 means DefaultMaxQueued.
+	MaxQueued int
 }
 
 // Validate checks what New cannot fix with a default.
@@ -51,6 +54,9 @@ func (c Config) Validate() error {
 	var errs []error
 	if c.RescanInterval < 0 || c.StaleAfter < 0 {
 		errs = append(errs, errors.New("rescan interval and stale after must not be negative"))
+	}
+	if c.MaxQueued < 0 {
+		errs = append(errs, errors.New("max queued must not be negative"))
 	}
 	seen := map[string]bool{}
 	for _, r := range c.Routes {
@@ -86,6 +92,9 @@ type Seen struct {
 	// Announced: this scan published the file. Otherwise the ledger knew it
 	// (in flight, done, or failed) or its announcement failed.
 	Announced bool
+	// Deferred: the route's queue was full, so the file was left on disk
+	// unannounced, its ledger record not read (see MaxQueued).
+	Deferred bool
 }
 
 // Watcher finds closed files and announces them.
@@ -99,6 +108,7 @@ type Watcher struct {
 	pending map[string]bus.Closed      // recorded in the ledger but not yet published
 	sources map[string]transfer.Source // remote sources, opened on first use
 	timers  map[string]*time.Timer     // re-checks of young files, one per route and path
+	behind  map[string]bool            // routes whose last pass deferred files (see CatchUp)
 	fsw     *fsnotify.Watcher          // set while Run runs, if a route is local
 	done    chan struct{}              // set while Run runs; closed when it returns
 	recheck chan target                // timers hand their path to Run's loop
@@ -128,8 +138,11 @@ func New(cfg Config, deps Deps) (*Watcher, error) {
 	cfg.RescanInterval = orDefault(cfg.RescanInterval, DefaultRescanInterval)
 	cfg.StaleAfter = orDefault(cfg.StaleAfter, DefaultStaleAfter)
 	cfg.QuarantineGrace = orDefault(cfg.QuarantineGrace, transfer.QuarantineGrace)
+	if cfg.MaxQueued == 0 {
+		cfg.MaxQueued = DefaultMaxQueued
+	}
 	w := &Watcher{cfg: cfg, deps: deps, warned: map[string]bool{}, pending: map[string]bus.Closed{},
-		sources: map[string]transfer.Source{}, timers: map[string]*time.Timer{}, recheck: make(chan target, 64)}
+		sources: map[string]transfer.Source{}, timers: map[string]*time.Timer{}, behind: map[string]bool{}, recheck: make(chan target, 64)}
 	for _, rc := range cfg.Routes {
 		r := &route{Route: rc}
 		rules, err := NewRules(rc.Include, rc.Exclude)

@@ -103,8 +103,8 @@ func (o *onceWait) scan(ctx context.Context) error {
 // run) at once; a later scan's were counted already. A file announced now
 // needs no look at its record.
 func (o *onceWait) settledBefore(ctx context.Context, s watcher.Seen, since time.Time, first bool) bool {
-	if s.Announced {
-		return false
+	if s.Announced || s.Deferred {
+		return false // a deferred file is looked at when a catch-up pass reaches it
 	}
 	rec, _, err := o.sys.ledger.Get(ctx, s.Route, s.Host, s.File.Path)
 	if err != nil || !rec.Settled(s.File) || !rec.Updated.Before(since) {
@@ -127,12 +127,20 @@ func (o *onceWait) wait(ctx context.Context, pipeline *background) (summary, err
 	for {
 		sum := o.tally.summary()
 		o.show(sum)
+		// Files the scan left on disk for a full queue are announced as it
+		// drains; until none are left, the run is not over whatever the tally says.
+		behind := o.watcher.Behind()
+		if behind {
+			if err := o.watcher.CatchUp(ctx); err != nil {
+				o.sys.log.Warn("couldn't catch up with files left on disk; retrying", "err", err)
+			}
+		}
 		settled := o.tally.settled()
 		backlog, err := o.sys.bus.Backlog(ctx)
 		if err != nil {
 			return sum, err
 		}
-		if settled && backlog == 0 {
+		if settled && backlog == 0 && !behind {
 			sum.NotMoved = sortedProblems(o.problems)
 			return sum, nil
 		}

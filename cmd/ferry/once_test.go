@@ -274,3 +274,32 @@ func TestIntegrationRunOnceReportsUnlistableSources(t *testing.T) {
 	mustContain(t, out, "files: 1  moved: 1")
 	mustContain(t, out, "(scan_failed): couldn't list source :local:"+missing+" of route remote")
 }
+
+// A backlog many times max_queued is moved by one `run --once`: the scan
+// leaves most of it on disk, catch-up passes announce it as the queue
+// drains, and the run ends only when every file is moved.
+func TestIntegrationRunOnceMovesBacklogBeyondMaxQueued(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: starts JetStream")
+	}
+	// Far more files than one pass's room plus the chunks its announcers
+	// take at once (4 x 100), so the first scan surely defers some.
+	s := newSite(t, siteOptions{top: "max_queued: 5", batch: "{files: 20, max_wait: 200ms}"})
+	want := map[string]string{}
+	for i := range 1200 {
+		rel := fmt.Sprintf("job/warcs/WEB-%04d.warc.gz", i)
+		s.heritrixWrite(rel, []byte(rel))
+		want[rel] = sha([]byte(rel))
+	}
+	code, out, errOut := s.runFerry("run", "--once", "--timeout", "2m")
+	if code != 0 {
+		t.Fatalf("ferry run --once exited %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	mustContain(t, out, "files: 1200  moved: 1200")
+	if got := tree(t, s.dst); !maps.Equal(got, want) {
+		t.Fatalf("destination holds %d files, want %d", len(got), len(want))
+	}
+	if got := tree(t, s.src); len(got) != 0 {
+		t.Fatalf("source still holds %v", got)
+	}
+}

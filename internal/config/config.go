@@ -18,10 +18,14 @@ type Config struct {
 	// StaleAfter: a ledger record not updated for this long is announced
 	// again, because its job was lost. Must exceed retry.ack_wait.
 	StaleAfter Duration `yaml:"stale_after"`
-	Mover      Workers  `yaml:"mover"`
-	Verifier   Workers  `yaml:"verifier"`
-	Ledger     Ledger   `yaml:"ledger"`
-	Events     Events   `yaml:"events"`
+	// MaxQueued bounds the messages of a route and host that the watcher's
+	// scans leave queued; past it, closed files wait on disk for a later
+	// pass, so a backlog of millions is never all in the bus at once.
+	MaxQueued int     `yaml:"max_queued"`
+	Mover     Workers `yaml:"mover"`
+	Verifier  Workers `yaml:"verifier"`
+	Ledger    Ledger  `yaml:"ledger"`
+	Events    Events  `yaml:"events"`
 	// ShutdownGrace bounds how long any command takes to stop once told to
 	// (SIGTERM, SIGINT, --timeout); jobs in flight get half of it to finish.
 	ShutdownGrace Duration `yaml:"shutdown_grace"`

@@ -39,6 +39,7 @@ func base() *Config {
 		},
 		RescanInterval: Duration(time.Minute),
 		StaleAfter:     Duration(30 * time.Minute),
+		MaxQueued:      10000,
 		Mover:          Workers{Concurrency: 2},
 		// A verify job is often one large file (the mover hands each on as
 		// it is copied): 8 keep as many read-backs in flight as 2 jobs of

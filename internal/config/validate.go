@@ -67,6 +67,9 @@ func (c *Config) validate(needRoutes bool) error {
 	if c.RescanInterval <= 0 {
 		p.addf("rescan_interval", "must be positive")
 	}
+	if c.MaxQueued < 1 {
+		p.addf("max_queued", "must be at least 1")
+	}
 	if c.StaleAfter <= c.Retry.AckWait {
 		p.addf("stale_after", "must be longer than retry.ack_wait (%s)", c.Retry.AckWait)
 	}
