@@ -85,13 +85,17 @@ func newLogger(c *cli.Context) (*slog.Logger, error) {
 		return nil, fmt.Errorf("--log-level: %w", err)
 	}
 	opts := &slog.HandlerOptions{Level: level}
+	var log *slog.Logger
 	switch strings.ToLower(c.String("log-format")) {
 	case "json":
-		return slog.New(slog.NewJSONHandler(c.App.ErrWriter, opts)), nil
+		log = slog.New(slog.NewJSONHandler(c.App.ErrWriter, opts))
 	case "text":
-		return slog.New(slog.NewTextHandler(c.App.ErrWriter, opts)), nil
+		log = slog.New(slog.NewTextHandler(c.App.ErrWriter, opts))
+	default:
+		return nil, fmt.Errorf("--log-format %q: want text or json", c.String("log-format"))
 	}
-	return nil, fmt.Errorf("--log-format %q: want text or json", c.String("log-format"))
+	transfer.SetLogger(log) // rclone's own lines too, in the same format
+	return log, nil
 }
 
 // configured wraps an action that needs the config and a logger.
@@ -117,7 +121,6 @@ func configuredBy(load func(path string) (*config.Config, error), fn func(c *cli
 // daemon wraps an action that runs roles: rclone, JetStream and metrics first.
 func daemon(fn func(c *cli.Context, sys *system) error) cli.ActionFunc {
 	return configured(func(c *cli.Context, cfg *config.Config, log *slog.Logger) error {
-		transfer.SetLogger(log)
 		if err := initRclone(c.Context, cfg); err != nil {
 			return err
 		}

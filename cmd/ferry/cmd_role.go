@@ -38,16 +38,12 @@ func natsCommand() *cli.Command {
 				return err
 			}
 			defer lock.Close()
-			srv, err := startServer(cfg)
+			srv, err := startNatsNode(c.Context, cfg, log)
 			if err != nil {
 				return err
 			}
 			log.Info("nats serving", "name", cfg.NATS.Server.Name, "listen", cfg.NATS.Server.Listen,
 				"cluster", cfg.NATS.Server.Cluster.Listen)
-			if err := serveServerMetrics(c.Context, cfg, srv, log); err != nil {
-				srv.Stop()
-				return err
-			}
 			<-c.Context.Done()
 			srv.Stop()
 			return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/ferrydata/ferry/internal/bus"
@@ -69,12 +70,18 @@ func (s *system) exportBacklog(ctx context.Context, routes []string, every time.
 // errNotStarted: the roles are still being built (JetStream set up, routes opened).
 var errNotStarted = errors.New("roles not started yet")
 
-// ready is /readyz: JetStream answers and the consumers of the roles this
+// readiness is what /readyz knows: the roles this process runs, once built.
+type readiness struct {
+	mu      sync.Mutex
+	running []string
+}
+
+// readyz is /readyz: JetStream answers and the consumers of the roles this
 // process runs are bound. Not ready until the roles are built.
-func (s *system) ready(ctx context.Context) error {
-	s.mu.Lock()
-	running := s.running
-	s.mu.Unlock()
+func (s *system) readyz(ctx context.Context) error {
+	s.ready.mu.Lock()
+	running := s.ready.running
+	s.ready.mu.Unlock()
 	if running == nil {
 		return errNotStarted
 	}
@@ -104,11 +111,35 @@ func (s *system) workerHosts() []string {
 	return hosts
 }
 
-// started records the roles this process runs, for /readyz.
+// started records the roles this process runs, for /readyz (if served).
 func (s *system) started(names []string) {
-	s.mu.Lock()
-	s.running = append([]string{}, names...)
-	s.mu.Unlock()
+	if s.ready == nil {
+		return
+	}
+	s.ready.mu.Lock()
+	s.ready.running = append([]string{}, names...)
+	s.ready.mu.Unlock()
+}
+
+// forRole is the system as one role sees it: its log lines say which role
+// wrote them. The copy shares everything else.
+func (s *system) forRole(role string) *system {
+	c := *s
+	c.log = s.log.With("role", role)
+	return &c
+}
+
+// startNatsNode starts `ferry nats`'s server and its metrics endpoint.
+func startNatsNode(ctx context.Context, cfg *config.Config, log *slog.Logger) (*bus.Server, error) {
+	srv, err := startServer(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := serveServerMetrics(ctx, cfg, srv, log); err != nil {
+		srv.Stop()
+		return nil, err
+	}
+	return srv, nil
 }
 
 // serveServerMetrics is serveMetrics for `ferry nats`: the build and the
@@ -130,4 +161,13 @@ func serveServerMetrics(ctx context.Context, cfg *config.Config, srv *bus.Server
 	}
 	log.Info("serving metrics", "addr", addr.String())
 	return nil
+}
+
+// eventsKeep is events.keep as bus takes it: 0 there is the default, so
+// "no events" (0 in the config) is negative.
+func eventsKeep(cfg *config.Config) time.Duration {
+	if cfg.Events.Keep == 0 {
+		return -1
+	}
+	return time.Duration(cfg.Events.Keep)
 }

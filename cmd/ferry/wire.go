@@ -8,7 +8,6 @@ import (
 	"net"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/ferrydata/ferry/dispatcher"
@@ -28,14 +27,12 @@ import (
 type system struct {
 	cfg     *config.Config
 	log     *slog.Logger
+	ready   *readiness // what /readyz checks; set by serveMetrics
 	server  *bus.Server // embedded, or nil
 	lock    *os.File    // held while the embedded server owns the state dir
 	bus     *bus.Bus
 	ledger  *ledger.Ledger
 	metrics *metrics.Metrics
-
-	mu      sync.Mutex
-	running []string // the roles this process runs, once built: what /readyz checks
 }
 
 // startSystem connects to JetStream, starting the embedded server when no
@@ -95,7 +92,8 @@ func (s *system) serveMetrics(ctx context.Context) error {
 	if s.cfg.Metrics.Listen == "" {
 		return nil
 	}
-	addr, err := s.metrics.Serve(ctx, s.cfg.Metrics.Listen, s.ready)
+	s.ready = &readiness{}
+	addr, err := s.metrics.Serve(ctx, s.cfg.Metrics.Listen, s.readyz)
 	if err != nil {
 		return err
 	}
@@ -145,15 +143,6 @@ func connConfig(cfg *config.Config, srv *bus.Server) bus.ConnConfig {
 	}
 }
 
-// eventsKeep is events.keep as bus takes it: 0 there is the default, so
-// "no events" (0 in the config) is negative.
-func eventsKeep(cfg *config.Config) time.Duration {
-	if cfg.Events.Keep == 0 {
-		return -1
-	}
-	return time.Duration(cfg.Events.Keep)
-}
-
 // initRclone hands rclone its config: from AWS Secrets Manager when a secret
 // is named (kept in memory only), else the configured or usual file.
 func initRclone(ctx context.Context, cfg *config.Config) error {
@@ -171,12 +160,9 @@ func initRclone(ctx context.Context, cfg *config.Config) error {
 // grace is the shutdown grace of this process's commands.
 func (s *system) grace() time.Duration { return time.Duration(s.cfg.ShutdownGrace) }
 
-func (s *system) workerDeps(role string) worker.Deps {
-	return worker.Deps{Bus: s.bus, Ledger: s.ledger, Log: s.roleLog(role), Metrics: s.metrics}
+func (s *system) workerDeps() worker.Deps {
+	return worker.Deps{Bus: s.bus, Ledger: s.ledger, Log: s.log, Metrics: s.metrics}
 }
-
-// roleLog is the logger of one role: every line says which role wrote it.
-func (s *system) roleLog(role string) *slog.Logger { return s.log.With("role", role) }
 
 func (s *system) policy() worker.Policy {
 	r := s.cfg.Retry
@@ -215,7 +201,7 @@ func (s *system) newWatcher() (*watcher.Watcher, error) {
 		cfg.Routes = append(cfg.Routes, watcher.Route{Name: r.Name, Source: r.Source, Host: r.RouteHost(s.cfg.Host),
 			Include: r.Include, Exclude: r.Exclude, MinAge: time.Duration(r.MinAge), DeletesSource: r.DeletesSource()})
 	}
-	return watcher.New(cfg, watcher.Deps{Bus: s.bus, Ledger: s.ledger, Log: s.roleLog("watcher"), Metrics: s.metrics})
+	return watcher.New(cfg, watcher.Deps{Bus: s.bus, Ledger: s.ledger, Log: s.log, Metrics: s.metrics})
 }
 
 func (s *system) newDispatcher(maxWait time.Duration) (*dispatcher.Dispatcher, error) {
@@ -227,15 +213,15 @@ func (s *system) newDispatcher(maxWait time.Duration) (*dispatcher.Dispatcher, e
 		}
 		cfg.Routes[r.Name] = lim
 	}
-	return dispatcher.New(cfg, dispatcher.Deps{Bus: s.bus, Ledger: s.ledger, Log: s.roleLog("dispatcher"), Metrics: s.metrics})
+	return dispatcher.New(cfg, dispatcher.Deps{Bus: s.bus, Ledger: s.ledger, Log: s.log, Metrics: s.metrics})
 }
 
 func (s *system) newMover(routes []worker.Route) (*mover.Mover, error) {
 	return mover.New(mover.Config{Host: s.cfg.Host, Routes: routes, Concurrency: s.cfg.Mover.Concurrency,
-		Policy: s.policy()}, s.workerDeps("mover"))
+		Policy: s.policy()}, s.workerDeps())
 }
 
 func (s *system) newVerifier(routes []worker.Route) (*verifier.Verifier, error) {
 	return verifier.New(verifier.Config{Host: s.cfg.Host, Routes: routes, Concurrency: s.cfg.Verifier.Concurrency,
-		Policy: s.policy()}, s.workerDeps("verifier"))
+		Policy: s.policy()}, s.workerDeps())
 }
