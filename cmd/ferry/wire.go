@@ -27,7 +27,7 @@ import (
 type system struct {
 	cfg     *config.Config
 	log     *slog.Logger
-	ready   *readiness // what /readyz checks; set by serveMetrics
+	ready   *readiness  // what /readyz checks; set by serveMetrics
 	server  *bus.Server // embedded, or nil
 	lock    *os.File    // held while the embedded server owns the state dir
 	bus     *bus.Bus
