@@ -32,26 +32,34 @@ type historyStep struct {
 }
 
 // pathMatcher says whether a record is the file an operator named: by its
-// absolute source path, its destination path (remote:path/rel or a local
-// path), or a path relative to the route (also its trailing elements).
+// source path, its destination path (remote:path/rel or a local path), or
+// a path relative to the route (also its trailing elements). A path under
+// a route's source or destination names that route's file only; any other
+// path matches records whose path it ends with (a source seen through
+// another mount point) or that end with it.
 func pathMatcher(routes []config.Route, arg string) func(*ledger.Record) bool {
 	type exact struct{ route, rel string }
 	var exacts []exact
 	for _, r := range routes {
-		if rel, ok := under(r.Source, arg); ok && !r.RemoteSource() {
+		if rel, ok := under(r.Source, arg); ok {
 			exacts = append(exacts, exact{r.Name, rel})
 		}
 		if rel, ok := under(r.Destination, arg); ok {
 			exacts = append(exacts, exact{r.Name, rel})
 		}
 	}
+	if len(exacts) > 0 { // under a route's source or destination: that route's file only
+		return func(rec *ledger.Record) bool {
+			for _, e := range exacts {
+				if rec.Route == e.route && rec.Path == e.rel {
+					return true
+				}
+			}
+			return false
+		}
+	}
 	suffix := "/" + strings.TrimPrefix(filepath.ToSlash(arg), "/")
 	return func(rec *ledger.Record) bool {
-		for _, e := range exacts {
-			if rec.Route == e.route && rec.Path == e.rel {
-				return true
-			}
-		}
 		return rec.Path == arg || strings.HasSuffix(rec.Path, suffix) || strings.HasSuffix(arg, "/"+rec.Path)
 	}
 }
