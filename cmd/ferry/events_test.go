@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/ferrydata/ferry/internal/bus/bustest"
 	"github.com/ferrydata/ferry/internal/config"
 )
@@ -58,5 +60,31 @@ func TestIntegrationArrivalEvents(t *testing.T) {
 	}
 	if len(events) != len(want) {
 		t.Errorf("%d events for %d files", len(events), len(want))
+	}
+}
+
+// A file verified while its route keeps sources counts as moved, not as
+// deleted, and its arrival event says the source was kept.
+func TestIntegrationKeptSourceIsNotCountedDeleted(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: starts JetStream")
+	}
+	s := newSite(t, siteOptions{routeExtra: "    delete_source: false\n"})
+	data := randomBytes(t, 10_000)
+	s.heritrixWrite("job/a.warc.gz", data)
+	sys := startTestSystem(t, s)
+	runRolesUntil(t, sys, []string{"dispatcher", "mover", "verifier"}, func() bool {
+		return testutil.ToFloat64(sys.metrics.FilesMoved.WithLabelValues("warcs")) == 1
+	})
+	if n := testutil.ToFloat64(sys.metrics.FilesDeleted.WithLabelValues("warcs")); n != 0 {
+		t.Errorf("ferry_files_deleted_total = %v for a kept source", n)
+	}
+	events, err := sys.bus.MovedEvents(context.Background(), "warcs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := md5.Sum(data)
+	if len(events) != 1 || events[0].SourceDeleted || events[0].Hash != hex.EncodeToString(sum[:]) {
+		t.Fatalf("events %+v; want one, source kept", events)
 	}
 }
