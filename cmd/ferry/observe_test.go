@@ -49,3 +49,15 @@ func httpStatus(addr, path string) int {
 	resp.Body.Close()
 	return resp.StatusCode
 }
+
+// `ferry --version` says what ferry_build_info says.
+func TestVersionFlag(t *testing.T) {
+	var stdout, stderr strings.Builder
+	if code := run([]string{"ferry", "--version"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	b := metrics.Build()
+	if want := "ferry version " + b.String() + "\n"; stdout.String() != want {
+		t.Fatalf("--version printed %q, want %q", stdout.String(), want)
+	}
+}
