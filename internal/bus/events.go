@@ -54,8 +54,10 @@ func (e MovedEvent) id() string {
 }
 
 // setupEvents creates FERRY_EVENTS. Events are a convenience beside the
-// ledger, not part of moving a file: a user who may not create it (a
-// crawler host before an admin set it up) goes on with a warning.
+// ledger, not part of moving a file, so a daemon does not wait for them:
+// after one failed attempt it goes on and keeps trying in the background
+// (a crawler host's user may only see the stream once the dispatcher made
+// it; a fresh cluster may not answer yet), and says so if it gives up.
 func (b *Bus) setupEvents(ctx context.Context, replicas int) {
 	keep := b.eventsKeep
 	if keep < 0 {
@@ -67,9 +69,17 @@ func (b *Bus) setupEvents(ctx context.Context, replicas int) {
 	sc := jetstream.StreamConfig{Name: StreamEvents, Subjects: []string{"ferry.events.>"},
 		Retention: jetstream.LimitsPolicy, MaxAge: keep, Discard: jetstream.DiscardOld,
 		Duplicates: 2 * time.Minute, Storage: jetstream.FileStorage, Replicas: replicas}
-	if err := b.retrySetup(ctx, func(ctx context.Context) error { return b.ensureStream(ctx, sc) }); err != nil {
-		b.log.Warn("couldn't create the arrival events stream; events will not be kept", "stream", StreamEvents, "err", err)
+	attempt, cancel := context.WithTimeout(ctx, setupAttemptTimeout)
+	err := b.ensureStream(attempt, sc)
+	cancel()
+	if err == nil {
+		return
 	}
+	go func() {
+		if err := b.retrySetup(ctx, func(ctx context.Context) error { return b.ensureStream(ctx, sc) }); err != nil && ctx.Err() == nil {
+			b.log.Warn("couldn't create the arrival events stream; events will not be kept", "stream", StreamEvents, "err", err)
+		}
+	}()
 }
 
 // PublishMoved publishes arrival events, all at once, and waits for the
