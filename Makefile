@@ -9,8 +9,14 @@ RACE_PKGS := ./internal/bus/... ./internal/ledger/... ./internal/worker/... ./di
 
 all: build
 
+# ferry --version and ferry_build_info{version,revision}: from git when built
+# in a checkout (GOFLAGS=-buildvcs=false would hide it from Go's own stamp).
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+REVISION ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+LDFLAGS  := -X github.com/ferrydata/ferry/internal/metrics.version=$(VERSION) -X github.com/ferrydata/ferry/internal/metrics.revision=$(REVISION)
+
 build:
-	$(GO) build -o $(BIN) ./cmd/ferry
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/ferry
 
 ## run: a demo on the embedded JetStream: a fake Heritrix writes .open files and
 ## renames them, ferry moves and verifies them into demo/destination.

@@ -28,6 +28,7 @@ const (
 	alertsTestFile = "prometheus/alerts_test.yml"
 	scrapeFile     = "prometheus/prometheus.example.yml"
 	dashboardFile  = "grafana/ferry-dashboard.json"
+	runbookFile    = "../docs/runbook.md"
 )
 
 // promtool runs promtool with args in dir, skipping the test when it is not
@@ -114,6 +115,10 @@ func TestAlertsComplete(t *testing.T) {
 			}
 		}
 	}
+	runbook, err := os.ReadFile(runbookFile)
+	if err != nil {
+		t.Fatal(err)
+	}
 	n := 0
 	for _, g := range rules.Groups {
 		for _, r := range g.Rules {
@@ -128,6 +133,9 @@ func TestAlertsComplete(t *testing.T) {
 				if strings.TrimSpace(r.Annotations[key]) == "" {
 					t.Errorf("%s: no %s annotation", r.Alert, key)
 				}
+			}
+			if !strings.Contains(string(runbook), "\n## "+r.Alert+"\n") {
+				t.Errorf("%s: no section \"## %s\" in %s", r.Alert, r.Alert, runbookFile)
 			}
 			if !fires[r.Alert] || !silent[r.Alert] {
 				t.Errorf("%s: %s needs a case where it fires and one where it does not (fires %v, silent %v)",
@@ -228,6 +236,7 @@ func dashboardExprs(t *testing.T) []string {
 func exportedNames(t *testing.T) map[string]bool {
 	t.Helper()
 	m := metrics.New()
+	m.WatchSources([]metrics.Source{{Route: "x", Path: t.TempDir()}}) // collected at scrape time
 	v := reflect.ValueOf(m).Elem()
 	for i := range v.NumField() {
 		f := v.Field(i)

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the tests use beyond Go:
-#   - promtool (Debian package "prometheus"), which configs/configs_test.go
-#     runs on the alerting rules;
+#   - promtool and prometheus (Debian package "prometheus"): configs/configs_test.go
+#     runs promtool on the alerting rules; cmd/ferry/prometheus_test.go runs a
+#     Prometheus server with the shipped rules against a running ferry and
+#     promtool check metrics on its live scrape;
 #   - sshd and sftp-server (Debian package "openssh-server"), which
 #     internal/transfer/transfertest starts on loopback for SFTP tests;
 #   - bindfs (Debian package "bindfs"), whose FUSE view of a source the
@@ -13,7 +15,7 @@ set -u
 
 # package for each binary the tests look for
 missing=()
-command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+{ command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1; } || missing+=(prometheus)
 { [ -x /usr/sbin/sshd ] && [ -x /usr/lib/openssh/sftp-server ]; } || missing+=(openssh-server)
 command -v bindfs >/dev/null 2>&1 || missing+=(bindfs)
 if [ ${#missing[@]} -eq 0 ]; then
@@ -32,7 +34,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	sudo="sudo -n"
 fi
 export DEBIAN_FRONTEND=noninteractive
-# --no-install-recommends: promtool only, not the exporters and web assets;
+# --no-install-recommends: prometheus and promtool, not the exporters;
 # sshd only, not xauth and friends.
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -54,5 +56,6 @@ if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
 	done
 fi
 command -v promtool >/dev/null 2>&1 || echo "install-test-deps: promtool still missing after install" >&2
+command -v prometheus >/dev/null 2>&1 || echo "install-test-deps: prometheus still missing after install" >&2
 [ -x /usr/sbin/sshd ] || echo "install-test-deps: sshd still missing after install" >&2
 exit 0

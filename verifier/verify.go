@@ -35,6 +35,7 @@ func (v *Verifier) verifyJob(ctx context.Context, job bus.Job, progress *transfe
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
 	v.recordAll(rctx, job, states, errs)
+	v.arrived(rctx, job, states, errs)
 	var out worker.Outcome
 	for i, err := range errs {
 		if err == nil {
@@ -42,9 +43,7 @@ func (v *Verifier) verifyJob(ctx context.Context, job bus.Job, progress *transfe
 		}
 		f := job.Files[i]
 		reason, retry := fault.Classify(err)
-		if reason == fault.ReasonMismatch || reason == fault.ReasonMissingHash {
-			v.deps.Metrics.VerifyFailures.WithLabelValues(job.Route, reason).Inc()
-		}
+		v.deps.Metrics.VerifyFailed(job.Route, err)
 		if retry {
 			out.Pending = append(out.Pending, f)
 			out.Err = errors.Join(out.Err, err)

@@ -12,6 +12,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/ferrydata/ferry/internal/config"
+	"github.com/ferrydata/ferry/internal/metrics"
+	"github.com/ferrydata/ferry/internal/transfer"
 )
 
 // defaultConfig is where packages and the Ansible role put the config.
@@ -21,6 +23,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 	app := &cli.App{
 		Name:      "ferry",
 		Usage:     "move closed files to long-term storage; delete a source only after a verified read-back",
+		Version:   metrics.Build().String(),
 		Writer:    stdout,
 		ErrWriter: stderr,
 		Flags: []cli.Flag{
@@ -83,13 +86,17 @@ func newLogger(c *cli.Context) (*slog.Logger, error) {
 		return nil, fmt.Errorf("--log-level: %w", err)
 	}
 	opts := &slog.HandlerOptions{Level: level}
+	var log *slog.Logger
 	switch strings.ToLower(c.String("log-format")) {
 	case "json":
-		return slog.New(slog.NewJSONHandler(c.App.ErrWriter, opts)), nil
+		log = slog.New(slog.NewJSONHandler(c.App.ErrWriter, opts))
 	case "text":
-		return slog.New(slog.NewTextHandler(c.App.ErrWriter, opts)), nil
+		log = slog.New(slog.NewTextHandler(c.App.ErrWriter, opts))
+	default:
+		return nil, fmt.Errorf("--log-format %q: want text or json", c.String("log-format"))
 	}
-	return nil, fmt.Errorf("--log-format %q: want text or json", c.String("log-format"))
+	transfer.SetLogger(log) // rclone's own lines too, in the same format
+	return log, nil
 }
 
 // configured wraps an action that needs the config and a logger.

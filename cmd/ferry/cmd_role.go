@@ -38,7 +38,7 @@ func natsCommand() *cli.Command {
 				return err
 			}
 			defer lock.Close()
-			srv, err := startServer(cfg)
+			srv, err := startNatsNode(c.Context, cfg, log)
 			if err != nil {
 				return err
 			}

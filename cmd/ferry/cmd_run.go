@@ -83,13 +83,13 @@ func (s *system) roles(ctx context.Context, names []string, onceWait time.Durati
 	for _, name := range names {
 		switch name {
 		case "watcher":
-			w, err := s.newWatcher()
+			w, err := s.forRole(name).newWatcher()
 			if err != nil {
 				return nil, err
 			}
 			out[name] = s.rotation.following(w.ReopenSources, w.Run)
 		case "dispatcher":
-			d, err := s.newDispatcher(onceWait)
+			d, err := s.forRole(name).newDispatcher(onceWait)
 			if err != nil {
 				return nil, err
 			}
@@ -100,13 +100,13 @@ func (s *system) roles(ctx context.Context, names []string, onceWait time.Durati
 				return nil, err
 			}
 			if name == "mover" {
-				m, err := s.newMover(routes)
+				m, err := s.forRole(name).newMover(routes)
 				if err != nil {
 					return nil, err
 				}
 				out[name] = m.Run
 			} else {
-				v, err := s.newVerifier(routes)
+				v, err := s.forRole(name).newVerifier(routes)
 				if err != nil {
 					return nil, err
 				}
@@ -116,5 +116,6 @@ func (s *system) roles(ctx context.Context, names []string, onceWait time.Durati
 			return nil, fmt.Errorf("unknown role %q", name)
 		}
 	}
+	s.started(names)
 	return out, nil
 }

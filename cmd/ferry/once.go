@@ -14,7 +14,7 @@ import (
 // found, waits until each found file is done, and reports.
 func runOnce(ctx context.Context, sys *system, stdout io.Writer) error {
 	start := time.Now()
-	w, err := sys.newWatcher()
+	w, err := sys.forRole("watcher").newWatcher()
 	if err != nil {
 		return err
 	}

@@ -87,7 +87,10 @@ func TestIntegrationDaemonMovesFilesAsTheyClose(t *testing.T) {
 	waitFor(t, 30*time.Second, "metrics to show the moves and the backlog", func() bool {
 		body := scrape(t, metricsAddr)
 		return strings.Contains(body, `ferry_files_moved_total{route="warcs"} 9`) &&
-			strings.Contains(body, `ferry_queue_messages{consumer="dispatcher",kind="pending"} 0`)
+			strings.Contains(body, `ferry_backlog_messages{kind="pending",route="warcs",stage="dispatch"} 0`) &&
+			strings.Contains(body, `ferry_files_deleted_total{route="warcs"} 9`) &&
+			strings.Contains(body, `ferry_oldest_waiting_seconds{route="warcs"} 0`) &&
+			strings.Contains(body, `ferry_source_free_bytes{route="warcs"}`)
 	})
 	if err := daemon.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/ferrydata/ferry/dispatcher"
@@ -25,6 +26,7 @@ import (
 type system struct {
 	cfg     *config.Config
 	log     *slog.Logger
+	ready   *readiness  // what /readyz checks; set by serveMetrics
 	server  *bus.Server // embedded, or nil
 	lock    *os.File    // held while the embedded server owns the state dir
 	bus     *bus.Bus
@@ -86,47 +88,31 @@ func (s *system) connect(ctx context.Context, cc bus.ConnConfig) error {
 	return nil
 }
 
-// serveMetrics exposes /metrics when metrics.listen is set.
+// serveMetrics exposes /metrics, /healthz and /readyz when metrics.listen is set.
 func (s *system) serveMetrics(ctx context.Context) error {
 	if s.cfg.Metrics.Listen == "" {
 		return nil
 	}
-	addr, err := s.metrics.Serve(ctx, s.cfg.Metrics.Listen)
+	s.ready = &readiness{}
+	addr, err := s.metrics.Serve(ctx, s.cfg.Metrics.Listen, s.readyz)
 	if err != nil {
 		return err
 	}
 	s.metrics.Registry.MustRegister(transfer.RcloneCollector(ctx))
+	var routes []string
+	var sources []metrics.Source
 	for _, r := range s.cfg.Routes {
 		s.metrics.InitRoute(r.Name)
+		routes = append(routes, r.Name)
+		if !r.RemoteSource() && r.RouteHost(s.cfg.Host) == s.cfg.Host {
+			sources = append(sources, metrics.Source{Route: r.Name, Path: strings.TrimPrefix(r.Source, ":local:")})
+		}
 	}
+	s.metrics.WatchSources(sources)
 	s.log.Info("serving metrics", "addr", addr.String())
-	go s.exportBacklog(ctx, 5*time.Second)
+	go s.exportBacklog(ctx, routes, 5*time.Second)
 	return nil
 }
-
-// exportBacklog keeps the queue gauges current: alerts on a growing backlog
-// need them even when this process's roles are idle.
-func (s *system) exportBacklog(ctx context.Context, every time.Duration) {
-	tick := time.NewTicker(every)
-	defer tick.Stop()
-	for {
-		stats, err := s.bus.ConsumerStats(ctx)
-		if err != nil && ctx.Err() == nil {
-			s.log.Warn("couldn't read queue backlog", "err", err)
-		}
-		for _, c := range stats {
-			s.metrics.Backlog.WithLabelValues(c.Name, "pending").Set(float64(c.Pending))
-			s.metrics.Backlog.WithLabelValues(c.Name, "ack_pending").Set(float64(c.AckPending))
-			s.metrics.Backlog.WithLabelValues(c.Name, "redelivered").Set(float64(c.Redelivered))
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-	}
-}
-
 func (s *system) close() {
 	if s.bus != nil {
 		s.bus.Close()
@@ -154,6 +140,7 @@ func connConfig(cfg *config.Config, srv *bus.Server) bus.ConnConfig {
 		URLs: cfg.NATSURLs(), Server: srv, Name: "ferry@" + cfg.Host,
 		Creds: n.Creds, User: n.User, Password: n.Password, NKeySeed: n.NKey,
 		TLS: bus.TLSConfig{CA: n.TLS.CA, Cert: n.TLS.Cert, Key: n.TLS.Key}, Replicas: n.Replicas,
+		EventsKeep: eventsKeep(cfg),
 	}
 }
 

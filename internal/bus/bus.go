@@ -25,6 +25,9 @@ type ConnConfig struct {
 	TLS      TLSConfig
 	Replicas int // stream and ledger replicas: 1 on one node, 3 on a cluster
 	Dead     DeadLimits
+	// EventsKeep is how long arrival events stay (FERRY_EVENTS's max age);
+	// zero means DefaultEventsKeep, negative no events at all.
+	EventsKeep time.Duration
 }
 
 // TLSConfig holds file paths; all empty means plain connections.
@@ -36,6 +39,8 @@ type Bus struct {
 	js  jetstream.JetStream
 	kv  *KV
 	log *slog.Logger
+
+	eventsKeep time.Duration
 }
 
 // Connect connects, then creates streams and the ledger idempotently, so
@@ -72,7 +77,7 @@ func Connect(ctx context.Context, cfg ConnConfig, log *slog.Logger) (*Bus, error
 		nc.Close()
 		return nil, fmt.Errorf("couldn't open jetstream: %w", err)
 	}
-	b := &Bus{nc: nc, js: js, log: log}
+	b := &Bus{nc: nc, js: js, log: log, eventsKeep: cfg.EventsKeep}
 	if err := b.setup(ctx, max(cfg.Replicas, 1), cfg.Dead); err != nil {
 		nc.Close()
 		return nil, err

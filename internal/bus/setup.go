@@ -64,6 +64,7 @@ func (b *Bus) setup(ctx context.Context, replicas int, dead DeadLimits) error {
 			return fmt.Errorf("couldn't create stream %s: %w", sc.Name, err)
 		}
 	}
+	b.setupEvents(ctx, replicas)
 	var kv jetstream.KeyValue
 	var allowTTL bool
 	err := b.retrySetup(ctx, func(ctx context.Context) (err error) {

@@ -25,6 +25,7 @@ type Config struct {
 	Mover     Workers `yaml:"mover"`
 	Verifier  Workers `yaml:"verifier"`
 	Ledger    Ledger  `yaml:"ledger"`
+	Events    Events  `yaml:"events"`
 	// ShutdownGrace bounds how long any command takes to stop once told to
 	// (SIGTERM, SIGINT, --timeout); jobs in flight get half of it to finish.
 	ShutdownGrace Duration `yaml:"shutdown_grace"`
@@ -38,6 +39,14 @@ type Ledger struct {
 	// then it expires, so the ledger does not grow with every file ever
 	// moved. 0 keeps records for ever. Records of files still in flight,
 	// failed, or verified with their source kept never expire.
+	Keep Duration `yaml:"keep"`
+}
+
+// Events says how long arrival events (ferry.events.moved.<route>, one per
+// verified file) stay in their stream for consumers that read them late.
+type Events struct {
+	// Keep is the stream's max age; older events are dropped. At least 1m,
+	// or 0 for no events at all (one durable write per file less).
 	Keep Duration `yaml:"keep"`
 }
 

@@ -51,6 +51,7 @@ func base() *Config {
 		Verifier:      Workers{Concurrency: 8},
 		ShutdownGrace: Duration(40 * time.Second),
 		Ledger:        Ledger{Keep: Duration(30 * 24 * time.Hour)},
+		Events:        Events{Keep: Duration(7 * 24 * time.Hour)},
 	}
 }
 

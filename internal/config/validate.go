@@ -79,6 +79,9 @@ func (c *Config) validate(needRoutes bool) error {
 	if keep := time.Duration(c.Ledger.Keep); keep != 0 && keep < time.Minute {
 		p.addf("ledger.keep", "must be 0 (keep for ever) or at least 1m")
 	}
+	if keep := time.Duration(c.Events.Keep); keep != 0 && keep < time.Minute {
+		p.addf("events.keep", "must be 0 (no events) or at least 1m")
+	}
 	if time.Duration(c.ShutdownGrace) < MinShutdownGrace {
 		p.addf("shutdown_grace", "must be at least %s", MinShutdownGrace)
 	}

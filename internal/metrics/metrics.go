@@ -1,5 +1,3 @@
-// Package metrics owns ferry's Prometheus metrics and the HTTP endpoint that
-// serves them. Roles receive a *Metrics; nothing registers globally.
 package metrics
 
 import (
@@ -16,14 +14,17 @@ type Metrics struct {
 	FilesSkipped   *prometheus.CounterVec   // route, reason: names or file types the watcher refuses
 	FilesCopied    *prometheus.CounterVec   // route
 	FilesMoved     *prometheus.CounterVec   // route: verified (and source deleted if configured)
+	FilesDeleted   *prometheus.CounterVec   // route: verified and its source deleted
 	BytesCopied    *prometheus.CounterVec   // route
 	BytesVerified  *prometheus.CounterVec   // route: bytes read back from the destination
-	VerifyFailures *prometheus.CounterVec   // route, reason
+	VerifyFailures *prometheus.CounterVec   // route, reason: one of VerifyReasons
 	Jobs           *prometheus.CounterVec   // stage, route, outcome: ok, retry, dead
 	DeadLetters    *prometheus.CounterVec   // stage, route, reason
 	StageSeconds   *prometheus.HistogramVec // stage, route: one job's work
 	LastMoved      *prometheus.GaugeVec     // route: unix time of the last verified file
-	Backlog        *prometheus.GaugeVec     // consumer, kind: pending, ack_pending, redelivered
+	Backlog        *prometheus.GaugeVec     // stage, route, kind: pending, unacked
+	OldestWaiting  *prometheus.GaugeVec     // route: age of the oldest file still in the work streams
+	BuildInfo      *prometheus.GaugeVec     // version, revision, goversion: always 1
 }
 
 // New creates the metrics in a fresh registry with Go and process collectors.
@@ -34,27 +35,31 @@ func New() *Metrics {
 		FilesSkipped:   counter("files_skipped_total", "Files the watcher refused (bad name, symlink, not a regular file).", "route", "reason"),
 		FilesCopied:    counter("files_copied_total", "Files copied to their destination.", "route"),
 		FilesMoved:     counter("files_moved_total", "Files verified by read-back (and their sources deleted when configured).", "route"),
+		FilesDeleted:   counter("files_deleted_total", "Sources deleted after their copy was verified (verified files whose source was kept are not counted).", "route"),
 		BytesCopied:    counter("bytes_copied_total", "Bytes uploaded to destinations.", "route"),
 		BytesVerified:  counter("bytes_verified_total", "Bytes read back from destinations and hashed.", "route"),
-		VerifyFailures: counter("verify_failures_total", "Read-back verifications that failed; the source was kept.", "route", "reason"),
+		VerifyFailures: counter("verify_failures_total", "Verifications that failed, by reason; the source was kept.", "route", "reason"),
 		Jobs:           counter("jobs_total", "Jobs handled, by stage and outcome.", "stage", "route", "outcome"),
 		DeadLetters:    counter("dead_letters_total", "Files sent to the dead-letter stream.", "stage", "route", "reason"),
 		StageSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: "ferry", Name: "job_duration_seconds", Help: "Time one job spent in a stage.",
 			Buckets: prometheus.ExponentialBuckets(0.01, 4, 10),
 		}, []string{"stage", "route"}),
-		LastMoved: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Namespace: "ferry", Name: "last_moved_timestamp_seconds", Help: "When the route last verified a file.",
-		}, []string{"route"}),
-		Backlog: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Namespace: "ferry", Name: "queue_messages", Help: "Messages waiting or in flight per consumer.",
-		}, []string{"consumer", "kind"}),
+		LastMoved: gauge("last_moved_timestamp_seconds", "When the route last verified a file.", "route"),
+		Backlog: gauge("backlog_messages",
+			"Messages of a stage and route in the work streams: pending (not yet delivered) or unacked (delivered, not yet acknowledged: in flight or waiting out a retry delay).",
+			"stage", "route", "kind"),
+		OldestWaiting: gauge("oldest_waiting_seconds",
+			"Age (since its modification time) of the oldest file of the route still waiting in the work streams; 0 when none waits.", "route"),
+		BuildInfo: gauge("build_info", "Always 1; the labels say which ferry this is.", "version", "revision", "goversion"),
 	}
+	b := Build()
+	m.BuildInfo.WithLabelValues(b.Version, b.Revision, b.GoVersion).Set(1)
 	m.Registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.FilesClosed, m.FilesSkipped, m.FilesCopied, m.FilesMoved, m.BytesCopied, m.BytesVerified,
-		m.VerifyFailures, m.Jobs, m.DeadLetters, m.StageSeconds, m.LastMoved, m.Backlog,
+		m.FilesClosed, m.FilesSkipped, m.FilesCopied, m.FilesMoved, m.FilesDeleted, m.BytesCopied, m.BytesVerified,
+		m.VerifyFailures, m.Jobs, m.DeadLetters, m.StageSeconds, m.LastMoved, m.Backlog, m.OldestWaiting, m.BuildInfo,
 	)
 	return m
 }
@@ -63,9 +68,13 @@ func counter(name, help string, labels ...string) *prometheus.CounterVec {
 	return prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "ferry", Name: name, Help: help}, labels)
 }
 
-// Reasons a file fails, as fault names them; listed here so every series
-// exists at zero from the start and an alert sees the first failure.
-var reasons = []string{"conflict", "mismatch", "missing_hash", "source_changed", "source_missing", "invalid", "max_attempts"}
+func gauge(name, help string, labels ...string) *prometheus.GaugeVec {
+	return prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "ferry", Name: name, Help: help}, labels)
+}
+
+// deadReasons are the reasons a file is dead-lettered, as fault names them.
+var deadReasons = []string{"conflict", "mismatch", "missing_hash", "source_changed", "source_missing", "invalid",
+	"overlap", "max_attempts"}
 
 // InitRoute creates a route's series at zero. Prometheus's increase() cannot
 // see a counter's first step if the series appears already at 1.
@@ -73,15 +82,16 @@ func (m *Metrics) InitRoute(route string) {
 	m.FilesClosed.WithLabelValues(route)
 	m.FilesCopied.WithLabelValues(route)
 	m.FilesMoved.WithLabelValues(route)
+	m.FilesDeleted.WithLabelValues(route)
 	m.BytesCopied.WithLabelValues(route)
 	m.BytesVerified.WithLabelValues(route)
-	for _, reason := range reasons {
+	for _, reason := range VerifyReasons {
 		m.VerifyFailures.WithLabelValues(route, reason)
-		for _, stage := range []string{"dispatch", "copy", "verify"} {
-			m.DeadLetters.WithLabelValues(stage, route, reason)
-		}
 	}
 	for _, stage := range []string{"dispatch", "copy", "verify"} {
+		for _, reason := range deadReasons {
+			m.DeadLetters.WithLabelValues(stage, route, reason)
+		}
 		for _, outcome := range []string{"ok", "retry", "dead"} {
 			m.Jobs.WithLabelValues(stage, route, outcome)
 		}
