@@ -14,7 +14,7 @@ import (
 // verified and recorded (states[i] set, errs[i] nil). It decides nothing
 // about a file: a failed publish is logged, and the file stays moved.
 func (v *Verifier) arrived(ctx context.Context, job bus.Job, states []ledger.State, errs []error) {
-	r := v.routes[job.Route]
+	r := v.routes.Route(job.Route)
 	var events []bus.MovedEvent
 	now := time.Now().UTC()
 	for i, state := range states {
