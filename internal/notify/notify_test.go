@@ -4,14 +4,12 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
-	"os"
-	"path/filepath"
 	"slices"
-	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/ferrydata/ferry/internal/notify/notifytest"
 )
 
 func TestStale(t *testing.T) {
@@ -51,58 +49,13 @@ func TestHeartbeatCheck(t *testing.T) {
 	}
 }
 
-// fakeSystemd is the notify socket systemd would listen on: a real unixgram
-// socket whose datagrams arrive on msgs.
-func fakeSystemd(t *testing.T, watchdog time.Duration) <-chan string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "notify.sock")
-	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
-	if err != nil {
-		t.Fatalf("couldn't listen on %s: %v", path, err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	t.Setenv("NOTIFY_SOCKET", path)
-	if watchdog > 0 {
-		t.Setenv("WATCHDOG_USEC", strconv.FormatInt(watchdog.Microseconds(), 10))
-		t.Setenv("WATCHDOG_PID", strconv.Itoa(os.Getpid()))
-	}
-	msgs := make(chan string, 1000)
-	go func() {
-		buf := make([]byte, 4096)
-		for {
-			n, err := conn.Read(buf)
-			if err != nil {
-				close(msgs)
-				return
-			}
-			msgs <- string(buf[:n])
-		}
-	}()
-	return msgs
-}
-
-func expect(t *testing.T, msgs <-chan string, want string) {
-	t.Helper()
-	timeout := time.After(10 * time.Second)
-	for {
-		select {
-		case m := <-msgs:
-			if m == want {
-				return
-			}
-		case <-timeout:
-			t.Fatalf("systemd never got %s", want)
-		}
-	}
-}
-
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 // The watchdog is fed while the loop beats, starved while it is stuck, and
 // fed again once it goes round again.
 func TestServeFeedsWatchdogOnlyWhileLoopIsHealthy(t *testing.T) {
 	const interval = 200 * time.Millisecond
-	msgs := fakeSystemd(t, interval)
+	msgs := notifytest.Socket(t, interval, true)
 
 	var hb Heartbeat
 	var stuck atomic.Bool
@@ -129,7 +82,7 @@ func TestServeFeedsWatchdogOnlyWhileLoopIsHealthy(t *testing.T) {
 	if m := <-msgs; m != "READY=1" {
 		t.Fatalf("first notification %q, want READY=1", m)
 	}
-	expect(t, msgs, "WATCHDOG=1")
+	notifytest.Expect(t, msgs, "WATCHDOG=1", 10*time.Second)
 
 	stuck.Store(true)
 	// The check fails after interval/4, the last success ages out after
@@ -149,16 +102,16 @@ func TestServeFeedsWatchdogOnlyWhileLoopIsHealthy(t *testing.T) {
 	}
 
 	stuck.Store(false)
-	expect(t, msgs, "WATCHDOG=1")
+	notifytest.Expect(t, msgs, "WATCHDOG=1", 10*time.Second)
 
 	cancel()
-	expect(t, msgs, "STOPPING=1")
+	notifytest.Expect(t, msgs, "STOPPING=1", 10*time.Second)
 }
 
 // A probe that hangs past its deadline counts as failing, not as fine.
 func TestServeStarvesWatchdogWhenProbeHangs(t *testing.T) {
 	const interval = 200 * time.Millisecond
-	msgs := fakeSystemd(t, interval)
+	msgs := notifytest.Socket(t, interval, true)
 	hang := make(chan struct{})
 	defer close(hang)
 	stop := Serve(context.Background(), quietLog(), Probe{Name: "bus", Check: func(context.Context) error {
@@ -179,13 +132,12 @@ func TestServeStarvesWatchdogWhenProbeHangs(t *testing.T) {
 	case <-time.After(5 * interval):
 	}
 	stop()
-	expect(t, msgs, "STOPPING=1")
+	notifytest.Expect(t, msgs, "STOPPING=1", 10*time.Second)
 }
 
 // Without WatchdogSec: READY=1 and STOPPING=1, never a keep-alive.
 func TestServeWithoutWatchdog(t *testing.T) {
-	msgs := fakeSystemd(t, 0)
-	t.Setenv("WATCHDOG_USEC", "")
+	msgs := notifytest.Socket(t, 0, true)
 	stop := Serve(context.Background(), quietLog(), Probe{Name: "bus", Check: func(context.Context) error { return nil }})
 	if m := <-msgs; m != "READY=1" {
 		t.Fatalf("first notification %q, want READY=1", m)
