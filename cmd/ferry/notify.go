@@ -12,16 +12,14 @@ import (
 
 // serving tells systemd (Type=notify) that the roles are up and feeds its
 // watchdog while they are healthy; the returned func says STOPPING=1.
-// Healthy, for every role: this process's JetStream answers a stream read
-// within the probe's deadline. Each role's loop waits on that connection
-// (the watcher to announce, the dispatcher for events, movers and verifiers
-// for jobs), so a wedged client or an unreachable cluster starves the
-// watchdog and systemd restarts the process.
+// Healthy, for every role: this process's NATS connection is not broken
+// (bus.Alive: open, and answering a PING, or reconnecting). Each role's
+// loop waits on that connection (the watcher to announce, the dispatcher
+// for events, movers and verifiers for jobs), so a wedged client starves
+// the watchdog and systemd restarts the process; a cluster outage does
+// not, since a restart would not end it.
 func (s *system) serving(ctx context.Context) func() {
-	return notify.Serve(ctx, s.log, notify.Probe{Name: "jetstream", Check: func(ctx context.Context) error {
-		_, err := s.bus.Backlog(ctx)
-		return err
-	}})
+	return notify.Serve(ctx, s.log, notify.Probe{Name: "nats", Check: s.bus.Alive})
 }
 
 // serverServing is serving for `ferry nats`: healthy while the server takes
