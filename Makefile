@@ -101,3 +101,10 @@ install: build
 	[ -e $(DESTDIR)/etc/ferry/ferry.yaml ] || install -m 0640 configs/ferry.example.yaml $(DESTDIR)/etc/ferry/ferry.yaml
 	@[ -n "$(DESTDIR)" ] || ! [ -d /run/systemd/system ] || systemctl daemon-reload
 	@echo "installed; next: useradd --system ferry, edit /etc/ferry/ferry.yaml, systemctl enable --now ferry"
+
+## test-deploy: the Ansible role on three Debian hosts booted with
+## systemd-nspawn (scripts/deploy-test.sh; root; the root file system is
+## built once into $(FERRY_DEPLOY_CACHE), default /var/cache/ferry-deploy).
+## `make test` runs it; it skips, saying why, where nspawn cannot run.
+test-deploy:
+	./scripts/deploy-test.sh
