@@ -23,6 +23,7 @@ test: vet
 	./scripts/install-test-deps.sh
 	$(GO) test -count=1 -timeout 30m $(PKGS)
 	$(GO) test -count=1 -race -short -timeout 20m $(RACE_PKGS)
+	$(MAKE) test-deploy
 
 ## test-short: the quick loop (no integration tests).
 test-short:

@@ -58,6 +58,7 @@ start=$SECONDS
 
 cleanup() {
 	local rc=$?
+	set +e # clean up everything, whatever fails
 	[ -n "${sampler:-}" ] && kill "$sampler" 2>/dev/null
 	for path in "$work"/ssh-* "$work"/cp/*; do # ssh masters: ours and Ansible's
 		[ -S "$path" ] && ssh -o ControlPath="$path" -O exit x >/dev/null 2>&1
@@ -135,9 +136,9 @@ for name in "${hosts[@]}"; do
 	# in ReadWritePaths: the sandbox must keep ferry from deleting there.
 	if [ "$name" != node1 ]; then
 		chroot "$dir" groupadd --system heritrix
+		# /srv/archive, the local destination, is writable the same way.
 		install -d -m 2775 -g "$(chroot "$dir" getent group heritrix | cut -d: -f3)" \
-			"$dir/srv/crawl" "$dir/srv/outside"
-		install -d -m 0755 "$dir/srv/archive"
+			"$dir/srv/crawl" "$dir/srv/outside" "$dir/srv/archive"
 	fi
 	# --register=no --keep-unit: no machined or scope (the host may run no
 	# systemd), so nspawn needs no system bus. nsenter execs nspawn, so $!
