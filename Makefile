@@ -29,6 +29,7 @@ test: vet
 	./scripts/install-test-deps.sh
 	$(GO) test -count=1 -timeout 30m $(PKGS)
 	$(GO) test -count=1 -race -short -timeout 20m $(RACE_PKGS)
+	$(MAKE) test-deploy
 
 ## test-short: the quick loop (no integration tests).
 test-short:
@@ -75,3 +76,42 @@ bench-scale: build rclone
 
 clean:
 	rm -rf bin demo
+
+.PHONY: dist install test-deploy
+
+## dist: dist/ferry-VERSION-linux-ARCH.tar.gz (a static binary, the systemd
+## units and the example configs) and its .sha256, plus the binary's own
+## .sha256 inside, which the Ansible role's ferry_binary_sha256 takes.
+DIST_VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+DIST_ARCH    := $(shell $(GO) env GOARCH)
+DIST_NAME    := ferry-$(DIST_VERSION)-linux-$(DIST_ARCH)
+dist:
+	rm -rf dist/$(DIST_NAME) dist/$(DIST_NAME).tar.gz*
+	mkdir -p dist/$(DIST_NAME)/systemd dist/$(DIST_NAME)/configs
+	CGO_ENABLED=0 GOOS=linux $(GO) build -trimpath -ldflags '-s -w' -o dist/$(DIST_NAME)/ferry ./cmd/ferry
+	cp systemd/*.service dist/$(DIST_NAME)/systemd/
+	cp -r configs/ferry.example.yaml configs/nats configs/prometheus configs/grafana dist/$(DIST_NAME)/configs/
+	find dist/$(DIST_NAME)/configs -name '*_test.go' -delete
+	cd dist/$(DIST_NAME) && sha256sum ferry > ferry.sha256
+	tar -C dist --owner=0 --group=0 --sort=name -czf dist/$(DIST_NAME).tar.gz $(DIST_NAME)
+	cd dist && sha256sum $(DIST_NAME).tar.gz > $(DIST_NAME).tar.gz.sha256
+	@echo "dist/$(DIST_NAME).tar.gz"
+
+## install: the binary and units on this host (DESTDIR for a staging root);
+## the units expect /usr/local/bin/ferry and /etc/ferry. An existing
+## ferry.yaml is kept. The user "ferry" is the operator's (or Ansible's).
+install: build
+	install -D -m 0755 $(BIN) $(DESTDIR)/usr/local/bin/ferry
+	install -d -m 0755 $(DESTDIR)/etc/systemd/system
+	install -m 0644 systemd/ferry.service systemd/ferry@.service systemd/ferry-nats.service $(DESTDIR)/etc/systemd/system/
+	install -d -m 0750 $(DESTDIR)/etc/ferry
+	[ -e $(DESTDIR)/etc/ferry/ferry.yaml ] || install -m 0640 configs/ferry.example.yaml $(DESTDIR)/etc/ferry/ferry.yaml
+	@[ -n "$(DESTDIR)" ] || ! [ -d /run/systemd/system ] || systemctl daemon-reload
+	@echo "installed; next: useradd --system ferry, edit /etc/ferry/ferry.yaml, systemctl enable --now ferry"
+
+## test-deploy: the Ansible role on three Debian hosts booted with
+## systemd-nspawn (scripts/deploy-test.sh; root; the root file system is
+## built once into $(FERRY_DEPLOY_CACHE), default /var/cache/ferry-deploy).
+## `make test` runs it; it skips, saying why, where nspawn cannot run.
+test-deploy:
+	./scripts/deploy-test.sh

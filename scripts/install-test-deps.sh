@@ -7,7 +7,12 @@
 #   - sshd and sftp-server (Debian package "openssh-server"), which
 #     internal/transfer/transfertest starts on loopback for SFTP tests;
 #   - bindfs (Debian package "bindfs"), whose FUSE view of a source the
-#     overlap tests (as root) use as a destination that must be refused.
+#     overlap tests (as root) use as a destination that must be refused;
+#   - systemd-analyze (Debian package "systemd"), which systemd/ runs on
+#     the units; ansible-playbook and ansible-lint (packages "ansible",
+#     "ansible-lint"), which ansible/ runs on the role and playbook;
+#   - debootstrap and systemd-nspawn (packages "debootstrap",
+#     "systemd-container"), which make test-deploy boots hosts with.
 # Idempotent and quiet: installs only what is missing. The tests skip what
 # needs a missing tool, so a machine without apt-get (or without root) only
 # gets a warning; a failed install fails.
@@ -18,6 +23,11 @@ missing=()
 { command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1; } || missing+=(prometheus)
 { [ -x /usr/sbin/sshd ] && [ -x /usr/lib/openssh/sftp-server ]; } || missing+=(openssh-server)
 command -v bindfs >/dev/null 2>&1 || missing+=(bindfs)
+command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
+command -v ansible-playbook >/dev/null 2>&1 || missing+=(ansible)
+command -v ansible-lint >/dev/null 2>&1 || missing+=(ansible-lint)
+command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+command -v systemd-nspawn >/dev/null 2>&1 || missing+=(systemd-container)
 if [ ${#missing[@]} -eq 0 ]; then
 	exit 0
 fi

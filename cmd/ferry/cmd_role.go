@@ -20,6 +20,7 @@ func roleCommand(name, usage string) *cli.Command {
 				return err
 			}
 			sys.log.Info("ferry role running", "role", name, "host", sys.cfg.Host)
+			defer sys.serving(c.Context)()
 			return runAll(c.Context, roles, roleGrace(sys.grace()), sys.log)
 		}),
 	}
@@ -44,6 +45,7 @@ func natsCommand() *cli.Command {
 			}
 			log.Info("nats serving", "name", cfg.NATS.Server.Name, "listen", cfg.NATS.Server.Listen,
 				"cluster", cfg.NATS.Server.Cluster.Listen)
+			defer serverServing(c.Context, srv, log)()
 			<-c.Context.Done()
 			srv.Stop()
 			return nil

@@ -37,6 +37,7 @@ func runDaemon(ctx context.Context, sys *system) error {
 		return err
 	}
 	sys.log.Info("ferry running", "host", sys.cfg.Host, "routes", len(sys.cfg.Routes))
+	defer sys.serving(ctx)()
 	return runAll(ctx, roles, roleGrace(sys.grace()), sys.log)
 }
 
