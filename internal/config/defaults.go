@@ -76,6 +76,8 @@ func DefaultRoute() Route {
 		},
 		Transfers:    DefaultTransfers,
 		UploadWindow: DefaultUploadWindow,
+		Validate:     []string{},
+		OnInvalid:    OnInvalidKeep,
 	}
 }
 
