@@ -24,6 +24,7 @@ type Metrics struct {
 	StageSeconds   *prometheus.HistogramVec // stage, route: one job's work
 	LastMoved      *prometheus.GaugeVec     // route: unix time of the last verified file
 	Backlog        *prometheus.GaugeVec     // consumer, kind: pending, ack_pending, redelivered
+	Validations    *prometheus.CounterVec   // route, validator, outcome: valid, invalid
 }
 
 // New creates the metrics in a fresh registry with Go and process collectors.
@@ -56,6 +57,8 @@ func New() *Metrics {
 		m.FilesClosed, m.FilesSkipped, m.FilesCopied, m.FilesMoved, m.BytesCopied, m.BytesVerified,
 		m.VerifyFailures, m.Jobs, m.DeadLetters, m.StageSeconds, m.LastMoved, m.Backlog,
 	)
+	m.Validations = counter("validations_total", "Files a route's content validators checked on the bytes read back, by outcome.", "route", "validator", "outcome")
+	m.Registry.MustRegister(m.Validations)
 	return m
 }
 

@@ -49,7 +49,7 @@ func (r *Run) Close(readErr error) Result {
 		_ = pw.CloseWithError(readErr) // nil: io.EOF
 	}
 	r.wg.Wait()
-	res := Result{Ran: r.ran}
+	res := Result{Ran: r.ran, Findings: make([]*Finding, len(r.ran))}
 	for i, err := range r.found {
 		if err == nil && readErr != nil {
 			err = fmt.Errorf("couldn't read the whole file: %w", readErr)
@@ -61,8 +61,10 @@ func (r *Run) Close(readErr error) Result {
 		if !errors.As(err, &f) {
 			f = &Finding{Validator: r.ran[i], Offset: -1, Err: err}
 		}
-		res.First = f
-		break
+		res.Findings[i] = f
+		if res.First == nil {
+			res.First = f
+		}
 	}
 	return res
 }

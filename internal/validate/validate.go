@@ -27,10 +27,11 @@ func (f *Finding) Error() string {
 
 func (f *Finding) Unwrap() error { return f.Err }
 
-// Result is what a Run found: which validators ran and the first finding.
+// Result is what a Run found: which validators ran and what each found.
 type Result struct {
-	Ran   []string
-	First *Finding // nil: every validator passed
+	Ran      []string
+	Findings []*Finding // of Ran[i]; nil: it passed
+	First    *Finding   // the first in Ran's order; nil: every validator passed
 }
 
 // Valid reports whether every validator that ran passed.
