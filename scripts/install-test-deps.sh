@@ -5,7 +5,9 @@
 #   - sshd and sftp-server (Debian package "openssh-server"), which
 #     internal/transfer/transfertest starts on loopback for SFTP tests;
 #   - bindfs (Debian package "bindfs"), whose FUSE view of a source the
-#     overlap tests (as root) use as a destination that must be refused.
+#     overlap tests (as root) use as a destination that must be refused;
+#   - wget (Debian package "wget"), whose --warc-file output of a crawl of a
+#     local test server internal/validate's tests must pass: a real client's WARC.
 # Idempotent and quiet: installs only what is missing. The tests skip what
 # needs a missing tool, so a machine without apt-get (or without root) only
 # gets a warning; a failed install fails.
@@ -16,6 +18,7 @@ missing=()
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 { [ -x /usr/sbin/sshd ] && [ -x /usr/lib/openssh/sftp-server ]; } || missing+=(openssh-server)
 command -v bindfs >/dev/null 2>&1 || missing+=(bindfs)
+command -v wget >/dev/null 2>&1 || missing+=(wget)
 if [ ${#missing[@]} -eq 0 ]; then
 	exit 0
 fi

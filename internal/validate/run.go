@@ -80,5 +80,8 @@ func run(v Validator, pr *io.PipeReader) (err error) {
 		_, _ = io.Copy(io.Discard, pr)
 		_ = pr.Close()
 	}()
-	return v.Validate(pr)
+	// Not pr itself: a validator (or its library: gowarc's reader closes
+	// an io.Closer) must not close the pipe, or the writes left would fail
+	// the caller's read instead of being drained.
+	return v.Validate(struct{ io.Reader }{pr})
 }

@@ -142,6 +142,19 @@ func TestRunFailures(t *testing.T) {
 		t.Errorf("result %+v, want panicky's panic as the finding", res)
 	}
 
+	// A finding in the first bytes of a large file: the writes go on.
+	vs, err := validate.New(validate.Names())
+	if err != nil {
+		t.Fatal(err)
+	}
+	run = validate.Start(vs)
+	if _, err := io.Copy(run, bytes.NewReader(data)); err != nil {
+		t.Fatalf("copy after an early finding = %v", err)
+	}
+	if res := run.Close(nil); res.Valid() || res.First.Validator != "gzip" {
+		t.Errorf("result %+v, want gzip's finding", res)
+	}
+
 	run = validate.Start([]validate.Validator{quitter{}})
 	_, _ = run.Write(data)
 	cut := errors.New("connection reset")

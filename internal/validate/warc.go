@@ -11,7 +11,9 @@ import (
 // warcValidator passes a WARC file (plain, or gzip-compressed per record)
 // whose every record parses, with its Content-Length, end-of-record marker
 // and, where present, WARC-Block-Digest and WARC-Payload-Digest right.
-// gowarc does the parsing. To check a digest it caches each record's
+// A header field whose value breaks the spec's grammar is not damage:
+// wget writes WARC-Target-URI in angle brackets, as WARC 1.0's own
+// examples do. gowarc does the parsing. To check a digest it caches each record's
 // block: in memory up to 1 MiB, beyond that in a temporary file.
 type warcValidator struct{}
 
@@ -38,12 +40,25 @@ func (warcValidator) Validate(r io.Reader) error {
 			return nil
 		}
 		found := err
-		if found == nil && len(rec.Validation) > 0 {
-			found = errors.Join(rec.Validation...)
+		if found == nil {
+			found = damage(rec.Validation)
 		}
 		_ = rec.Close()
 		if found != nil {
 			return &Finding{Validator: "warc", Offset: rec.Offset, Err: fmt.Errorf("record %d: %w", n+1, found)}
 		}
 	}
+}
+
+// damage is the findings of gowarc's that say a record's bytes are wrong
+// (digests, lengths, framing, syntax), joined; nil if there are none.
+func damage(validation []error) error {
+	var errs []error
+	for _, err := range validation {
+		var field *gowarc.HeaderFieldError
+		if !errors.As(err, &field) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
