@@ -44,7 +44,7 @@ func BenchmarkReadBackValidate(b *testing.B) {
 				}
 			}
 			gb := float64(b.N) * float64(len(w.Data)) / 1e9
-			b.ReportMetric((cpuTime() - cpu0).Seconds()/gb, "cpu-s/GB")
+			b.ReportMetric((cpuTime()-cpu0).Seconds()/gb, "cpu-s/GB")
 		})
 	}
 }
