@@ -13,11 +13,12 @@ import (
 // sources and publishes an arrival event for every file this attempt
 // verified and recorded (states[i] set, errs[i] nil). It decides nothing
 // about a file: a failed publish is logged, and the file stays moved.
-func (v *Verifier) arrived(ctx context.Context, job bus.Job, states []ledger.State, errs []error) {
+func (v *Verifier) arrived(ctx context.Context, job bus.Job, outcomes []verified, errs []error) {
 	r := v.routes.Route(job.Route)
 	var events []bus.MovedEvent
 	now := time.Now().UTC()
-	for i, state := range states {
+	for i, o := range outcomes {
+		state := o.state
 		if errs[i] != nil || (state != ledger.Moved && state != ledger.Verified) {
 			continue
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/ferrydata/ferry/internal/bus"
 	"github.com/ferrydata/ferry/internal/fault"
 	"github.com/ferrydata/ferry/internal/transfer"
+	"github.com/ferrydata/ferry/internal/validate"
 )
 
 // Evidence is everything measured in one verification of one file.
@@ -20,6 +21,11 @@ type Evidence struct {
 	After   transfer.FileInfo // source stat after hashing it
 	Copy    transfer.FileInfo // identity of the destination object read back
 	CopyNow transfer.FileInfo // the destination's identity again, right before the delete
+	// The route's content validators, their verdict on the bytes read back,
+	// and whether a broken file moves all the same (see contentRule).
+	Validate    []string
+	Content     *validate.Result
+	FlagInvalid bool
 }
 
 // MayDelete decides whether the source may be deleted. A nil error is the only
@@ -57,7 +63,7 @@ func MayDelete(e Evidence) error {
 		return fmt.Errorf("%s: destination read back %d bytes %s %s, source %d bytes %s: %w", e.Want.Path,
 			e.Dest.Size, e.Type, e.Dest.Hash, e.Source.Size, e.Source.Hash, fault.ErrMismatch)
 	}
-	return nil
+	return contentRule(e)
 }
 
 // sameStorage reports whether two local files are one inode: a copy that is

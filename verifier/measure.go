@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/ferrydata/ferry/internal/transfer"
+	"github.com/ferrydata/ferry/internal/validate"
 	"github.com/ferrydata/ferry/internal/worker"
 )
 
@@ -16,6 +17,9 @@ type measured struct {
 	copied transfer.FileInfo // identity of the object read back
 	source transfer.Sum      // of the source's bytes read now
 	hashed transfer.FileInfo // identity of the source descriptor hashed
+	// content is the route's validators' verdict on the bytes read back
+	// (nil: the route names none).
+	content *validate.Result
 }
 
 // measure reads the copy back and hashes the source at the same time, so a
@@ -33,7 +37,7 @@ func measure(ctx context.Context, r *worker.OpenRoute, rel string, progress *tra
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		m.dest, m.copied, readErr = r.Dst.ReadBack(ctx, rel, progress)
+		m.dest, m.copied, m.content, readErr = readBack(ctx, r, rel, progress)
 		if readErr != nil {
 			readErr = fmt.Errorf("couldn't read back %s: %w", rel, readErr)
 			cancel(readErr)

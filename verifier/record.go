@@ -10,20 +10,23 @@ import (
 )
 
 // recordAll writes the new state of every file verified (states[i] set,
-// errs[i] nil), one SetAll per state; a failed write becomes errs[i].
-func (v *Verifier) recordAll(ctx context.Context, job bus.Job, states []ledger.State, errs []error) {
+// errs[i] nil), with its validators' verdict, one SetAll per state; a
+// failed write becomes errs[i].
+func (v *Verifier) recordAll(ctx context.Context, job bus.Job, states []verified, errs []error) {
 	for _, state := range []ledger.State{ledger.Moved, ledger.Verified} {
 		var files []bus.File
 		var idx []int
+		checks := map[string]*ledger.Checks{}
 		for i, s := range states {
-			if s == state && errs[i] == nil {
+			if s.state == state && errs[i] == nil {
 				files, idx = append(files, job.Files[i]), append(idx, i)
+				checks[job.Files[i].Path] = s.checks
 			}
 		}
 		if len(files) == 0 {
 			continue
 		}
-		werrs := v.deps.Ledger.SetAll(ctx, job.Route, job.Host, files, state, v.edit(job))
+		werrs := v.deps.Ledger.SetAll(ctx, job.Route, job.Host, files, state, v.editChecks(job, checks))
 		for k, err := range werrs {
 			if err != nil {
 				errs[idx[k]] = v.recordErr(files[k], state, err)
@@ -54,4 +57,14 @@ func (v *Verifier) recordErr(f bus.File, state ledger.State, err error) error {
 		err = fmt.Errorf("%w: %w", fault.ErrUnavailable, err)
 	}
 	return fmt.Errorf("couldn't record %s as %s: %w", f.Path, state, err)
+}
+
+// editChecks is edit that also sets each file's validators' verdict
+// (clearing one an earlier version of the file left).
+func (v *Verifier) editChecks(job bus.Job, checks map[string]*ledger.Checks) func(*ledger.Record) {
+	edit := v.edit(job)
+	return func(rec *ledger.Record) {
+		edit(rec)
+		rec.Checks = checks[rec.Path]
+	}
 }

@@ -17,7 +17,7 @@ import (
 // records the files that reached a state together in one ledger write.
 func (v *Verifier) verifyJob(ctx context.Context, job bus.Job, progress *transfer.Progress) worker.Outcome {
 	r := v.routes.Route(job.Route)
-	states := make([]ledger.State, len(job.Files))
+	states := make([]verified, len(job.Files))
 	errs := make([]error, len(job.Files))
 	worker.Each(len(job.Files), r.FilesInFlight(), func(i int) {
 		f := job.Files[i]
@@ -72,46 +72,55 @@ func (v *Verifier) done(ctx context.Context, job bus.Job, f bus.File) bool {
 		(rec.State == ledger.Failed && rec.JobID == job.ID)
 }
 
+// verified is a file's new state, and its validators' verdict (nil: none).
+type verified struct {
+	state  ledger.State
+	checks *ledger.Checks
+}
+
 // verifyFile reads the copy back and hashes the source at the same time,
 // and deletes the source only if MayDelete says yes. It returns the file's
 // new state.
-func (v *Verifier) verifyFile(ctx context.Context, r *worker.OpenRoute, job bus.Job, f bus.File, progress *transfer.Progress) (ledger.State, error) {
+func (v *Verifier) verifyFile(ctx context.Context, r *worker.OpenRoute, job bus.Job, f bus.File, progress *transfer.Progress) (verified, error) {
 	if f.Size >= ledger.SlowFileSize {
 		_ = v.record(ctx, job, f, ledger.Verifying) // a hint only: logged if it fails
 	}
 	before, err := r.Src.Stat(ctx, f.Path)
 	if errors.Is(err, fault.ErrSourceMissing) {
-		return v.vanished(ctx, r, f, progress, err)
+		state, err := v.vanished(ctx, r, f, progress, err)
+		return verified{state: state}, err
 	}
 	if err != nil {
-		return "", fmt.Errorf("couldn't stat source %s: %w", f.Path, err)
+		return verified{}, fmt.Errorf("couldn't stat source %s: %w", f.Path, err)
 	}
 	m, err := measure(ctx, r, f.Path, progress)
 	if m.dest.Size > 0 {
 		v.deps.Metrics.BytesVerified.WithLabelValues(job.Route).Add(float64(m.dest.Size))
 	}
 	if err != nil {
-		return "", err
+		return verified{}, err
 	}
+	v.countChecks(job.Route, m.content)
 	// After both reads: the source must not have changed while either ran.
 	after, err := r.Src.Stat(ctx, f.Path)
 	if err != nil {
-		return "", fmt.Errorf("couldn't stat source %s after hashing: %w", f.Path, err)
+		return verified{}, fmt.Errorf("couldn't stat source %s after hashing: %w", f.Path, err)
 	}
 	// Last before the delete: the copy read back must still be there as it was.
 	copyNow, err := r.Dst.Identity(ctx, f.Path)
 	if err != nil {
-		return "", fmt.Errorf("couldn't look at the copy of %s again: %w", f.Path, err)
+		return verified{}, fmt.Errorf("couldn't look at the copy of %s again: %w", f.Path, err)
 	}
 	ev := Evidence{Want: f, Type: r.Hash, Dest: m.dest, Source: m.source, Before: before, Hashed: m.hashed, After: after,
-		Copy: m.copied, CopyNow: copyNow}
+		Copy: m.copied, CopyNow: copyNow, Validate: r.Validate, Content: m.content, FlagInvalid: r.FlagInvalid}
 	if err := MayDelete(ev); err != nil {
-		return "", err
+		return verified{}, err
 	}
+	v.warnFlagged(job.Route, f.Path, m.content)
 	state := ledger.Verified
 	if r.DeleteSource {
 		if err := r.Src.Remove(ctx, f.Path, m.hashed, copyStays(r.Dst, f.Path, m.copied)); err != nil {
-			return "", fmt.Errorf("couldn't delete verified source %s: %w", f.Path, err)
+			return verified{}, fmt.Errorf("couldn't delete verified source %s: %w", f.Path, err)
 		}
 		state = ledger.Moved
 	}
@@ -119,7 +128,7 @@ func (v *Verifier) verifyFile(ctx context.Context, r *worker.OpenRoute, job bus.
 	v.deps.Metrics.LastMoved.WithLabelValues(job.Route).Set(float64(time.Now().Unix()))
 	v.deps.Log.Info("file verified", "route", job.Route, "path", f.Path, "bytes", m.dest.Size,
 		string(r.Hash), m.dest.Hash, "source_deleted", r.DeleteSource)
-	return state, nil
+	return verified{state: state, checks: checks(m.content)}, nil
 }
 
 // copyHeadBytes is how much of the copy copyStays reads: enough to need

@@ -176,7 +176,8 @@ func (s *system) workerRoutes() ([]worker.Route, error) {
 		out = append(out, worker.Route{Name: r.Name, Source: r.Source, Destination: r.Destination,
 			Hash: hash, Host: r.RouteHost(s.cfg.Host), DeleteSource: r.DeletesSource(),
 			Include: r.Include, Exclude: r.Exclude, Tuning: transfer.Tuning{Transfers: r.Transfers, BwLimit: bw,
-				UploadWindow: int64(r.UploadWindow)}})
+				UploadWindow: int64(r.UploadWindow)},
+			Validate: r.Validate, FlagInvalid: r.OnInvalid == config.OnInvalidFlag})
 	}
 	return out, nil
 }

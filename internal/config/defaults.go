@@ -82,6 +82,8 @@ func DefaultRoute() Route {
 		},
 		Transfers:    DefaultTransfers,
 		UploadWindow: DefaultUploadWindow,
+		Validate:     []string{},
+		OnInvalid:    OnInvalidKeep,
 	}
 }
 

@@ -54,7 +54,21 @@ type Route struct {
 	// uploaded a window at a time, each file's read-back overlaps the next
 	// uploads, so a full-duplex link is busy both ways.
 	UploadWindow ByteSize `yaml:"upload_window"`
+	// Validate names the content checks (internal/validate) the verifier
+	// runs on the bytes it reads back: gzip, warc, nonempty.
+	Validate []string `yaml:"validate"`
+	// OnInvalid is what happens to a file a validator finds broken:
+	// OnInvalidKeep or OnInvalidFlag.
+	OnInvalid string `yaml:"on_invalid"`
 }
+
+// What a route does with a file its validators find broken.
+const (
+	// OnInvalidKeep keeps the source and dead-letters the file (invalid_content).
+	OnInvalidKeep = "keep"
+	// OnInvalidFlag moves it all the same, marked in the ledger.
+	OnInvalidFlag = "flag"
+)
 
 // Batch bounds how many files the dispatcher puts in one job. A batch is sent
 // when it reaches Files or Bytes, or when its first file has waited MaxWait.

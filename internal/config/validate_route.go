@@ -51,6 +51,7 @@ func (r *Route) validate(p *problems, key string, ackWait Duration) {
 	if strings.TrimSpace(r.BwLimit) != r.BwLimit {
 		p.addf(key+".bwlimit", "%q must not start or end with spaces", r.BwLimit)
 	}
+	r.validateContent(p, key)
 	b := r.Batch
 	if b.Files < 1 || b.Files > MaxBatchFiles {
 		p.addf(key+".batch.files", "must be between 1 and %d, got %d", MaxBatchFiles, b.Files)

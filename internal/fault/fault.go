@@ -33,6 +33,10 @@ var (
 	// object (a symlink, bind mount, alias remote, or a destination inside a
 	// source). Deleting the source would delete the only copy.
 	ErrOverlap = errors.New("overlap")
+	// ErrInvalidContent: a route's validators found the file's content
+	// broken (a truncated WARC, a wrong digest) and the route keeps such
+	// files at the source (on_invalid: keep).
+	ErrInvalidContent = errors.New("invalid content")
 	// ErrSourceBusy: a process still has the source open for writing; it is
 	// not closed yet, whatever its name says. Retryable.
 	ErrSourceBusy = errors.New("source busy")
@@ -40,16 +44,17 @@ var (
 
 // Reasons, as they appear in dead letters, the ledger and metric labels.
 const (
-	ReasonConflict      = "conflict"
-	ReasonMismatch      = "mismatch"
-	ReasonMissingHash   = "missing_hash"
-	ReasonSourceChanged = "source_changed"
-	ReasonSourceMissing = "source_missing"
-	ReasonInvalid       = "invalid"
-	ReasonOverlap       = "overlap"
-	ReasonSourceBusy    = "source_busy"
-	ReasonMaxAttempts   = "max_attempts"
-	ReasonError         = "error"
+	ReasonConflict       = "conflict"
+	ReasonMismatch       = "mismatch"
+	ReasonMissingHash    = "missing_hash"
+	ReasonSourceChanged  = "source_changed"
+	ReasonSourceMissing  = "source_missing"
+	ReasonInvalid        = "invalid"
+	ReasonOverlap        = "overlap"
+	ReasonSourceBusy     = "source_busy"
+	ReasonInvalidContent = "invalid_content"
+	ReasonMaxAttempts    = "max_attempts"
+	ReasonError          = "error"
 )
 
 // Classify says why err happened and whether trying again can help.
@@ -73,6 +78,9 @@ func Classify(err error) (reason string, retryable bool) {
 		return ReasonInvalid, false
 	case errors.Is(err, ErrOverlap):
 		return ReasonOverlap, false
+	case errors.Is(err, ErrInvalidContent):
+		// The same bytes fail the same way every time: an operator's problem.
+		return ReasonInvalidContent, false
 	case errors.Is(err, ErrSourceBusy):
 		// A writer that has not finished: later it will have.
 		return ReasonSourceBusy, true

@@ -47,6 +47,7 @@ type Record struct {
 	Attempts  int       `json:"attempts,omitempty"`
 	Reason    string    `json:"reason,omitempty"`
 	LastError string    `json:"last_error,omitempty"`
+	Checks    *Checks   `json:"checks,omitempty"` // content validators on the copy read back
 	Created   time.Time `json:"created"`
 	Updated   time.Time `json:"updated"`
 }

@@ -25,6 +25,7 @@ type Metrics struct {
 	Backlog        *prometheus.GaugeVec     // stage, route, kind: pending, unacked
 	OldestWaiting  *prometheus.GaugeVec     // route: age of the oldest file still in the work streams
 	BuildInfo      *prometheus.GaugeVec     // version, revision, goversion: always 1
+	Validations    *prometheus.CounterVec   // route, validator, outcome: valid, invalid
 }
 
 // New creates the metrics in a fresh registry with Go and process collectors.
@@ -61,6 +62,8 @@ func New() *Metrics {
 		m.FilesClosed, m.FilesSkipped, m.FilesCopied, m.FilesMoved, m.FilesDeleted, m.BytesCopied, m.BytesVerified,
 		m.VerifyFailures, m.Jobs, m.DeadLetters, m.StageSeconds, m.LastMoved, m.Backlog, m.OldestWaiting, m.BuildInfo,
 	)
+	m.Validations = counter("validations_total", "Files a route's content validators checked on the bytes read back, by outcome.", "route", "validator", "outcome")
+	m.Registry.MustRegister(m.Validations)
 	return m
 }
 

@@ -79,11 +79,21 @@ func (p *Progress) Load() int64 {
 
 // HashReader hashes exactly the bytes read from r until EOF, counting them in p.
 func HashReader(r io.Reader, t HashType, p *Progress) (Sum, error) {
+	return HashReaderTo(r, t, p, nil)
+}
+
+// HashReaderTo is HashReader that also writes the bytes it hashes to also
+// (if not nil): one read feeds both.
+func HashReaderTo(r io.Reader, t HashType, p *Progress, also io.Writer) (Sum, error) {
 	h, err := t.new()
 	if err != nil {
 		return Sum{}, err
 	}
-	n, err := copyPooled(h, &progressReader{r: r, p: p})
+	var w io.Writer = h
+	if also != nil {
+		w = io.MultiWriter(h, also)
+	}
+	n, err := copyPooled(w, &progressReader{r: r, p: p})
 	if err != nil {
 		return Sum{}, fmt.Errorf("couldn't read to hash: %w", err)
 	}

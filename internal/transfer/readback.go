@@ -39,6 +39,13 @@ func quote(s string) string {
 // bytes that are no longer there, or for none at all. A missing object is
 // fault.ErrNotFound (retryable: storage may be eventually consistent).
 func (d *Destination) ReadBack(ctx context.Context, rel string, p *Progress) (sum Sum, id FileInfo, err error) {
+	return d.ReadBackTo(ctx, rel, p, nil)
+}
+
+// ReadBackTo is ReadBack that also writes every byte it hashes to also (if
+// not nil), in the same pass: the verifier's validators read the copy
+// through it, not by a second download. An error from also fails the read.
+func (d *Destination) ReadBackTo(ctx context.Context, rel string, p *Progress, also io.Writer) (sum Sum, id FileInfo, err error) {
 	if err := ValidPath(rel); err != nil {
 		return Sum{}, FileInfo{}, err
 	}
@@ -51,7 +58,7 @@ func (d *Destination) ReadBack(ctx context.Context, rel string, p *Progress) (su
 		return Sum{}, FileInfo{}, readBackErr(rel, d, err)
 	}
 	id.Path = rel
-	sum, err = d.read(ctx, rel, obj, p)
+	sum, err = d.read(ctx, rel, obj, p, also)
 	if err != nil {
 		return Sum{}, FileInfo{}, err
 	}
@@ -67,7 +74,7 @@ func (d *Destination) ReadBack(ctx context.Context, rel string, p *Progress) (su
 }
 
 // read hashes all of obj.
-func (d *Destination) read(ctx context.Context, rel string, obj rfs.Object, p *Progress) (sum Sum, err error) {
+func (d *Destination) read(ctx context.Context, rel string, obj rfs.Object, p *Progress, also io.Writer) (sum Sum, err error) {
 	tr := accounting.Stats(ctx).NewTransfer(obj, nil)
 	defer func() { tr.Done(ctx, err) }()
 	// No range or seek option: the hasher and the backend see a whole read.
@@ -77,7 +84,7 @@ func (d *Destination) read(ctx context.Context, rel string, obj rfs.Object, p *P
 	}
 	in := tr.Account(ctx, rc)
 	defer func() { _ = in.Close() }() // read-only: a close error can't change the bytes hashed
-	sum, err = HashReader(d.bw.reader(ctx, in, false), d.ht, p)
+	sum, err = HashReaderTo(d.bw.reader(ctx, in, false), d.ht, p, also)
 	if err != nil {
 		return Sum{}, readBackErr(rel, d, err)
 	}

@@ -22,6 +22,11 @@ type Route struct {
 	// .open WARC) is forged, and its files are never opened.
 	Include, Exclude []string
 	Tuning           transfer.Tuning // transfers and bwlimit
+	// Validate names the content validators the verifier runs on the bytes
+	// it reads back (internal/validate). FlagInvalid moves a file they find
+	// broken all the same, marked; false (the default) keeps its source.
+	Validate    []string
+	FlagInvalid bool
 }
 
 // OpenRoute is a route with its source and destination opened.

@@ -1,0 +1,38 @@
+package validate
+
+import (
+	"fmt"
+	"io"
+)
+
+// Validator checks the content of one file. Validate reads r to its end (or
+// until it finds a fault) and returns nil only if the content is valid; a
+// fault is best returned as a *Finding, which says where it is. Any other
+// error counts as a finding too. A Validator is used by one Run at a time.
+type Validator interface {
+	Name() string
+	Validate(r io.Reader) error
+}
+
+// Finding is the first fault a validator found in a file.
+type Finding struct {
+	Validator string // its name
+	Offset    int64  // where in the file: the start of the record or member at fault
+	Err       error
+}
+
+func (f *Finding) Error() string {
+	return fmt.Sprintf("%s: at offset %d: %v", f.Validator, f.Offset, f.Err)
+}
+
+func (f *Finding) Unwrap() error { return f.Err }
+
+// Result is what a Run found: which validators ran and what each found.
+type Result struct {
+	Ran      []string
+	Findings []*Finding // of Ran[i]; nil: it passed
+	First    *Finding   // the first in Ran's order; nil: every validator passed
+}
+
+// Valid reports whether every validator that ran passed.
+func (r Result) Valid() bool { return r.First == nil }

@@ -1,0 +1,83 @@
+package verifier
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ferrydata/ferry/internal/fault"
+	"github.com/ferrydata/ferry/internal/ledger"
+	"github.com/ferrydata/ferry/internal/transfer"
+	"github.com/ferrydata/ferry/internal/validate"
+	"github.com/ferrydata/ferry/internal/worker"
+)
+
+// readBack reads the copy back once; the route's validators read the same
+// bytes through a tee as they are hashed (no second download). content is
+// nil when the route names none. A read that fails is the read's failure
+// (retried), whatever the validators saw.
+func readBack(ctx context.Context, r *worker.OpenRoute, rel string, progress *transfer.Progress) (sum transfer.Sum, id transfer.FileInfo, content *validate.Result, err error) {
+	if len(r.Validate) == 0 {
+		sum, id, err = r.Dst.ReadBack(ctx, rel, progress)
+		return sum, id, nil, err
+	}
+	vs, err := validate.New(r.Validate)
+	if err != nil {
+		return sum, id, nil, fmt.Errorf("route %s: %w", r.Name, err)
+	}
+	run := validate.Start(vs)
+	sum, id, err = r.Dst.ReadBackTo(ctx, rel, progress, run)
+	res := run.Close(err)
+	return sum, id, &res, err
+}
+
+// contentRule is MayDelete's rule on content: a route that names
+// validators needs their verdict on these bytes, and under on_invalid keep
+// a broken file is kept.
+func contentRule(e Evidence) error {
+	if len(e.Validate) == 0 {
+		return nil
+	}
+	if e.Content == nil || len(e.Content.Ran) != len(e.Validate) {
+		// Not the file's fault, and no pass either: verify again.
+		return fmt.Errorf("%s: validators %v did not all run", e.Want.Path, e.Validate)
+	}
+	if !e.Content.Valid() && !e.FlagInvalid {
+		return fmt.Errorf("%s: the copy's content is broken, the source is kept: %w: %w",
+			e.Want.Path, e.Content.First, fault.ErrInvalidContent)
+	}
+	return nil
+}
+
+// checks is the ledger's form of a validators' verdict (nil: none ran).
+func checks(res *validate.Result) *ledger.Checks {
+	if res == nil {
+		return nil
+	}
+	c := &ledger.Checks{Ran: res.Ran, Valid: res.Valid()}
+	if f := res.First; f != nil {
+		c.Validator, c.Offset, c.Error = f.Validator, f.Offset, f.Err.Error()
+	}
+	return c
+}
+
+// countChecks counts each validator's outcome on one file.
+func (v *Verifier) countChecks(route string, res *validate.Result) {
+	if res == nil {
+		return
+	}
+	for i, name := range res.Ran {
+		outcome := "valid"
+		if res.Findings[i] != nil {
+			outcome = "invalid"
+		}
+		v.deps.Metrics.Validations.WithLabelValues(route, name, outcome).Inc()
+	}
+}
+
+// warnFlagged logs a broken file that moves all the same (on_invalid flag).
+func (v *Verifier) warnFlagged(route, rel string, res *validate.Result) {
+	if res != nil && !res.Valid() {
+		v.deps.Log.Warn("file content is broken; moved as on_invalid: flag says", "route", route, "path", rel,
+			"validator", res.First.Validator, "offset", res.First.Offset, "err", res.First.Err)
+	}
+}
