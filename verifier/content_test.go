@@ -88,8 +88,8 @@ func verifyContent(t *testing.T, b *bus.Bus, l *ledger.Ledger, c contentCase, fl
 	m := metrics.New()
 	v := &Verifier{
 		deps: worker.Deps{Bus: b, Ledger: l, Log: bustest.Logger(t), Metrics: m},
-		routes: worker.Routes{route: {Route: worker.Route{Name: route, Host: "h1", Hash: transfer.MD5, DeleteSource: true,
-			Validate: []string{"gzip", "warc"}, FlagInvalid: flag}, Src: src, Dst: dst}},
+		routes: worker.Live(worker.Routes{route: {Route: worker.Route{Name: route, Host: "h1", Hash: transfer.MD5, DeleteSource: true,
+			Validate: []string{"gzip", "warc"}, FlagInvalid: flag}, Src: src, Dst: dst}}),
 	}
 	job := bus.Job{ID: "20261202T060000-0123456789ab-cccccccccccccccc", Route: route, Host: "h1", Files: []bus.File{f}}
 	var progress transfer.Progress
