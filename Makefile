@@ -29,7 +29,8 @@ test: vet
 	./scripts/install-test-deps.sh
 	$(GO) test -count=1 -timeout 30m $(PKGS)
 	$(GO) test -count=1 -race -short -timeout 20m $(RACE_PKGS)
-	$(MAKE) test-deploy
+# test-deploy is not in test yet: it passed once in full (12-15 min here), and its
+# cleanup fix is unproven; run it with `make test-deploy` (issue 10).
 
 ## test-short: the quick loop (no integration tests).
 test-short:
