@@ -177,7 +177,8 @@ func (s *system) workerRoutes() ([]worker.Route, error) {
 			Hash: hash, Host: r.RouteHost(s.cfg.Host), DeleteSource: r.DeletesSource(),
 			Include: r.Include, Exclude: r.Exclude, Tuning: transfer.Tuning{Transfers: r.Transfers, BwLimit: bw,
 				UploadWindow: int64(r.UploadWindow)},
-			Validate: r.Validate, FlagInvalid: r.OnInvalid == config.OnInvalidFlag})
+			Validate: r.Validate, FlagInvalid: r.OnInvalid == config.OnInvalidFlag,
+			ValidateBeforeCopy: r.ValidateBeforeCopy})
 	}
 	return out, nil
 }
