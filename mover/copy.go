@@ -43,7 +43,7 @@ func (m *Mover) copyJob(ctx context.Context, job bus.Job, progress *transfer.Pro
 			out.Pending = append(out.Pending, f)
 			out.Err = errors.Join(out.Err, err)
 		} else {
-			out.Dead = append(out.Dead, bus.DeadFile{File: f, Reason: reason, Error: err.Error()})
+			out.Dead = append(out.Dead, bus.DeadFile{File: f, Reason: reason, Error: err.Error(), Checks: ledger.InvalidChecks(err)})
 		}
 	}
 	return out

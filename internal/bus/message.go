@@ -75,9 +75,20 @@ type Job struct {
 
 // DeadFile is a file that will not be retried, and why.
 type DeadFile struct {
-	File   File   `json:"file"`
-	Reason string `json:"reason"`
-	Error  string `json:"error"`
+	File   File    `json:"file"`
+	Reason string  `json:"reason"`
+	Error  string  `json:"error"`
+	Checks *Checks `json:"checks,omitempty"` // the validators' verdict, when they failed the file
+}
+
+// Checks is what a route's content validators (internal/validate) found in
+// a file's bytes: in a dead letter and in the file's ledger record.
+type Checks struct {
+	Ran       []string `json:"ran"`
+	Valid     bool     `json:"valid"`
+	Validator string   `json:"validator,omitempty"` // the first that found a fault
+	Offset    int64    `json:"offset"`              // of the record or gzip member at fault; -1 unknown
+	Error     string   `json:"error,omitempty"`
 }
 
 // DeadLetter records files an operator must look at. Raw holds the original
