@@ -98,3 +98,35 @@ func wantChecks(t *testing.T, where string, c *ledger.Checks) {
 		t.Errorf("%s checks %+v: want gzip and warc ran, gzip found a fault at a known offset", where, *c)
 	}
 }
+
+// Under on_invalid flag, validate_before_copy changes nothing: both WARCs
+// move, the truncated one with the verdict in its moved record.
+func TestIntegrationValidateBeforeCopyFlag(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: starts JetStream")
+	}
+	body := bytes.Repeat([]byte("<html>a crawled page</html>\n"), 3000)
+	warc := validatetest.Write(t, 4, body, true)
+	s := newSite(t, siteOptions{batch: "{files: 1, max_wait: 200ms}",
+		routeExtra: "    validate: [gzip, warc]\n    on_invalid: flag\n    validate_before_copy: true\n"})
+	const good, bad = "job/good.warc.gz", "job/bad.warc.gz"
+	s.heritrixWrite(good, warc.Data)
+	s.heritrixWrite(bad, warc.Truncated())
+	if code, out, _ := s.runFerry("run", "--once", "--timeout", "2m"); code != 0 {
+		t.Fatalf("run: exit %d, want 0 (both moved)\n%s", code, out)
+	}
+	for rel, data := range map[string][]byte{good: warc.Data, bad: warc.Truncated()} {
+		if _, err := os.Stat(filepath.Join(s.src, rel)); !os.IsNotExist(err) {
+			t.Errorf("%s's source: %v, want it deleted", rel, err)
+		}
+		if got, err := os.ReadFile(filepath.Join(s.dst, rel)); err != nil || !bytes.Equal(got, data) {
+			t.Errorf("%s's copy: %d bytes, %v; want the %d bytes of the source", rel, len(got), err, len(data))
+		}
+	}
+	var files []fileStatus
+	decode(t, s.ferryOK("status", "--json", bad), &files)
+	if len(files) != 1 || files[0].Record.State != ledger.Moved {
+		t.Fatalf("status --json %s: %+v, want one moved record", bad, files)
+	}
+	wantChecks(t, "moved record", files[0].Record.Checks)
+}
