@@ -23,7 +23,7 @@ func validateSource(ctx context.Context, r *worker.OpenRoute, f bus.File, progre
 	if !r.ValidateBeforeCopy || r.FlagInvalid || len(r.Validate) == 0 {
 		return nil // under flag the file is uploaded all the same
 	}
-	vs, err := validate.New(r.Validate)
+	vs, err := validate.New(r.Validate, r.SpillDir)
 	if err != nil {
 		return fmt.Errorf("route %s: %w", r.Name, err)
 	}

@@ -19,7 +19,7 @@ func readBack(ctx context.Context, r *worker.OpenRoute, rel string, progress *tr
 		sum, id, err = r.Dst.ReadBack(ctx, rel, progress)
 		return sum, id, nil, err
 	}
-	vs, err := validate.New(r.Validate)
+	vs, err := validate.New(r.Validate, r.SpillDir)
 	if err != nil {
 		return sum, id, nil, fmt.Errorf("route %s: %w", r.Name, err)
 	}

@@ -57,6 +57,10 @@ func TestIntegrationValidateBeforeCopy(t *testing.T) {
 				t.Errorf("truncated WARC at the destination: %v; validate_before_copy %v", err, before)
 			}
 
+			if st, err := os.Stat(filepath.Join(s.dir, "state", "validate")); err != nil || !st.IsDir() {
+				t.Errorf("validators' spill directory under state_dir: %v", err)
+			}
+
 			var letters []bus.StoredDeadLetter
 			decode(t, s.ferryOK("dead", "list", "--json"), &letters)
 			if len(letters) != 1 || len(letters[0].Files) != 1 || letters[0].Files[0].File.Path != bad {

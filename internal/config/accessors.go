@@ -38,6 +38,12 @@ func (c *Config) RcloneCacheDir() string {
 	return filepath.Join(c.StateDir, "rclone")
 }
 
+// ValidateSpillDir is where content validators write the records too big
+// to check in memory: state_dir/validate, not /tmp (often a small tmpfs).
+func (c *Config) ValidateSpillDir() string {
+	return filepath.Join(c.StateDir, "validate")
+}
+
 // Delay returns how long to wait before trying again after the given failed
 // attempt (1 for the first). Backoff[attempt-1] is used; past the end of the
 // list its last entry repeats, and an empty list means no delay.
