@@ -122,6 +122,8 @@ func (d *Destination) Put(ctx context.Context, rel string, r io.Reader, size int
 		if err := d.commit(ctx, obj, rel); err != nil {
 			return Sum{}, err
 		}
+	} else if err := d.Durable(ctx, rel); err != nil { // --inplace: written at its name
+		return Sum{}, err
 	}
 	return Sum{Size: size, Hash: hex.EncodeToString(h.Sum(nil)), Type: d.ht}, nil
 }
