@@ -23,6 +23,10 @@ func TestValidate(t *testing.T) {
 		{"name dot", func(c *Config) { c.Routes[0].Name = "a.b" }, `routes[0].name: "a.b" must match`},
 		{"name space", func(c *Config) { c.Routes[0].Name = "a b" }, "routes[0].name:"},
 		{"name wildcard", func(c *Config) { c.Routes[0].Name = "*" }, "routes[0].name:"},
+		// The bus takes at most 64 characters in a subject token; check-config
+		// must refuse what the daemon would refuse at start.
+		{"name of 64 characters", func(c *Config) { c.Routes[0].Name = strings.Repeat("r", 64) }, ""},
+		{"name of 65 characters", func(c *Config) { c.Routes[0].Name = strings.Repeat("r", 65) }, "routes[0].name:"},
 		{"name duplicate", func(c *Config) { c.Routes = append(c.Routes, c.Routes[0]) },
 			`routes[1].name: "warcs" is already the name of routes[0]`},
 		{"source empty", func(c *Config) { c.Routes[0].Source = "" }, "routes[0].source: must not be empty"},
