@@ -2,7 +2,6 @@ package config
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -130,20 +129,3 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	}
 }
 
-func TestRetryDelay(t *testing.T) {
-	r := Retry{Backoff: []Duration{Duration(time.Second), Duration(time.Minute)}}
-	tests := []struct {
-		attempt int
-		want    time.Duration
-	}{{0, time.Second}, {1, time.Second}, {2, time.Minute}, {3, time.Minute}, {9, time.Minute}}
-	for _, tt := range tests {
-		t.Run(fmt.Sprintf("attempt %d", tt.attempt), func(t *testing.T) {
-			if got := r.Delay(tt.attempt); got != tt.want {
-				t.Errorf("Delay(%d) = %v, want %v", tt.attempt, got, tt.want)
-			}
-		})
-	}
-	if got := (Retry{}).Delay(1); got != 0 {
-		t.Errorf("empty backoff: Delay(1) = %v, want 0", got)
-	}
-}
