@@ -36,4 +36,3 @@ func (c *Config) JetStreamDir() string {
 func (c *Config) RcloneCacheDir() string {
 	return filepath.Join(c.StateDir, "rclone")
 }
-

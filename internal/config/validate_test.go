@@ -128,4 +128,3 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 		t.Fatalf("want 3 joined problems, got %v", err)
 	}
 }
-
