@@ -36,10 +36,10 @@ func TestPolicyDelay(t *testing.T) {
 // Waits that spend no attempt never poll NATS in a tight loop, even with
 // "backoff: []".
 func TestPolicyOutageWait(t *testing.T) {
-	if got := (Policy{}).outageWait(); got != minOutageWait {
-		t.Errorf("outage wait with no backoff = %v, want %v", got, minOutageWait)
+	if got := (Policy{}).outageWait(); got != emptyBackoffOutageWait {
+		t.Errorf("outage wait with no backoff = %v, want %v", got, emptyBackoffOutageWait)
 	}
-	if got := (Policy{Backoff: []time.Duration{10 * time.Second}}).outageWait(); got != 10*time.Second {
-		t.Errorf("outage wait with backoff [10s] = %v, want 10s", got)
+	if got := (Policy{Backoff: []time.Duration{200 * time.Millisecond, time.Minute}}).outageWait(); got != 200*time.Millisecond {
+		t.Errorf("outage wait with backoff [200ms, 1m] = %v, want the first entry, 200ms", got)
 	}
 }

@@ -35,13 +35,19 @@ func (p Policy) Delay(attempt int) time.Duration {
 	return p.Backoff[min(max(attempt, 1), len(p.Backoff))-1]
 }
 
-// minOutageWait floors the waits that spend no attempt (NATS unavailable, a
-// ledger or dead-letter write failed): with "backoff: []" they would
-// otherwise poll an outage in a tight loop.
-const minOutageWait = time.Second
+// emptyBackoffOutageWait is the wait that spends no attempt (NATS
+// unavailable, a ledger or dead-letter write failed) under "backoff: []":
+// no delay there would poll an outage in a tight loop.
+const emptyBackoffOutageWait = time.Second
 
-// outageWait is how long a job waits for NATS without spending an attempt.
-func (p Policy) outageWait() time.Duration { return max(p.Delay(1), minOutageWait) }
+// outageWait is how long a job waits for NATS without spending an attempt:
+// the first backoff entry, as before, or emptyBackoffOutageWait.
+func (p Policy) outageWait() time.Duration {
+	if len(p.Backoff) == 0 {
+		return emptyBackoffOutageWait
+	}
+	return p.Delay(1)
+}
 
 // Outcome is what a handler did with a job. Files not named in Dead or
 // Pending succeeded.
