@@ -28,7 +28,7 @@ func (v *Verifier) arrived(ctx context.Context, job bus.Job, outcomes []verified
 		}
 		events = append(events, bus.MovedEvent{Route: job.Route, Host: job.Host, Job: job.ID, Path: f.Path,
 			Destination: destPath(r.Destination, f.Path), Size: f.Size, ModTime: f.ModTime,
-			HashType: string(r.Hash), Hash: f.Hash, SourceDeleted: state == ledger.Moved, Time: now})
+			HashType: string(r.Hash), Hash: f.Hash, SourceDeleted: state == ledger.Moved, Time: now, Checks: o.checks})
 	}
 	if len(events) == 0 {
 		return

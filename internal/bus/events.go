@@ -41,6 +41,20 @@ type MovedEvent struct {
 	Hash          string    `json:"hash"`
 	SourceDeleted bool      `json:"source_deleted"`
 	Time          time.Time `json:"time"`
+	// Checks is what the route's content validators found in the bytes read
+	// back; absent when the route has none. A flagged file (on_invalid:
+	// flag) arrives with Valid false.
+	Checks *Checks `json:"checks,omitempty"`
+}
+
+// Checks is what a route's content validators (internal/validate) found in
+// the bytes of a file's copy, read back by the verifier.
+type Checks struct {
+	Ran       []string `json:"ran"`
+	Valid     bool     `json:"valid"`
+	Validator string   `json:"validator,omitempty"` // the first that found a fault
+	Offset    int64    `json:"offset"`              // of the record or gzip member at fault; -1 unknown
+	Error     string   `json:"error,omitempty"`
 }
 
 // MovedSubject is where a route's arrival events go.

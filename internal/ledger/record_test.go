@@ -31,6 +31,7 @@ func TestShouldAnnounce(t *testing.T) {
 		{"failed", rec(Failed, 0), false, false},
 		{"failed long ago", rec(Failed, 100*stale), false, false},
 		{"failed, new version", grown(rec(Failed, 0)), false, false}, // an operator replays it
+		{"replayed by an operator", rec(Replayed, 0), false, true},
 		{"moved", rec(Moved, 0), false, false},
 		{"verified", rec(Verified, 100*stale), false, false},
 		{"verified, route deletes now", rec(Verified, 0), true, true},
