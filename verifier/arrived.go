@@ -7,6 +7,7 @@ import (
 
 	"github.com/ferrydata/ferry/internal/bus"
 	"github.com/ferrydata/ferry/internal/ledger"
+	"github.com/ferrydata/ferry/internal/worker"
 )
 
 // arrived runs once a job's files are recorded: it counts the deleted
@@ -34,8 +35,7 @@ func (v *Verifier) arrived(ctx context.Context, job bus.Job, outcomes []verified
 		return
 	}
 	if err := v.deps.Bus.PublishMoved(ctx, events); err != nil {
-		v.deps.Log.Warn("couldn't publish arrival events", "route", job.Route, "host", job.Host, "job", job.ID,
-			"files", len(events), "err", err)
+		worker.JobLog(ctx, v.deps.Log).Warn("couldn't publish arrival events", "files", len(events), "err", err)
 	}
 }
 
