@@ -135,7 +135,7 @@ func (m *Mover) copyFile(ctx context.Context, job bus.Job, r *worker.OpenRoute, 
 		m.set(ctx, job, f, ledger.Copying)
 	}
 	// Put refuses to overwrite, so the common case costs no extra lookup.
-	sum, err := r.Dst.Put(ctx, f.Path, rd, f.Size, f.MTime(), progress)
+	sum, err := r.Dst.Put(ctx, f.Path, releaseOnceRead(rd, f.Size, release), f.Size, f.MTime(), progress)
 	if errors.Is(err, fault.ErrConflict) {
 		size, exists, serr := r.Dst.Stat(ctx, f.Path)
 		if serr == nil && exists {

@@ -3,6 +3,8 @@ package mover
 import (
 	"context"
 	"errors"
+	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -62,5 +64,35 @@ func TestUploadWindow(t *testing.T) {
 		t.Fatalf("no window: %v", err)
 	} else {
 		release()
+	}
+}
+
+// The next file may start once the last byte of this one has been read for
+// the upload, before the upload returns (its tail is in flight), and the
+// window is given back once however many times release is called.
+func TestUploadWindowFreedOnceFileIsRead(t *testing.T) {
+	ctx := context.Background()
+	w := newUploadWindow(16)
+	release, err := w.acquire(ctx, 100, nil) // takes the whole window
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := releaseOnceRead(strings.NewReader(strings.Repeat("x", 100)), 100, release)
+	buf := make([]byte, 60)
+	if _, err := io.ReadFull(r, buf); err != nil {
+		t.Fatal(err)
+	}
+	if w.sem.TryAcquire(1) {
+		t.Fatal("the window was given back before the file was read")
+	}
+	if _, err := io.ReadFull(r, buf[:40]); err != nil {
+		t.Fatal(err)
+	}
+	if !w.sem.TryAcquire(16) {
+		t.Fatal("the window was not given back once the whole file was read")
+	}
+	release() // the deferred call after the upload: must not free it twice
+	if w.sem.TryAcquire(1) {
+		t.Fatal("a second release gave back the window again")
 	}
 }
