@@ -72,10 +72,10 @@ type Step struct {
 }
 
 // Bounds of a record's trail, so that a file failing and replayed again
-// and again keeps a record of bounded size (about 5 KB at most).
+// and again keeps a record of bounded size (under 5 KB).
 const (
 	TrailSteps      = 16
-	TrailErrorBytes = 200
+	TrailErrorBytes = 160
 )
 
 // step appends the record's state now to its trail, dropping the oldest
