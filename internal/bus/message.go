@@ -97,12 +97,12 @@ type DeadLetter struct {
 }
 
 var (
-	tokenRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 	jobIDRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 )
 
-// ValidToken reports whether s can stand as one NATS subject token.
-func ValidToken(s string) bool { return tokenRE.MatchString(s) }
+// ValidToken reports whether s can stand as a route's NATS subject token:
+// the route-name rule of relpath.CheckRouteName, which config also applies.
+func ValidToken(s string) bool { return relpath.CheckRouteName(s) == nil }
 
 // DecodeClosed parses and checks a closed event; errors wrap fault.ErrInvalid.
 func DecodeClosed(data []byte) (Closed, error) {

@@ -55,14 +55,14 @@ func (l *Loop) settle(ctx context.Context, msg *bus.Delivery, job bus.Job, out O
 	if errors.Is(out.Err, fault.ErrUnavailable) {
 		// NATS failed, not the files: wait for it without spending an attempt.
 		JobLog(ctx, l.Log).Warn("job waits for nats", "stage", stage, "files", len(out.Pending),
-			"retry_in", l.Policy.backoff(1), "err", out.Err)
-		_ = msg.Retry(l.Policy.backoff(1))
+			"retry_in", l.Policy.outageWait(), "err", out.Err)
+		_ = msg.Retry(l.Policy.outageWait())
 		return
 	}
 	attempts, err := l.Ledger.Failure(ctx, l.Stage, job.ID, out.Err)
 	if err != nil {
 		JobLog(ctx, l.Log).Error("couldn't record failed attempt; retrying", "stage", stage, "err", err)
-		_ = msg.Retry(l.Policy.backoff(1))
+		_ = msg.Retry(l.Policy.outageWait())
 		return
 	}
 	reason, retryable := fault.Classify(out.Err)
@@ -80,7 +80,7 @@ func (l *Loop) settle(ctx context.Context, msg *bus.Delivery, job bus.Job, out O
 		}
 		return
 	}
-	delay := l.Policy.backoff(attempts)
+	delay := l.Policy.Delay(attempts)
 	JobLog(ctx, l.Log).Warn("job failed; will retry", "stage", stage, "attempt", attempts,
 		"of", l.Policy.MaxAttempts, "files", len(out.Pending), "retry_in", delay, "err", out.Err)
 	l.Metrics.Jobs.WithLabelValues(stage, job.Route, "retry").Inc()
@@ -94,7 +94,7 @@ func (l *Loop) deadLetter(ctx context.Context, msg *bus.Delivery, job bus.Job, d
 		Reason: reason, Error: dead[0].Error, Attempts: attempts}
 	if err := l.Bus.PublishDead(ctx, l.Stage, dl); err != nil {
 		JobLog(ctx, l.Log).Error("couldn't publish dead letter; retrying job", "stage", l.Stage, "err", err)
-		_ = msg.Retry(l.Policy.backoff(1))
+		_ = msg.Retry(l.Policy.outageWait())
 		return false
 	}
 	if err := l.Ledger.Fail(ctx, job.Route, job.Host, job.ID, attempts, dead); err != nil {
