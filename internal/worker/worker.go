@@ -133,6 +133,7 @@ func (l *Loop) handle(ctx context.Context, msg *bus.Delivery) {
 		l.reject(ctx, msg, from, job, job.Files, err)
 		return
 	}
+	ctx = withJobLog(ctx, l.Log, job)
 	start := time.Now()
 	progress := &transfer.Progress{}
 	work, stop := bus.KeepAlive(ctx, msg, l.Policy.AckWait, l.Policy.StallAfter, progress.Load)
@@ -149,7 +150,7 @@ func (l *Loop) handle(ctx context.Context, msg *bus.Delivery) {
 func (l *Loop) run(ctx context.Context, job bus.Job, progress *transfer.Progress) (out Outcome) {
 	defer func() {
 		if r := recover(); r != nil {
-			l.Log.Error("job handler panicked", "stage", l.Stage, "job", job.ID, "panic", r)
+			JobLog(ctx, l.Log).Error("job handler panicked", "stage", l.Stage, "panic", r)
 			out = Outcome{Pending: job.Files, Err: fmt.Errorf("handler panicked: %v", r)}
 		}
 	}()
