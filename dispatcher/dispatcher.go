@@ -11,6 +11,7 @@ import (
 	"github.com/ferrydata/ferry/internal/fault"
 	"github.com/ferrydata/ferry/internal/ledger"
 	"github.com/ferrydata/ferry/internal/metrics"
+	"github.com/ferrydata/ferry/internal/notify"
 )
 
 // Config is what the dispatcher needs: every route's limits.
@@ -73,6 +74,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	tick := time.NewTicker(d.tickEvery())
 	defer tick.Stop()
 	for {
+		notify.Beat(ctx) // the tick brings it round every loadTTL at most
 		select {
 		case msg, ok := <-events:
 			if !ok {

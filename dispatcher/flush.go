@@ -26,6 +26,7 @@ func (d *Dispatcher) flush(ctx context.Context, groups []*group[*bus.Delivery]) 
 			continue
 		}
 		d.sent(job.Host)
+		log := d.Log.With("route", job.Route, "host", job.Host, "job", job.ID)
 		worker.Each(len(job.Files), len(job.Files), func(i int) {
 			f := job.Files[i]
 			if f.Size < ledger.SlowFileSize {
@@ -33,18 +34,18 @@ func (d *Dispatcher) flush(ctx context.Context, groups []*group[*bus.Delivery]) 
 			}
 			err := d.Ledger.Set(ctx, job.Route, job.Host, f, ledger.Batched, func(r *ledger.Record) { r.JobID = job.ID })
 			if err != nil {
-				d.Log.Warn("couldn't record batched file", "path", f.Path, "err", err)
+				log.Warn("couldn't record batched file", "file", f.Path, "err", err)
 			}
 		})
 		for _, it := range g.items {
 			if err := it.ref.AckNoWait(); err != nil {
 				// The job is out; a redelivered event only makes a duplicate
 				// job, and every later step is idempotent.
-				d.Log.Warn("couldn't ack closed event", "path", it.file.Path, "err", err)
+				log.Warn("couldn't ack closed event", "file", it.file.Path, "err", err)
 			}
 		}
 		d.Metrics.Jobs.WithLabelValues(string(bus.StageDispatch), job.Route, "ok").Inc()
-		d.Log.Info("job dispatched", "job", job.ID, "route", job.Route, "host", job.Host, "files", len(job.Files), "bytes", g.bytes, "flushed", g.why)
+		log.Info("job dispatched", "files", len(job.Files), "bytes", g.bytes, "flushed", g.why)
 	}
 }
 

@@ -30,7 +30,7 @@ type diskCase struct {
 // as a conversion to runes does) and reason.
 func skipped(rel, reason string) func(*site, []logRecord) bool {
 	return func(_ *site, log []logRecord) bool {
-		return len(findLog(log, "skipping file", map[string]string{"path": string([]rune(rel)), "reason": reason})) > 0
+		return len(findLog(log, "skipping file", map[string]string{"file": string([]rune(rel)), "reason": reason})) > 0
 	}
 }
 
@@ -186,8 +186,8 @@ func TestBadInputOnDisk(t *testing.T) {
 					t.Error("a file behind a symlinked directory was copied")
 				}
 				for _, r := range findLog(log, "announced closed file", nil) {
-					if strings.HasPrefix(r.str("path"), "linkdir/") {
-						t.Errorf("announced %q, behind a symlinked directory", r.str("path"))
+					if strings.HasPrefix(r.str("file"), "linkdir/") {
+						t.Errorf("announced %q, behind a symlinked directory", r.str("file"))
 					}
 				}
 			},

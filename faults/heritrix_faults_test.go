@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"math/rand/v2"
 	"os"
-	"path"
 	"path/filepath"
 	"syscall"
 	"time"
@@ -86,12 +85,4 @@ func (h *heritrix) latestMTime() time.Time {
 		}
 	}
 	return latest
-}
-
-// isOurs tells whether a path relative to the root is one the generator made.
-func (h *heritrix) isOurs(rel string) bool {
-	rel = path.Clean(rel)
-	_, closed := h.closed[rel]
-	_, live := h.live[rel]
-	return closed || live
 }

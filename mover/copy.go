@@ -79,7 +79,7 @@ func (m *Mover) copyOne(ctx context.Context, job bus.Job, r *worker.OpenRoute, f
 	if err != nil {
 		return fileResult{err: err}
 	}
-	m.deps.Log.Info("file copied", "route", job.Route, "path", f.Path, "bytes", sum.Size, string(r.Hash), sum.Hash)
+	worker.FileLog(ctx, m.deps.Log, f).Info("file copied", "bytes", sum.Size, string(r.Hash), sum.Hash)
 	return fileResult{hash: sum.Hash, record: f.Size >= ledger.SlowFileSize}
 }
 
@@ -191,7 +191,7 @@ func (m *Mover) compareExisting(ctx context.Context, r *worker.OpenRoute, f bus.
 
 func (m *Mover) set(ctx context.Context, job bus.Job, f bus.File, state ledger.State) {
 	if err := m.deps.Ledger.Set(ctx, job.Route, job.Host, f, state, m.edit(job)); err != nil {
-		m.deps.Log.Warn("couldn't update ledger", "path", f.Path, "state", state, "err", err)
+		worker.FileLog(ctx, m.deps.Log, f).Warn("couldn't update ledger", "state", state, "err", err)
 	}
 }
 

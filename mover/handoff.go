@@ -13,6 +13,7 @@ import (
 	"github.com/ferrydata/ferry/internal/bus"
 	"github.com/ferrydata/ferry/internal/fault"
 	"github.com/ferrydata/ferry/internal/ledger"
+	"github.com/ferrydata/ferry/internal/worker"
 )
 
 // handoff passes a job's copied files on to the verify stage while the
@@ -128,7 +129,7 @@ func (m *Mover) handOn(ctx context.Context, job bus.Job, group []copied) ([]bus.
 		errs := m.deps.Ledger.SetAll(ctx, job.Route, job.Host, fresh, ledger.Copied, m.edit(job))
 		for i, err := range errs {
 			if err != nil {
-				m.deps.Log.Warn("couldn't update ledger", "path", fresh[i].Path, "state", ledger.Copied, "err", err)
+				worker.FileLog(ctx, m.deps.Log, fresh[i]).Warn("couldn't update ledger", "state", ledger.Copied, "err", err)
 			}
 		}
 	}
@@ -139,7 +140,7 @@ func (m *Mover) handOn(ctx context.Context, job bus.Job, group []copied) ([]bus.
 		}
 		return files, fmt.Errorf("couldn't hand %d copied files on to the verifier: %w", len(files), err)
 	}
-	m.deps.Log.Debug("copied files handed on", "route", job.Route, "job", job.ID, "verify_job", next.ID, "files", len(files))
+	worker.JobLog(ctx, m.deps.Log).Debug("copied files handed on", "verify_job", next.ID, "files", len(files))
 	return files, nil
 }
 

@@ -8,7 +8,8 @@
 # touches the host's own network), and runs ansible/site.yml over SSH:
 # node1 runs ferry-nats and ferry@dispatcher, node2 and node3 are crawlers
 # (ferry@watcher, ferry@mover, ferry@verifier). Then it checks that
-#   - every unit is active, reached through Type=notify (READY=1);
+#   - every unit is active, reached through Type=notify (READY=1), and
+#     systemctl reload (SIGHUP) reloads it in place;
 #   - files dropped on the crawlers are moved and verified (sources gone,
 #     copies equal);
 #   - inside the verifier's sandbox the ferry user may delete in its
@@ -256,6 +257,21 @@ for name in "${hosts[@]}"; do
 	done
 done
 log "every unit active through Type=notify"
+
+# systemctl reload (ExecReload: SIGHUP) re-reads rclone.secrets in place.
+for unit in $(units_of node2); do
+	pid=$(on node2 systemctl show -p MainPID --value "$unit")
+	on node2 systemctl reload "$unit" || fail "node2: systemctl reload $unit failed"
+	for _ in $(seq 1 20); do
+		on node2 journalctl --no-pager -u "$unit" _PID="$pid" | grep -q 'trigger=SIGHUP' && break
+		sleep 0.5
+	done
+	on node2 journalctl --no-pager -u "$unit" _PID="$pid" | grep -q 'trigger=SIGHUP' ||
+		fail "node2 $unit: no reload logged after systemctl reload"
+	state=$(on node2 systemctl show -p MainPID -p ActiveState --value "$unit" | tr '\n' ' ')
+	[ "$state" = "$pid active " ] || fail "node2 $unit after reload: MainPID ActiveState = $state, want $pid active"
+done
+log "systemctl reload: every crawler unit reloaded in place"
 
 # --- 2. files dropped on the crawlers are moved and verified -----------------
 for name in node2 node3; do

@@ -111,3 +111,18 @@ func TestUnitsNotify(t *testing.T) {
 		}
 	}
 }
+
+// systemctl reload sends SIGHUP, on which ferry reads rclone.secrets again;
+// ferry nats has nothing to reload, and SIGHUP would kill it.
+func TestUnitsReload(t *testing.T) {
+	const reload = "\nExecReload=/bin/kill -HUP $MAINPID\n"
+	for f, want := range map[string]bool{"ferry.service": true, "ferry@.service": true, "ferry-nats.service": false} {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := bytes.Contains(data, []byte(reload)); got != want {
+			t.Errorf("%s: has %q = %v, want %v", f, strings.TrimSpace(reload), got, want)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ferrydata/ferry/internal/bus"
 	"github.com/ferrydata/ferry/internal/ledger"
+	"github.com/ferrydata/ferry/internal/worker"
 )
 
 // arrived runs once a job's files are recorded: it counts the deleted
@@ -28,14 +29,13 @@ func (v *Verifier) arrived(ctx context.Context, job bus.Job, outcomes []verified
 		}
 		events = append(events, bus.MovedEvent{Route: job.Route, Host: job.Host, Job: job.ID, Path: f.Path,
 			Destination: destPath(r.Destination, f.Path), Size: f.Size, ModTime: f.ModTime,
-			HashType: string(r.Hash), Hash: f.Hash, SourceDeleted: state == ledger.Moved, Time: now})
+			HashType: string(r.Hash), Hash: f.Hash, SourceDeleted: state == ledger.Moved, Time: now, Checks: o.checks})
 	}
 	if len(events) == 0 {
 		return
 	}
 	if err := v.deps.Bus.PublishMoved(ctx, events); err != nil {
-		v.deps.Log.Warn("couldn't publish arrival events", "route", job.Route, "host", job.Host, "job", job.ID,
-			"files", len(events), "err", err)
+		worker.JobLog(ctx, v.deps.Log).Warn("couldn't publish arrival events", "files", len(events), "err", err)
 	}
 }
 

@@ -3,6 +3,7 @@ package verifier
 import (
 	"context"
 	"fmt"
+	"log/slog"
 
 	"github.com/ferrydata/ferry/internal/fault"
 	"github.com/ferrydata/ferry/internal/transfer"
@@ -62,9 +63,9 @@ func (v *Verifier) countChecks(route string, res *validate.Result) {
 }
 
 // warnFlagged logs a broken file that moves all the same (on_invalid flag).
-func (v *Verifier) warnFlagged(route, rel string, res *validate.Result) {
+func (v *Verifier) warnFlagged(log *slog.Logger, res *validate.Result) {
 	if res != nil && !res.Valid() {
-		v.deps.Log.Warn("file content is broken; moved as on_invalid: flag says", "route", route, "path", rel,
+		log.Warn("file content is broken; moved as on_invalid: flag says",
 			"validator", res.First.Validator, "offset", res.First.Offset, "err", res.First.Err)
 	}
 }

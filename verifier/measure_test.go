@@ -82,7 +82,7 @@ func TestIntegrationMeasureFailsOnEitherRead(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := &worker.OpenRoute{Route: worker.Route{Name: "r", Hash: transfer.MD5}, Src: tt.src, Dst: open(t, tt.withCopy)}
 			name := rel
-			if tt.want == fault.ErrSourceMissing {
+			if errors.Is(tt.want, fault.ErrSourceMissing) {
 				name = "gone.warc.gz"
 				if _, err := r.Dst.Put(ctx, name, strings.NewReader(content), int64(len(content)), time.Now(), nil); err != nil {
 					t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"github.com/ferrydata/ferry/internal/bus"
 	"github.com/ferrydata/ferry/internal/fault"
 	"github.com/ferrydata/ferry/internal/ledger"
+	"github.com/ferrydata/ferry/internal/worker"
 )
 
 // recordAll writes the new state of every file verified (states[i] set,
@@ -29,7 +30,7 @@ func (v *Verifier) recordAll(ctx context.Context, job bus.Job, states []verified
 		werrs := v.deps.Ledger.SetAll(ctx, job.Route, job.Host, files, state, v.editChecks(job, checks))
 		for k, err := range werrs {
 			if err != nil {
-				errs[idx[k]] = v.recordErr(files[k], state, err)
+				errs[idx[k]] = v.recordErr(ctx, files[k], state, err)
 			}
 		}
 	}
@@ -38,7 +39,7 @@ func (v *Verifier) recordAll(ctx context.Context, job bus.Job, states []verified
 // record writes the file's new state; a failure is logged and returned.
 func (v *Verifier) record(ctx context.Context, job bus.Job, f bus.File, state ledger.State) error {
 	if err := v.deps.Ledger.Set(ctx, job.Route, job.Host, f, state, v.edit(job)); err != nil {
-		return v.recordErr(f, state, err)
+		return v.recordErr(ctx, f, state, err)
 	}
 	return nil
 }
@@ -51,8 +52,8 @@ func (v *Verifier) edit(job bus.Job) func(*ledger.Record) {
 }
 
 // recordErr logs a failed ledger write and returns it as the file's error.
-func (v *Verifier) recordErr(f bus.File, state ledger.State, err error) error {
-	v.deps.Log.Warn("couldn't update ledger", "path", f.Path, "state", state, "err", err)
+func (v *Verifier) recordErr(ctx context.Context, f bus.File, state ledger.State, err error) error {
+	worker.FileLog(ctx, v.deps.Log, f).Warn("couldn't update ledger", "state", state, "err", err)
 	if bus.Unavailable(err) {
 		err = fmt.Errorf("%w: %w", fault.ErrUnavailable, err)
 	}

@@ -116,9 +116,14 @@ func (v *Verifier) verifyFile(ctx context.Context, r *worker.OpenRoute, job bus.
 	if err := MayDelete(ev); err != nil {
 		return verified{}, err
 	}
-	v.warnFlagged(job.Route, f.Path, m.content)
+	v.warnFlagged(worker.FileLog(ctx, v.deps.Log, f), m.content)
 	state := ledger.Verified
 	if r.DeleteSource {
+		// The bytes read back may have come from the page cache: on disk
+		// first, so a power cut after the delete cannot take both.
+		if err := r.Dst.Durable(ctx, f.Path); err != nil {
+			return verified{}, err
+		}
 		if err := r.Src.Remove(ctx, f.Path, m.hashed, copyStays(r.Dst, f.Path, m.copied)); err != nil {
 			return verified{}, fmt.Errorf("couldn't delete verified source %s: %w", f.Path, err)
 		}
@@ -126,7 +131,7 @@ func (v *Verifier) verifyFile(ctx context.Context, r *worker.OpenRoute, job bus.
 	}
 	v.deps.Metrics.FilesMoved.WithLabelValues(job.Route).Inc()
 	v.deps.Metrics.LastMoved.WithLabelValues(job.Route).Set(float64(time.Now().Unix()))
-	v.deps.Log.Info("file verified", "route", job.Route, "path", f.Path, "bytes", m.dest.Size,
+	worker.FileLog(ctx, v.deps.Log, f).Info("file verified", "bytes", m.dest.Size,
 		string(r.Hash), m.dest.Hash, "source_deleted", r.DeleteSource)
 	return verified{state: state, checks: ledger.ChecksOf(m.content)}, nil
 }

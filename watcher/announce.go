@@ -109,7 +109,7 @@ func (w *Watcher) announceChunk(ctx context.Context, r *route, files []bus.File,
 	}
 	w.deps.Metrics.FilesClosed.WithLabelValues(r.Name).Add(float64(len(events)))
 	for _, c := range events {
-		w.deps.Log.Info("announced closed file", "route", r.Name, "path", c.File.Path, "size", c.File.Size)
+		r.fileLog(c.File.Path).Info("announced closed file", "size", c.File.Size)
 	}
 	return publish, lerr
 }
@@ -125,7 +125,7 @@ func (w *Watcher) republish(ctx context.Context) {
 	w.mu.Unlock()
 	for _, c := range todo {
 		if err := w.deps.Bus.PublishClosed(ctx, c); err != nil {
-			w.deps.Log.Warn("couldn't announce closed file; will retry", "route", c.Route, "path", c.File.Path, "err", err)
+			w.deps.Log.Warn("couldn't announce closed file; will retry", "route", c.Route, "host", c.Host, "file", c.File.Path, "err", err)
 			return // the bus is down: the rest would fail too
 		}
 		w.deps.Metrics.FilesClosed.WithLabelValues(c.Route).Inc()
@@ -144,7 +144,7 @@ func (w *Watcher) skip(r *route, rel, reason string, out *found) {
 		return
 	}
 	w.deps.Metrics.FilesSkipped.WithLabelValues(r.Name, reason).Inc()
-	w.deps.Log.Warn("skipping file", "route", r.Name, "path", rel, "reason", reason)
+	r.fileLog(rel).Warn("skipping file", "reason", reason)
 }
 
 // firstWarning reports whether key is warned about for the first time.

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+
+	"github.com/ferrydata/ferry/internal/notify"
 )
 
 // Run watches local sources with fsnotify and rescans every route at start
@@ -25,6 +27,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 	catchUp := time.NewTicker(catchUpEvery)
 	defer catchUp.Stop()
 	for {
+		notify.Beat(ctx) // catchUp brings it round every second when idle
 		select {
 		case <-ctx.Done():
 			return nil
@@ -65,6 +68,7 @@ func (w *Watcher) rescan(ctx context.Context) {
 	start := time.Now()
 	var closed, announced, deferred atomic.Int64
 	_, err := w.ScanEach(ctx, func(s Seen) { // problems were logged as found
+		notify.Beat(ctx) // a long rescan that finds files is alive
 		closed.Add(1)
 		switch {
 		case s.Announced:

@@ -346,7 +346,7 @@ func (w *Watcher) unreadable(r *route, path string, err error, out *found) {
 	if rerr != nil {
 		rel = path
 	}
-	w.deps.Log.Warn("couldn't read entry; skipping it", "route", r.Name, "path", rel, "err", err)
+	r.fileLog(filepath.ToSlash(rel)).Warn("couldn't read entry; skipping it", "err", err)
 	out.problems = append(out.problems, Problem{Route: r.Name, Path: filepath.ToSlash(rel), Reason: ReasonUnreadable,
 		Detail: err.Error()})
 }
@@ -389,8 +389,8 @@ func (w *Watcher) restore(r *route, path string) {
 	restored, err := transfer.RestoreQuarantined(r.root, filepath.ToSlash(rel), w.cfg.QuarantineGrace)
 	switch {
 	case err != nil:
-		w.deps.Log.Warn("couldn't restore a file left by an interrupted delete", "route", r.Name, "path", rel, "err", err)
+		r.fileLog(filepath.ToSlash(rel)).Warn("couldn't restore a file left by an interrupted delete", "err", err)
 	case restored != "":
-		w.deps.Log.Info("restored a file left by an interrupted delete", "route", r.Name, "path", restored)
+		r.fileLog(restored).Info("restored a file left by an interrupted delete")
 	}
 }

@@ -118,8 +118,13 @@ type Watcher struct {
 type route struct {
 	Route
 	rules *Rules
-	root  string // absolute local directory with symlinks resolved; "" for a remote
+	root  string       // absolute local directory with symlinks resolved; "" for a remote
+	log   *slog.Logger // names the route and host
 }
+
+// fileLog is the route's logger naming one of its files, for every line
+// about a file.
+func (r *route) fileLog(rel string) *slog.Logger { return r.log.With("file", rel) }
 
 // New compiles every route's rules and checks that local sources are directories.
 func New(cfg Config, deps Deps) (*Watcher, error) {
@@ -144,7 +149,7 @@ func New(cfg Config, deps Deps) (*Watcher, error) {
 	w := &Watcher{cfg: cfg, deps: deps, warned: map[string]bool{}, pending: map[string]bus.Closed{},
 		sources: map[string]transfer.Source{}, timers: map[string]*time.Timer{}, behind: map[string]bool{}, recheck: make(chan target, 64)}
 	for _, rc := range cfg.Routes {
-		r := &route{Route: rc}
+		r := &route{Route: rc, log: deps.Log.With("route", rc.Name, "host", rc.Host)}
 		rules, err := NewRules(rc.Include, rc.Exclude)
 		if err != nil {
 			return nil, fmt.Errorf("couldn't configure route %s: %w", rc.Name, err)

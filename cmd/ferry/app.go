@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os/signal"
 	"strings"
 	"time"
 
@@ -122,6 +123,8 @@ func configuredBy(load func(path string) (*config.Config, error), fn func(c *cli
 // daemon wraps an action that runs roles: rclone, JetStream and metrics first.
 func daemon(fn func(c *cli.Context, sys *system) error) cli.ActionFunc {
 	return configured(func(c *cli.Context, cfg *config.Config, log *slog.Logger) error {
+		hup := catchHUP() // before the slow start: a reload then must not kill the daemon
+		defer signal.Stop(hup)
 		current, err := initRclone(c.Context, cfg, log)
 		if err != nil {
 			return err
@@ -138,7 +141,7 @@ func daemon(fn func(c *cli.Context, sys *system) error) cli.ActionFunc {
 			return err
 		}
 		defer sys.close()
-		sys.rotation = startRotation(c.Context, cfg, log, current)
+		sys.rotation = startRotation(c.Context, cfg, log, current, hup)
 		if err := sys.serveMetrics(c.Context); err != nil {
 			return err
 		}

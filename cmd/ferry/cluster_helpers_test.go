@@ -141,7 +141,8 @@ func (p *proc) tail(n int) string {
 	return strings.Join(lines[max(len(lines)-n, 0):], "\n")
 }
 
-// logPaths returns the path= values of the log lines with the given msg.
+// logPaths returns the file= values (a file's path in its route) of the log
+// lines with the given msg.
 func (p *proc) logPaths(msg string) []string {
 	var out []string
 	sc := bufio.NewScanner(strings.NewReader(p.text()))
@@ -152,7 +153,7 @@ func (p *proc) logPaths(msg string) []string {
 			continue
 		}
 		for f := range strings.FieldsSeq(line) {
-			if v, ok := strings.CutPrefix(f, "path="); ok {
+			if v, ok := strings.CutPrefix(f, "file="); ok {
 				out = append(out, strings.Trim(v, `"`))
 			}
 		}

@@ -30,7 +30,7 @@ func deadCommand(stdout io.Writer) *cli.Command {
 				Action: client(func(c *cli.Context, sys *system) error {
 					return showDead(c.Context, sys, c.Args().Slice(), c.Bool("json"), stdout)
 				})},
-			{Name: "replay", Usage: "put the files back with a fresh attempt count: forget them in the ledger so the watcher announces those still on disk, then drop the letters",
+			{Name: "replay", Usage: "put the files back with a fresh attempt count: mark them replayed in the ledger (their history kept) so the watcher announces those still on disk, then drop the letters",
 				ArgsUsage: "SEQ... (or --all)",
 				Flags:     []cli.Flag{&cli.BoolFlag{Name: "all", Usage: "replay every dead letter"}},
 				Action: client(func(c *cli.Context, sys *system) error {

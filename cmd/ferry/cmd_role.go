@@ -20,7 +20,7 @@ func roleCommand(name, usage string) *cli.Command {
 				return err
 			}
 			sys.log.Info("ferry role running", "role", name, "host", sys.cfg.Host)
-			defer sys.serving(c.Context)()
+			defer sys.serving(c.Context, roles)()
 			return runAll(c.Context, roles, roleGrace(sys.grace()), sys.log)
 		}),
 	}

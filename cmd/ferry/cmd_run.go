@@ -37,7 +37,7 @@ func runDaemon(ctx context.Context, sys *system) error {
 		return err
 	}
 	sys.log.Info("ferry running", "host", sys.cfg.Host, "routes", len(sys.cfg.Routes))
-	defer sys.serving(ctx)()
+	defer sys.serving(ctx, roles)()
 	return runAll(ctx, roles, roleGrace(sys.grace()), sys.log)
 }
 

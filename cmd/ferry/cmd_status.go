@@ -24,9 +24,11 @@ func statusCommand(stdout io.Writer) *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "route", Usage: "only this route"},
 			&cli.BoolFlag{Name: "json", Usage: "print JSON (schema: docs/status.md)"},
+			&cli.StringSliceFlag{Name: "file", Usage: "a file's `PATH`, as an argument (may be repeated)"},
 		},
 		Action: client(func(c *cli.Context, sys *system) error {
-			opt := statusOptions{route: c.String("route"), json: c.Bool("json"), paths: c.Args().Slice()}
+			paths := append(c.StringSlice("file"), c.Args().Slice()...)
+			opt := statusOptions{route: c.String("route"), json: c.Bool("json"), paths: paths}
 			return runStatus(c.Context, sys, opt, stdout)
 		}),
 	}
@@ -154,6 +156,9 @@ func statusOfPaths(ctx context.Context, sys *system, opt statusOptions, out io.W
 		r := f.Record
 		fmt.Fprintf(out, "%s (route %s, host %s): %s\n", r.Path, r.Route, r.Host, r.State)
 		fmt.Fprintf(out, "  size %d, %s %s, job %s, attempts %d\n", r.Size, dash(r.HashType), dash(r.Hash), dash(r.JobID), r.Attempts)
+		if c := r.Checks; c != nil {
+			fmt.Fprintf(out, "  checks %s: %s\n", strings.Join(c.Ran, ", "), checksVerdict(c))
+		}
 		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "  TIME\tEVENT\tSTAGE\tJOB\tATTEMPTS\tREASON\tERROR")
 		for _, h := range f.History {
@@ -163,6 +168,19 @@ func statusOfPaths(ctx context.Context, sys *system, opt statusOptions, out io.W
 		tw.Flush()
 	}
 	return nil
+}
+
+// checksVerdict says what the content validators found, with the first
+// fault's validator, offset and error.
+func checksVerdict(c *ledger.Checks) string {
+	if c.Valid {
+		return "valid"
+	}
+	at := "unknown offset"
+	if c.Offset >= 0 {
+		at = fmt.Sprintf("offset %d", c.Offset)
+	}
+	return fmt.Sprintf("INVALID (%s at %s: %s)", dash(c.Validator), at, oneLine(c.Error))
 }
 
 func writeJSON(out io.Writer, v any) error {

@@ -103,6 +103,34 @@ func TestIntegrationStatusAndDeadLetterTools(t *testing.T) {
 		t.Fatalf("dead letters left: %+v", letters)
 	}
 	mustContain(t, s.ferryOK("status", "job/a.warc.gz"), "job/a.warc.gz (route warcs, host crawler01): moved")
+	// Its history survives the replay: each state in order, the failure with its job and error.
+	decode(t, s.ferryOK("status", "--json", "--file", filepath.Join(s.src, "job/a.warc.gz")), &files)
+	if len(files) != 1 {
+		t.Fatalf("status --json --file a.warc.gz after the replay: %+v", files)
+	}
+	h := files[0].History
+	want := []string{"closed", "failed", "replayed", "closed", "moved"}
+	at := 0
+	for _, step := range h {
+		if at < len(want) && step.Event == want[at] {
+			if step.Event == "failed" && (step.Reason != "conflict" || step.Job == "" || step.Error == "") {
+				t.Errorf("failed step without its reason, job and error: %+v", step)
+			}
+			if step.Event == "moved" && (step.Job == "" || step.Job != files[0].Record.JobID) {
+				t.Errorf("moved step %+v, want the record's job %s", step, files[0].Record.JobID)
+			}
+			at++
+		}
+	}
+	if at != len(want) {
+		t.Fatalf("history after the replay %+v, want the steps %v in order", h, want)
+	}
+	for i := 1; i < len(h); i++ {
+		if h[i].Time.Before(h[i-1].Time) {
+			t.Errorf("history not in time order at step %d: %+v", i, h)
+		}
+	}
+	mustContain(t, s.ferryOK("status", "job/a.warc.gz"), "replayed")
 }
 
 // ferryOK runs the CLI and fails the test unless it exits 0.

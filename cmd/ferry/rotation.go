@@ -30,12 +30,20 @@ type rotation struct {
 	overlap bool         // a mover or verifier subscribed
 }
 
-// startRotation runs the rotation until ctx ends. SIGHUP is caught even
-// without secrets, so a reload request never kills the daemon.
-func startRotation(ctx context.Context, cfg *config.Config, log *slog.Logger, current *secrets.Set) *rotation {
-	r := &rotation{cfg: cfg, log: log, current: current}
+// catchHUP catches SIGHUP from now on, for startRotation: one that comes
+// while the daemon starts waits in the channel and is a reload once the
+// rotation runs, instead of SIGHUP's default, which kills the process.
+func catchHUP() chan os.Signal {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
+	return hup
+}
+
+// startRotation runs the rotation on hup (from catchHUP) until ctx ends.
+// SIGHUP is caught even without secrets, so a reload request never kills
+// the daemon.
+func startRotation(ctx context.Context, cfg *config.Config, log *slog.Logger, current *secrets.Set, hup chan os.Signal) *rotation {
+	r := &rotation{cfg: cfg, log: log, current: current}
 	go func() {
 		defer signal.Stop(hup)
 		var tick <-chan time.Time

@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -246,5 +249,48 @@ routes:
 	}
 	if err := daemon.Wait(); err != nil {
 		t.Fatalf("ferry run did not exit cleanly: %v", err)
+	}
+}
+
+// A SIGHUP (systemctl reload) while `ferry run` is still starting is not
+// SIGHUP's default, death: here the start hangs in connecting to a "NATS"
+// that accepts and says nothing, the SIGHUP comes then, and the process
+// goes on to fail that connection itself.
+func TestIntegrationSIGHUPWhileStartingKeepsRunning(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: runs ferry as a process")
+	}
+	silent, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	s := newSite(t, siteOptions{top: fmt.Sprintf("nats: {url: \"nats://%s\"}", silent.Addr())})
+	daemon, logPath := s.startFerryLog("run")
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		if c, err := silent.Accept(); err == nil {
+			accepted <- c
+		}
+	}()
+	select {
+	case c := <-accepted:
+		defer c.Close()
+	case <-time.After(30 * time.Second):
+		t.Fatal("ferry run never tried to connect to nats")
+	}
+	if err := daemon.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	err = daemon.Wait() // the client gives up on the silent server by itself
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			t.Fatalf("ferry run was killed by %s while starting", ws.Signal())
+		}
+	}
+	data, _ := os.ReadFile(logPath)
+	if !strings.Contains(string(data), "couldn't connect to nats") {
+		t.Fatalf("ferry run ended (%v) but not by failing its connection:\n%s", err, data)
 	}
 }

@@ -113,15 +113,6 @@ func waitExit(cmd *exec.Cmd, d time.Duration) (code int, ok bool) {
 // unset for the first.
 var exits sync.Map
 
-// waitLog waits until the log file at path holds want.
-func waitLog(t *testing.T, path, want string) {
-	t.Helper()
-	waitFor(t, 30*time.Second, "log line "+want, func() bool {
-		data, _ := os.ReadFile(path)
-		return strings.Contains(string(data), want)
-	})
-}
-
 // stuckS3 is an S3 endpoint that accepts connections and never answers, as
 // a stopped (SIGSTOP) or wedged server does. It returns the rclone config
 // of a remote "stuck" pointing at it, and a channel closed once ferry has

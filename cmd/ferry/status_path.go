@@ -18,12 +18,13 @@ type fileStatus struct {
 	History []historyStep `json:"history"`
 }
 
-// historyStep is one thing that happened to a file, as far as ferry keeps
-// it: the ledger keeps one revision per file, so its intermediate states
-// are gone; dead letters and arrival events are kept apart and fill in.
+// historyStep is one thing that happened to a file: a step of the record's
+// trail (each state it reached), or a dead letter naming it. A record
+// written before trails existed has only its creation and its state now,
+// filled in by dead letters and arrival events.
 type historyStep struct {
 	Time     time.Time `json:"time"`
-	Event    string    `json:"event"` // announced, dead-lettered, verified, moved, or the record's state now
+	Event    string    `json:"event"` // a state (closed, copied, moved, failed, replayed, ...), or dead-lettered, announced, "moved (arrival event)"
 	Stage    string    `json:"stage,omitempty"`
 	Job      string    `json:"job,omitempty"`
 	Attempts int       `json:"attempts,omitempty"`
@@ -80,10 +81,14 @@ func under(root, path string) (string, bool) {
 	return filepath.ToSlash(rel), ok && rel != ""
 }
 
-// history puts a record's steps in time order, with the dead letters and
-// arrival events that name its file.
+// history puts a record's steps in time order, with the dead letters that
+// name its file; a record without a trail also gets the arrival events.
 func history(rec ledger.Record, dead []bus.StoredDeadLetter, events []bus.MovedEvent) []historyStep {
-	steps := []historyStep{{Time: rec.Created, Event: "announced"}}
+	var steps []historyStep
+	for _, t := range rec.Trail {
+		steps = append(steps, historyStep{Time: t.At, Event: string(t.State), Job: t.Job, Attempts: t.Attempt,
+			Reason: t.Reason, Error: t.Error})
+	}
 	for _, d := range dead {
 		if d.Route != rec.Route || d.Host != rec.Host {
 			continue
@@ -95,17 +100,20 @@ func history(rec ledger.Record, dead []bus.StoredDeadLetter, events []bus.MovedE
 			}
 		}
 	}
-	for _, e := range events {
-		if e.Route == rec.Route && e.Host == rec.Host && e.Path == rec.Path {
-			event := "verified"
-			if e.SourceDeleted {
-				event = "moved"
+	if len(rec.Trail) == 0 {
+		steps = append(steps, historyStep{Time: rec.Created, Event: "announced"})
+		for _, e := range events {
+			if e.Route == rec.Route && e.Host == rec.Host && e.Path == rec.Path {
+				event := "verified"
+				if e.SourceDeleted {
+					event = "moved"
+				}
+				steps = append(steps, historyStep{Time: e.Time, Event: event + " (arrival event)", Job: e.Job})
 			}
-			steps = append(steps, historyStep{Time: e.Time, Event: event + " (arrival event)", Job: e.Job})
 		}
+		steps = append(steps, historyStep{Time: rec.Updated, Event: string(rec.State), Job: rec.JobID,
+			Attempts: rec.Attempts, Reason: rec.Reason, Error: rec.LastError})
 	}
-	steps = append(steps, historyStep{Time: rec.Updated, Event: string(rec.State), Job: rec.JobID,
-		Attempts: rec.Attempts, Reason: rec.Reason, Error: rec.LastError})
 	sort.SliceStable(steps, func(i, j int) bool { return steps[i].Time.Before(steps[j].Time) })
 	return steps
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -68,6 +69,36 @@ func TestHistoryInTimeOrder(t *testing.T) {
 	}
 	if got[1].Reason != "conflict" || got[1].Job != "j1" || got[2].Job != "j2" {
 		t.Errorf("steps lack their details: %+v", got)
+	}
+}
+
+// A record with a trail shows its steps, and the dead letters naming it,
+// in time order; arrival events are not repeated beside its moved step.
+func TestHistoryFromTrail(t *testing.T) {
+	t0 := time.Date(2026, 12, 2, 6, 0, 0, 0, time.UTC)
+	rec := ledger.Record{Route: "warcs", Host: "c1", Path: "job/a.warc.gz", State: ledger.Moved, JobID: "j2",
+		Created: t0, Updated: t0.Add(5 * time.Minute), Trail: []ledger.Step{
+			{State: ledger.Closed, At: t0},
+			{State: ledger.Failed, At: t0.Add(time.Minute), Job: "j1", Attempt: 3, Reason: "io", Error: "timeout"},
+			{State: ledger.Replayed, At: t0.Add(3 * time.Minute)},
+			{State: ledger.Closed, At: t0.Add(4 * time.Minute)},
+			{State: ledger.Moved, At: t0.Add(5 * time.Minute), Job: "j2"},
+		}}
+	dead := []bus.StoredDeadLetter{{Seq: 1, DeadLetter: bus.DeadLetter{Stage: "copy", JobID: "j1", Route: "warcs",
+		Host: "c1", At: t0.Add(2 * time.Minute), Files: []bus.DeadFile{{File: bus.File{Path: "job/a.warc.gz"}, Reason: "io"}}}}}
+	events := []bus.MovedEvent{{Route: "warcs", Host: "c1", Path: "job/a.warc.gz", Job: "j2", SourceDeleted: true,
+		Time: t0.Add(5 * time.Minute)}}
+	got := history(rec, dead, events)
+	var names []string
+	for _, h := range got {
+		names = append(names, h.Event)
+	}
+	want := []string{"closed", "failed", "dead-lettered", "replayed", "closed", "moved"}
+	if strings.Join(names, " ") != strings.Join(want, " ") {
+		t.Fatalf("history %v, want %v", names, want)
+	}
+	if f := got[1]; f.Job != "j1" || f.Attempts != 3 || f.Reason != "io" || f.Error != "timeout" {
+		t.Errorf("failed step lacks its details: %+v", f)
 	}
 }
 

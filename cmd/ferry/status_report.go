@@ -107,4 +107,4 @@ func (t *statusTally) report(route string) statusReport {
 
 // states is the order states are printed in.
 var states = []ledger.State{ledger.Closed, ledger.Batched, ledger.Copying, ledger.Copied,
-	ledger.Verifying, ledger.Moved, ledger.Verified, ledger.Failed}
+	ledger.Verifying, ledger.Moved, ledger.Verified, ledger.Failed, ledger.Replayed}

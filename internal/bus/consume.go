@@ -8,6 +8,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/ferrydata/ferry/internal/notify"
 )
 
 // ConsumerConfig names who consumes what.
@@ -61,6 +63,7 @@ func (b *Bus) Work(ctx context.Context, cc ConsumerConfig, workers int, handle f
 			defer func() { done <- struct{}{} }()
 			c := cons
 			for ctx.Err() == nil {
+				notify.Beat(ctx) // idle, a pull expires each second: this still goes round
 				// One pull at a time, ended by ctx too: a worker that is
 				// told to stop does not wait out its pull's expiry.
 				pull, cancel := context.WithTimeout(ctx, time.Second)

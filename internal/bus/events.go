@@ -41,6 +41,20 @@ type MovedEvent struct {
 	Hash          string    `json:"hash"`
 	SourceDeleted bool      `json:"source_deleted"`
 	Time          time.Time `json:"time"`
+	// Checks is what the route's content validators found in the bytes read
+	// back; absent when the route has none. A flagged file (on_invalid:
+	// flag) arrives with Valid false.
+	Checks *Checks `json:"checks,omitempty"`
+}
+
+// Checks is what a route's content validators (internal/validate) found in
+// the bytes of a file's copy, read back by the verifier.
+type Checks struct {
+	Ran       []string `json:"ran"`
+	Valid     bool     `json:"valid"`
+	Validator string   `json:"validator,omitempty"` // the first that found a fault
+	Offset    int64    `json:"offset"`              // of the record or gzip member at fault; -1 unknown
+	Error     string   `json:"error,omitempty"`
 }
 
 // MovedSubject is where a route's arrival events go.
@@ -68,7 +82,7 @@ func (b *Bus) setupEvents(ctx context.Context, replicas int) {
 	}
 	sc := jetstream.StreamConfig{Name: StreamEvents, Subjects: []string{"ferry.events.>"},
 		Retention: jetstream.LimitsPolicy, MaxAge: keep, Discard: jetstream.DiscardOld,
-		Duplicates: 2 * time.Minute, Storage: jetstream.FileStorage, Replicas: replicas}
+		Duplicates: 2 * time.Minute, Storage: jetstream.FileStorage, Replicas: replicas, AllowAtomicPublish: true}
 	attempt, cancel := context.WithTimeout(ctx, setupAttemptTimeout)
 	err := b.ensureStream(attempt, sc)
 	cancel()
@@ -82,22 +96,61 @@ func (b *Bus) setupEvents(ctx context.Context, replicas int) {
 	}()
 }
 
-// PublishMoved publishes arrival events, all at once, and waits for the
-// stream to store them all; nothing when events are off.
+// PublishMoved publishes arrival events and waits for the stream to store
+// them all; nothing when events are off. A job's events go as one atomic
+// batch (one round trip and one fsync, and a consumer sees a job's arrivals
+// together); if the batch fails (a stream made before batches, a repeat of
+// events already stored, which a batch refuses as duplicates), they go one
+// by one, where the stream drops the repeats.
 func (b *Bus) PublishMoved(ctx context.Context, events []MovedEvent) error {
 	if b.eventsKeep < 0 {
 		return nil
 	}
+	for len(events) > 0 {
+		n := min(len(events), maxBatch)
+		chunk := events[:n]
+		events = events[n:]
+		msgs := make([]*nats.Msg, len(chunk))
+		for i, e := range chunk {
+			msg, err := movedMsg(e)
+			if err != nil {
+				return err
+			}
+			msgs[i] = msg
+		}
+		if len(msgs) > 1 {
+			if _, err := publishBatch(ctx, b.nc, msgs); err == nil {
+				continue
+			}
+		}
+		if err := b.publishMovedEach(ctx, chunk); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func movedMsg(e MovedEvent) (*nats.Msg, error) {
+	e.V = Version
+	data, err := json.Marshal(e)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't encode arrival event of %s: %w", e.Path, err)
+	}
+	msg := nats.NewMsg(MovedSubject(e.Route))
+	msg.Data = data
+	msg.Header.Set(jetstream.MsgIDHeader, e.id())
+	return msg, nil
+}
+
+// publishMovedEach publishes events one by one, all at once, and waits for
+// the stream to store them all.
+func (b *Bus) publishMovedEach(ctx context.Context, events []MovedEvent) error {
 	futures := make([]jetstream.PubAckFuture, 0, len(events))
 	for _, e := range events {
-		e.V = Version
-		data, err := json.Marshal(e)
+		msg, err := movedMsg(e)
 		if err != nil {
-			return fmt.Errorf("couldn't encode arrival event of %s: %w", e.Path, err)
+			return err
 		}
-		msg := nats.NewMsg(MovedSubject(e.Route))
-		msg.Data = data
-		msg.Header.Set(jetstream.MsgIDHeader, e.id())
 		f, err := b.js.PublishMsgAsync(msg)
 		if err != nil {
 			return fmt.Errorf("couldn't publish arrival event of %s: %w", e.Path, err)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/ferrydata/ferry/internal/notify"
 )
 
 // ErrStalled cancels work whose transfer stopped moving bytes.
@@ -31,6 +33,7 @@ func KeepAlive(ctx context.Context, d *Delivery, ackWait, stallAfter time.Durati
 			case now := <-ticker.C:
 				if n := progress(); n != last {
 					last, lastMoved = n, now
+					notify.Beat(ctx) // a long job moving bytes is its loop alive
 				}
 				if now.Sub(lastMoved) > stallAfter {
 					cancel(ErrStalled)

@@ -81,16 +81,6 @@ type DeadFile struct {
 	Checks *Checks `json:"checks,omitempty"` // the validators' verdict, when they failed the file
 }
 
-// Checks is what a route's content validators (internal/validate) found in
-// a file's bytes: in a dead letter and in the file's ledger record.
-type Checks struct {
-	Ran       []string `json:"ran"`
-	Valid     bool     `json:"valid"`
-	Validator string   `json:"validator,omitempty"` // the first that found a fault
-	Offset    int64    `json:"offset"`              // of the record or gzip member at fault; -1 unknown
-	Error     string   `json:"error,omitempty"`
-}
-
 // DeadLetter records files an operator must look at. Raw holds the original
 // message when it could not be decoded at all.
 type DeadLetter struct {
@@ -108,12 +98,12 @@ type DeadLetter struct {
 }
 
 var (
-	tokenRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 	jobIDRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 )
 
-// ValidToken reports whether s can stand as one NATS subject token.
-func ValidToken(s string) bool { return tokenRE.MatchString(s) }
+// ValidToken reports whether s can stand as a route's NATS subject token:
+// the route-name rule of relpath.CheckRouteName, which config also applies.
+func ValidToken(s string) bool { return relpath.CheckRouteName(s) == nil }
 
 // DecodeClosed parses and checks a closed event; errors wrap fault.ErrInvalid.
 func DecodeClosed(data []byte) (Closed, error) {

@@ -25,6 +25,10 @@ const (
 	StageVerify   Stage = "verify"
 )
 
+// Stages are the stages in pipeline order; metrics create their series from
+// this list.
+func Stages() []Stage { return []Stage{StageDispatch, StageCopy, StageVerify} }
+
 // HostAny marks jobs any worker may take (remote sources).
 const HostAny = "any"
 

@@ -3,7 +3,6 @@ package config
 import (
 	"path/filepath"
 	"strings"
-	"time"
 )
 
 // Route returns the route with the given name.
@@ -42,15 +41,4 @@ func (c *Config) RcloneCacheDir() string {
 // to check in memory: state_dir/validate, not /tmp (often a small tmpfs).
 func (c *Config) ValidateSpillDir() string {
 	return filepath.Join(c.StateDir, "validate")
-}
-
-// Delay returns how long to wait before trying again after the given failed
-// attempt (1 for the first). Backoff[attempt-1] is used; past the end of the
-// list its last entry repeats, and an empty list means no delay.
-func (r Retry) Delay(attempt int) time.Duration {
-	if len(r.Backoff) == 0 {
-		return 0
-	}
-	i := min(max(attempt-1, 0), len(r.Backoff)-1)
-	return time.Duration(r.Backoff[i])
 }

@@ -135,7 +135,8 @@ type Retry struct {
 	// AckWait is how long a job may run unacknowledged before redelivery.
 	AckWait Duration `yaml:"ack_wait"`
 	// Backoff lists the delays after the 1st, 2nd, ... failed attempt; when
-	// it is shorter, its last entry repeats. Empty means no delay. See Delay.
+	// it is shorter, its last entry repeats. Empty means no delay. The worker
+	// applies it (worker.Policy.Delay).
 	Backoff []Duration `yaml:"backoff"`
 }
 

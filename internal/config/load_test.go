@@ -107,7 +107,7 @@ nats: {url: " nats://a:4222 , nats://b:4222"}
 	if r.Batch.Files != 5 || r.Batch.Bytes != 8<<30 || r.Batch.MaxWait != Duration(10*time.Second) {
 		t.Errorf("batch {files: 5} gave %+v, want the other keys defaulted", r.Batch)
 	}
-	if len(c.Retry.Backoff) != 0 || c.Retry.Delay(1) != 0 {
+	if c.Retry.Backoff == nil || len(c.Retry.Backoff) != 0 { // kept empty, not defaulted: no delay (worker.Policy.Delay)
 		t.Errorf("backoff: [] gave %v", c.Retry.Backoff)
 	}
 	if got, want := c.NATSURLs(), []string{"nats://a:4222", "nats://b:4222"}; !reflect.DeepEqual(got, want) {

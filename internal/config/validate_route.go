@@ -2,12 +2,10 @@ package config
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
-)
 
-// routeName is the syntax of a route name: it is a NATS subject token.
-var routeName = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+	"github.com/ferrydata/ferry/internal/relpath"
+)
 
 // validate checks one route; key is its prefix ("routes[0]") and ackWait
 // bounds batch.max_wait, because the dispatcher holds messages unacked while
@@ -16,8 +14,10 @@ func (r *Route) validate(p *problems, key string, ackWait Duration) {
 	switch {
 	case r.Name == "":
 		p.addf(key+".name", "must not be empty")
-	case !routeName.MatchString(r.Name):
-		p.addf(key+".name", "%q must match %s (it is a NATS subject token)", r.Name, routeName)
+	default:
+		if err := relpath.CheckRouteName(r.Name); err != nil {
+			p.addf(key+".name", "%v", err)
+		}
 	}
 	if r.Source == "" {
 		p.addf(key+".source", "must not be empty")

@@ -2,7 +2,6 @@ package config
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +22,10 @@ func TestValidate(t *testing.T) {
 		{"name dot", func(c *Config) { c.Routes[0].Name = "a.b" }, `routes[0].name: "a.b" must match`},
 		{"name space", func(c *Config) { c.Routes[0].Name = "a b" }, "routes[0].name:"},
 		{"name wildcard", func(c *Config) { c.Routes[0].Name = "*" }, "routes[0].name:"},
+		// The bus takes at most 64 characters in a subject token; check-config
+		// must refuse what the daemon would refuse at start.
+		{"name of 64 characters", func(c *Config) { c.Routes[0].Name = strings.Repeat("r", 64) }, ""},
+		{"name of 65 characters", func(c *Config) { c.Routes[0].Name = strings.Repeat("r", 65) }, "routes[0].name:"},
 		{"name duplicate", func(c *Config) { c.Routes = append(c.Routes, c.Routes[0]) },
 			`routes[1].name: "warcs" is already the name of routes[0]`},
 		{"source empty", func(c *Config) { c.Routes[0].Source = "" }, "routes[0].source: must not be empty"},
@@ -123,23 +126,5 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	var joined interface{ Unwrap() []error }
 	if !errors.As(err, &joined) || len(joined.Unwrap()) != 3 {
 		t.Fatalf("want 3 joined problems, got %v", err)
-	}
-}
-
-func TestRetryDelay(t *testing.T) {
-	r := Retry{Backoff: []Duration{Duration(time.Second), Duration(time.Minute)}}
-	tests := []struct {
-		attempt int
-		want    time.Duration
-	}{{0, time.Second}, {1, time.Second}, {2, time.Minute}, {3, time.Minute}, {9, time.Minute}}
-	for _, tt := range tests {
-		t.Run(fmt.Sprintf("attempt %d", tt.attempt), func(t *testing.T) {
-			if got := r.Delay(tt.attempt); got != tt.want {
-				t.Errorf("Delay(%d) = %v, want %v", tt.attempt, got, tt.want)
-			}
-		})
-	}
-	if got := (Retry{}).Delay(1); got != 0 {
-		t.Errorf("empty backoff: Delay(1) = %v, want 0", got)
 	}
 }

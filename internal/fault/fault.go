@@ -57,6 +57,14 @@ const (
 	ReasonError          = "error"
 )
 
+// Reasons are every reason a dead letter can carry: what Classify returns,
+// and ReasonMaxAttempts for a retryable failure that ran out of attempts.
+// Metrics create their series from this list; add a reason here, not there.
+func Reasons() []string {
+	return []string{ReasonConflict, ReasonMismatch, ReasonMissingHash, ReasonSourceChanged, ReasonSourceMissing,
+		ReasonInvalid, ReasonOverlap, ReasonSourceBusy, ReasonInvalidContent, ReasonMaxAttempts, ReasonError}
+}
+
 // Classify says why err happened and whether trying again can help.
 func Classify(err error) (reason string, retryable bool) {
 	switch {

@@ -9,7 +9,8 @@ import (
 
 // Checks is what a route's content validators (internal/validate) found in
 // a file's bytes: the copy's read back by the verifier, or the source's
-// before its upload. It is bus.Checks, so a dead letter carries it too.
+// before its upload. It is the bus's type, so arrival events and dead
+// letters carry the same findings as the record.
 type Checks = bus.Checks
 
 // ChecksOf is the ledger's form of a validators' verdict (nil: none ran).

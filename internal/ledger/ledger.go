@@ -125,7 +125,13 @@ func (l *Ledger) announcement(ctx context.Context, route, host string, f bus.Fil
 		return bus.Write{}, false, nil
 	}
 	r := Record{Route: route, Host: host, State: Closed, Created: now, Updated: now}
+	if old != nil && old.Same(f) {
+		// Announced again (its job was lost, or an operator replayed it):
+		// the same file, so its history goes on.
+		r.Created, r.Trail = old.Created, old.Trail
+	}
 	r.version(f)
+	r.step()
 	val, err := json.Marshal(r)
 	if err != nil {
 		return bus.Write{}, false, err
@@ -182,6 +188,7 @@ func (l *Ledger) change(ctx context.Context, route, host string, f bus.File, sta
 	if edit != nil {
 		edit(r)
 	}
+	r.step()
 	val, err := json.Marshal(r)
 	if err != nil {
 		return w, false, err
@@ -223,10 +230,32 @@ func (l *Ledger) Records(ctx context.Context, route string, fn func(*Record) err
 	})
 }
 
-// Reset forgets a file, so the watcher announces it again if it is still on
-// disk: how an operator replays a dead-lettered file.
+// Reset replays a file: its record goes to Replayed, with a fresh attempt
+// count and its trail kept, so the watcher announces it again if it is
+// still on disk (and `ferry status PATH` still shows how it failed). A
+// replayed file no longer on disk is forgotten after ledger.keep, as a
+// moved one is. No record: nothing to do.
 func (l *Ledger) Reset(ctx context.Context, route, host, path string) error {
-	return l.kv.Delete(ctx, bus.FileKey(route, host, path))
+	for {
+		r, rev, err := l.Get(ctx, route, host, path)
+		if errors.Is(err, ErrNoRecord) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		r.State, r.Updated = Replayed, l.now().UTC()
+		r.JobID, r.Attempts, r.Reason, r.LastError, r.Hash, r.Checks = "", 0, "", "", "", nil
+		r.step()
+		val, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		err = l.write(ctx, bus.Write{Key: bus.FileKey(route, host, path), Value: val, Rev: rev, TTL: l.keep})
+		if !errors.Is(err, bus.ErrKeyTaken) {
+			return err
+		}
+	}
 }
 
 // SetAll is Set for several files of one route and host that reach the same

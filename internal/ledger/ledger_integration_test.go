@@ -2,12 +2,13 @@ package ledger
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ferrydata/ferry/internal/bus"
 	"github.com/ferrydata/ferry/internal/bus/bustest"
@@ -196,7 +197,8 @@ func TestIntegrationFailureCounts(t *testing.T) {
 	}
 }
 
-// Records lists a route's files; Reset forgets one so it can be replayed.
+// Records lists a route's files; Reset marks one replayed, so it is
+// announced again.
 func TestIntegrationRecordsAndReset(t *testing.T) {
 	l := newLedger(t)
 	ctx := context.Background()
@@ -221,13 +223,72 @@ func TestIntegrationRecordsAndReset(t *testing.T) {
 	if err := l.Reset(ctx, route, "h1", file(0).Path); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := l.Get(ctx, route, "h1", file(0).Path); !errors.Is(err, ErrNoRecord) {
-		t.Errorf("Get after Reset = %v, want ErrNoRecord", err)
+	if r, _, err := l.Get(ctx, route, "h1", file(0).Path); err != nil || r.State != Replayed || r.Attempts != 0 {
+		t.Errorf("Get after Reset = %+v, %v; want replayed, no attempts", r, err)
 	}
 	if ok, err := l.Announce(ctx, route, "h1", file(0), Policy{StaleAfter: time.Hour}); !ok || err != nil {
 		t.Errorf("Announce after Reset = %v, %v; want true", ok, err)
 	}
 	if a := count(route); a != 3 {
 		t.Errorf("Records after reset and announce = %d, want 3", a)
+	}
+}
+
+// Every write of a record appends a step to its trail, which survives a
+// replay and the announcement after it, and stays bounded.
+func TestIntegrationTrail(t *testing.T) {
+	l := newLedger(t)
+	ctx := context.Background()
+	f := file(1)
+	p := Policy{StaleAfter: time.Hour, DeletesSource: true}
+	if ok, err := l.Announce(ctx, route, "h1", f, p); !ok || err != nil {
+		t.Fatalf("Announce = %v, %v", ok, err)
+	}
+	if err := l.Set(ctx, route, "h1", f, Batched, func(r *Record) { r.JobID = "j1" }); err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("é", TrailErrorBytes) // two bytes each
+	if err := l.Fail(ctx, route, "h1", "j1", 3, []bus.DeadFile{{File: f, Reason: "conflict", Error: long}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Reset(ctx, route, "h1", f.Path); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := l.Announce(ctx, route, "h1", f, p); !ok || err != nil {
+		t.Fatalf("Announce after the replay = %v, %v", ok, err)
+	}
+	if err := l.Set(ctx, route, "h1", f, Moved, func(r *Record) { r.JobID = "j2" }); err != nil {
+		t.Fatal(err)
+	}
+	r := get(t, l, f)
+	var got []string
+	for _, s := range r.Trail {
+		got = append(got, string(s.State)+"/"+s.Job)
+	}
+	want := []string{"closed/", "batched/j1", "failed/j1", "replayed/", "closed/", "moved/j2"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("trail %v, want %v", got, want)
+	}
+	failed := r.Trail[2]
+	if failed.Reason != "conflict" || failed.Attempt != 3 || !utf8.ValidString(failed.Error) ||
+		len(failed.Error) > TrailErrorBytes+len("…") || !strings.HasPrefix(failed.Error, "éé") {
+		t.Errorf("failed step %+v: want reason, attempt 3 and the error cut to %d bytes", failed, TrailErrorBytes)
+	}
+	for i := 1; i < len(r.Trail); i++ {
+		if r.Trail[i].At.Before(r.Trail[i-1].At) {
+			t.Errorf("step %d at %s is before step %d at %s", i, r.Trail[i].At, i-1, r.Trail[i-1].At)
+		}
+	}
+	g := file(2)
+	for i := range TrailSteps + 5 {
+		if err := l.Set(ctx, route, "h1", g, Copying, func(r *Record) { r.JobID = fmt.Sprint("j", i) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r = get(t, l, g)
+	if len(r.Trail) != TrailSteps || r.Trail[len(r.Trail)-1].Job != fmt.Sprint("j", TrailSteps+4) ||
+		r.Trail[0].Job != "j5" {
+		t.Fatalf("trail of %d writes: %d steps, %s to %s; want the last %d",
+			TrailSteps+5, len(r.Trail), r.Trail[0].Job, r.Trail[len(r.Trail)-1].Job, TrailSteps)
 	}
 }

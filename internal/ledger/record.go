@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"time"
+	"unicode/utf8"
 
 	"github.com/ferrydata/ferry/internal/bus"
 )
@@ -20,6 +21,9 @@ const (
 	Moved     State = "moved"    // verified, source deleted
 	Verified  State = "verified" // verified, source kept (delete_source: false)
 	Failed    State = "failed"   // dead-lettered
+	// Replayed: an operator replayed the dead-lettered file; the watcher
+	// announces it again if it is still on disk.
+	Replayed State = "replayed"
 )
 
 // SlowFileSize is the size from which the ledger also records the states a
@@ -50,6 +54,53 @@ type Record struct {
 	Checks    *Checks   `json:"checks,omitempty"` // content validators on the copy read back
 	Created   time.Time `json:"created"`
 	Updated   time.Time `json:"updated"`
+	// Trail is the file's history, oldest first: each write of the record
+	// appends a step, so history costs no write of its own (the bucket keeps
+	// one revision). Bounded: the last TrailSteps steps, errors cut to
+	// TrailErrorBytes. Records written before it have none.
+	Trail []Step `json:"trail,omitempty"`
+}
+
+// Step is one state a file's record reached.
+type Step struct {
+	State   State     `json:"state"`
+	At      time.Time `json:"at"`
+	Job     string    `json:"job,omitempty"`
+	Attempt int       `json:"attempt,omitempty"`
+	Reason  string    `json:"reason,omitempty"` // failed steps only
+	Error   string    `json:"error,omitempty"`  // failed steps only
+}
+
+// Bounds of a record's trail, so that a file failing and replayed again
+// and again keeps a record of bounded size (under 5 KB).
+const (
+	TrailSteps      = 16
+	TrailErrorBytes = 160
+)
+
+// step appends the record's state now to its trail, dropping the oldest
+// steps beyond TrailSteps.
+func (r *Record) step() {
+	s := Step{State: r.State, At: r.Updated, Job: r.JobID, Attempt: r.Attempts}
+	if r.State == Failed {
+		s.Reason, s.Error = r.Reason, cut(r.LastError, TrailErrorBytes)
+	}
+	r.Trail = append(r.Trail, s)
+	if n := len(r.Trail) - TrailSteps; n > 0 {
+		r.Trail = append([]Step(nil), r.Trail[n:]...)
+	}
+}
+
+// cut shortens s to at most n bytes, on a character boundary.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	for len(s) > 0 && !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s + "…"
 }
 
 // Same reports whether the record describes this version of the file. Size
@@ -97,6 +148,8 @@ func ShouldAnnounce(r *Record, f bus.File, now time.Time, p Policy) bool {
 		return true
 	case r.State == Failed:
 		return false // dead-lettered: left alone until an operator replays it
+	case r.State == Replayed:
+		return true
 	case !r.Same(f):
 		return true // a new file under an old name; the mover decides if it conflicts
 	case r.State == Verified:

@@ -3,6 +3,9 @@ package metrics
 import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/ferrydata/ferry/internal/bus"
+	"github.com/ferrydata/ferry/internal/fault"
 )
 
 // Metrics are every series ferry exports. A nil *Metrics is not allowed;
@@ -75,10 +78,6 @@ func gauge(name, help string, labels ...string) *prometheus.GaugeVec {
 	return prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "ferry", Name: name, Help: help}, labels)
 }
 
-// deadReasons are the reasons a file is dead-lettered, as fault names them.
-var deadReasons = []string{"conflict", "mismatch", "missing_hash", "source_changed", "source_missing", "invalid",
-	"overlap", "max_attempts"}
-
 // InitRoute creates a route's series at zero. Prometheus's increase() cannot
 // see a counter's first step if the series appears already at 1.
 func (m *Metrics) InitRoute(route string) {
@@ -91,12 +90,12 @@ func (m *Metrics) InitRoute(route string) {
 	for _, reason := range VerifyReasons {
 		m.VerifyFailures.WithLabelValues(route, reason)
 	}
-	for _, stage := range []string{"dispatch", "copy", "verify"} {
-		for _, reason := range deadReasons {
-			m.DeadLetters.WithLabelValues(stage, route, reason)
+	for _, stage := range bus.Stages() {
+		for _, reason := range fault.Reasons() {
+			m.DeadLetters.WithLabelValues(string(stage), route, reason)
 		}
 		for _, outcome := range []string{"ok", "retry", "dead"} {
-			m.Jobs.WithLabelValues(stage, route, outcome)
+			m.Jobs.WithLabelValues(string(stage), route, outcome)
 		}
 	}
 }

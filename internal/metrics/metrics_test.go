@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/ferrydata/ferry/internal/bus"
 	"github.com/ferrydata/ferry/internal/fault"
 )
 
@@ -136,4 +137,43 @@ func gather(t *testing.T, m *Metrics) string {
 		}
 	}
 	return b.String()
+}
+
+// Every reason a file can be dead-lettered with has its series at 0 in every
+// stage, so the first dead letter of a kind is seen by increase().
+func TestInitRouteDeadLetterSeries(t *testing.T) {
+	m := New()
+	m.InitRoute("warcs")
+	sentinels := []error{fault.ErrConflict, fault.ErrMismatch, fault.ErrMissingHash, fault.ErrSourceChanged,
+		fault.ErrSourceMissing, fault.ErrInvalid, fault.ErrOverlap, fault.ErrInvalidContent, fault.ErrSourceBusy,
+		fault.ErrNotFound, fault.ErrUnavailable, errors.New("other")}
+	reasons := []string{fault.ReasonMaxAttempts}
+	for _, err := range sentinels {
+		reason, _ := fault.Classify(err)
+		reasons = append(reasons, reason)
+	}
+	families, err := m.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	have := map[string]bool{} // stage/reason of each ferry_dead_letters_total series
+	for _, f := range families {
+		if f.GetName() != "ferry_dead_letters_total" {
+			continue
+		}
+		for _, s := range f.GetMetric() {
+			l := map[string]string{}
+			for _, p := range s.GetLabel() {
+				l[p.GetName()] = p.GetValue()
+			}
+			have[l["stage"]+"/"+l["reason"]] = true
+		}
+	}
+	for _, stage := range bus.Stages() {
+		for _, reason := range reasons {
+			if !have[string(stage)+"/"+reason] {
+				t.Errorf("no ferry_dead_letters_total series for stage %s, reason %s", stage, reason)
+			}
+		}
+	}
 }

@@ -7,7 +7,8 @@
 //   - the health verdict: a daemon is healthy while every one of its probes
 //     succeeded within the last half watchdog interval (Stale, a pure
 //     function); a probe is a short check of what the daemon's loops depend
-//     on, or a Heartbeat that a loop beats on each pass;
+//     on, or a Heartbeat that a loop beats on each pass (Beat, through
+//     the loop's context, so roles need not know of systemd);
 //   - the keep-alive loop that sends WATCHDOG=1 only on that verdict, so a
 //     daemon whose loop is stuck is killed and restarted by systemd.
 //

@@ -46,3 +46,19 @@ func Stale(last map[string]time.Time, now time.Time, maxAge time.Duration) []str
 	slices.Sort(out)
 	return out
 }
+
+type heartbeatKey struct{}
+
+// WithHeartbeat returns ctx carrying hb, for the loops run under it to beat
+// with Beat: a role's loops reach a Heartbeat without knowing of systemd.
+func WithHeartbeat(ctx context.Context, hb *Heartbeat) context.Context {
+	return context.WithValue(ctx, heartbeatKey{}, hb)
+}
+
+// Beat records that a loop run under ctx went round; without a Heartbeat in
+// ctx (a loop run outside a daemon, a test) it does nothing.
+func Beat(ctx context.Context) {
+	if hb, ok := ctx.Value(heartbeatKey{}).(*Heartbeat); ok {
+		hb.Beat()
+	}
+}

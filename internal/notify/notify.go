@@ -126,3 +126,13 @@ func send(log *slog.Logger, state string) {
 		log.Warn("couldn't notify systemd", "state", state, "err", err)
 	}
 }
+
+// Interval is the unit's WatchdogSec as systemd passed it to this process,
+// or 0 when no watchdog is set (or its settings cannot be read).
+func Interval() time.Duration {
+	d, err := daemon.SdWatchdogEnabled(false)
+	if err != nil {
+		return 0
+	}
+	return d
+}

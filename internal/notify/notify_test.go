@@ -154,3 +154,18 @@ func TestServeOutsideSystemd(t *testing.T) {
 	t.Setenv("WATCHDOG_USEC", "")
 	Serve(context.Background(), quietLog())()
 }
+
+// Beat reaches the Heartbeat carried by ctx, and is a no-op without one.
+func TestBeatThroughContext(t *testing.T) {
+	Beat(context.Background()) // no heartbeat: must not panic
+	var hb Heartbeat
+	ctx, cancel := context.WithCancel(WithHeartbeat(context.Background(), &hb))
+	defer cancel() // derived contexts keep it, as a role's loops see it
+	if !hb.Last().IsZero() {
+		t.Fatal("a fresh heartbeat has a last beat")
+	}
+	Beat(ctx)
+	if time.Since(hb.Last()) > time.Minute {
+		t.Errorf("Beat through ctx did not reach the heartbeat: last %v", hb.Last())
+	}
+}

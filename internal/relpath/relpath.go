@@ -1,6 +1,8 @@
 // Package relpath decides which relative paths ferry accepts in messages and
-// on disk. Every role checks a path with Check before it touches a file, so a
-// forged message cannot name anything outside a route's root.
+// on disk, and which route names (CheckRouteName). Every role, and the
+// transfer layer under it, checks a path with Check before it touches a file,
+// so a forged message cannot name anything outside a route's root. It is the
+// only copy of these rules: config, bus, watcher and transfer all call it.
 package relpath
 
 import (

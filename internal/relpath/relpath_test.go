@@ -33,6 +33,19 @@ func TestCheck(t *testing.T) {
 		{"long element", strings.Repeat("x", 256), false},
 		{"long path", strings.Repeat("abcdefgh/", 600) + "x", false},
 		{"64 KiB name", strings.Repeat("n", 64<<10), false},
+		// Cases from transfer.ValidPath's table, the second copy of this rule.
+		{"colon percent hash quote", "a:b/100%#'\".gz", true},
+		{"leading dash and dots in name", "-x/..a/b..", true},
+		{"element of 255 bytes", strings.Repeat("a", 255), true},
+		{"path of 4096 bytes", strings.Repeat(strings.Repeat("a", 200)+"/", 20) + strings.Repeat("b", 76), true},
+		{"only dot", ".", false},
+		{"trailing parent", "a/..", false},
+		{"dot element", "a/./b", false},
+		{"backslash parent", `..\x`, false},
+		{"carriage return", "a\rb", false},
+		{"DEL", "a\x7fb", false},
+		{"C1 control", "a\u0085b", false},
+		{"path of 4097 bytes", strings.Repeat("a/", 2048) + "b", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

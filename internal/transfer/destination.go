@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ferrydata/ferry/internal/fault"
+	"github.com/ferrydata/ferry/internal/relpath"
 	"github.com/rclone/rclone/fs"
 	"github.com/rclone/rclone/fs/accounting"
 	"github.com/rclone/rclone/fs/cache"
@@ -58,7 +59,7 @@ func (d *Destination) String() string { return fs.ConfigString(d.f) }
 
 // Stat says whether rel exists at the destination and its size.
 func (d *Destination) Stat(ctx context.Context, rel string) (size int64, exists bool, err error) {
-	if err := ValidPath(rel); err != nil {
+	if err := relpath.Check(rel); err != nil {
 		return 0, false, err
 	}
 	obj, err := d.f.NewObject(ctx, rel)
@@ -122,6 +123,8 @@ func (d *Destination) Put(ctx context.Context, rel string, r io.Reader, size int
 		if err := d.commit(ctx, obj, rel); err != nil {
 			return Sum{}, err
 		}
+	} else if err := d.Durable(ctx, rel); err != nil { // --inplace: written at its name
+		return Sum{}, err
 	}
 	return Sum{Size: size, Hash: hex.EncodeToString(h.Sum(nil)), Type: d.ht}, nil
 }

@@ -16,7 +16,8 @@
 //   - per-route transfer knobs (Tuning): a bandwidth limit in rclone's
 //     --bwlimit syntax on the readers it hands rclone, since rclone's own
 //     limiter is one per process;
-//   - the path rules (ValidPath) and rclone's filter-glob semantics (CompileGlob);
+//   - rclone's filter-glob semantics (CompileGlob); the path rules are
+//     relpath.Check's, applied on every rel this package is handed;
 //   - the overlap checks (CheckOverlap, ProbeOverlap): no destination may be,
 //     resolve to or lie inside a source.
 //

@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/ferrydata/ferry/internal/fault"
+	"github.com/ferrydata/ferry/internal/relpath"
 
 	"github.com/rclone/rclone/backend/local"
 	"github.com/rclone/rclone/backend/s3"
@@ -24,7 +25,7 @@ import (
 // it was read back (a second writer on a backend whose final write can't
 // refuse to replace) is caught there. A missing object is fault.ErrNotFound.
 func (d *Destination) Identity(ctx context.Context, rel string) (FileInfo, error) {
-	if err := ValidPath(rel); err != nil {
+	if err := relpath.Check(rel); err != nil {
 		return FileInfo{}, err
 	}
 	obj, err := d.f.NewObject(ctx, rel)

@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/ferrydata/ferry/internal/fault"
+	"github.com/ferrydata/ferry/internal/relpath"
 )
 
 // localSource is a directory read through os.Root, so no path, symlink or
@@ -136,9 +137,9 @@ func (s *localSource) lstat(op, rel string) (fs.FileInfo, error) {
 	return fi, nil
 }
 
-// valid runs ValidPath and refuses ferry's own names for files being removed.
+// valid runs relpath.Check and refuses ferry's own names for files being removed.
 func (s *localSource) valid(op, rel string) error {
-	if err := ValidPath(rel); err != nil {
+	if err := relpath.Check(rel); err != nil {
 		return err
 	}
 	if IsQuarantined(path.Base(rel)) {

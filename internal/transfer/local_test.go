@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ferrydata/ferry/internal/fault"
+	"github.com/ferrydata/ferry/internal/relpath"
 	"github.com/ferrydata/ferry/internal/transfer"
 )
 
@@ -128,7 +129,7 @@ func TestLocalSourceWalk(t *testing.T) {
 	var got []string
 	err := lt.src.Walk(t.Context(), func(fi transfer.FileInfo) error {
 		got = append(got, fi.Path)
-		if transfer.ValidPath(fi.Path) != nil {
+		if relpath.Check(fi.Path) != nil {
 			return nil
 		}
 		st, err := lt.src.Stat(t.Context(), fi.Path)

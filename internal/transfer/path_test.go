@@ -2,60 +2,11 @@ package transfer_test
 
 import (
 	"errors"
-	"strings"
 	"testing"
 
 	"github.com/ferrydata/ferry/internal/fault"
 	"github.com/ferrydata/ferry/internal/transfer"
 )
-
-func TestValidPath(t *testing.T) {
-	tests := []struct {
-		name string
-		rel  string
-		ok   bool
-	}{
-		{"plain", "a.warc.gz", true},
-		{"nested", "job/20261124/warcs/a.warc.gz", true},
-		{"spaces and unicode", "crawl 1/ünï©ødé ✓.warc.gz", true},
-		{"colon percent hash quote", "a:b/100%#'\".gz", true},
-		{"leading dash and dots in name", "-x/..a/b..", true},
-		{"element of 255 bytes", strings.Repeat("a", 255), true},
-		{"path of 4096 bytes", strings.Repeat(strings.Repeat("a", 200)+"/", 20) + strings.Repeat("b", 76), true},
-		{"empty", "", false},
-		{"dot", ".", false},
-		{"absolute", "/etc/passwd", false},
-		{"parent", "../x", false},
-		{"parent inside", "a/../../x", false},
-		{"trailing parent", "a/..", false},
-		{"dot element", "a/./b", false},
-		{"leading dot slash", "./a", false},
-		{"double slash", "a//b", false},
-		{"trailing slash", "a/", false},
-		{"backslash", `a\b`, false},
-		{"backslash parent", `..\x`, false},
-		{"NUL", "a\x00b", false},
-		{"newline", "a\nb", false},
-		{"carriage return", "a\rb", false},
-		{"tab", "a\tb", false},
-		{"DEL", "a\x7fb", false},
-		{"C1 control", "a\u0085b", false},
-		{"invalid UTF-8", "a\xffb", false},
-		{"element of 256 bytes", strings.Repeat("a", 256), false},
-		{"path of 4097 bytes", strings.Repeat("a/", 2048) + "b", false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := transfer.ValidPath(tt.rel)
-			if tt.ok && err != nil {
-				t.Fatalf("ValidPath(%q) = %v, want nil", tt.rel, err)
-			}
-			if !tt.ok && !errors.Is(err, fault.ErrInvalid) {
-				t.Fatalf("ValidPath(%q) = %v, want fault.ErrInvalid", tt.rel, err)
-			}
-		})
-	}
-}
 
 func TestCompileGlob(t *testing.T) {
 	tests := []struct {

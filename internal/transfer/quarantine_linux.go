@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ferrydata/ferry/internal/fault"
+	"github.com/ferrydata/ferry/internal/relpath"
 	"golang.org/x/sys/unix"
 )
 
@@ -25,7 +26,7 @@ import (
 // again) or one it refused to unlink.
 func RestoreQuarantined(root, rel string, minAge time.Duration) (string, error) {
 	name, ok := quarantinedName(path.Base(rel))
-	if err := ValidPath(rel); err != nil || !ok {
+	if err := relpath.Check(rel); err != nil || !ok {
 		return "", fmt.Errorf("couldn't restore %q: not a quarantined file: %w", rel, fault.ErrInvalid)
 	}
 	r, err := os.OpenRoot(root)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/ferrydata/ferry/internal/fault"
+	"github.com/ferrydata/ferry/internal/relpath"
 	rfs "github.com/rclone/rclone/fs"
 	"github.com/rclone/rclone/fs/accounting"
 )
@@ -46,7 +47,7 @@ func (d *Destination) ReadBack(ctx context.Context, rel string, p *Progress) (su
 // not nil), in the same pass: the verifier's validators read the copy
 // through it, not by a second download. An error from also fails the read.
 func (d *Destination) ReadBackTo(ctx context.Context, rel string, p *Progress, also io.Writer) (sum Sum, id FileInfo, err error) {
-	if err := ValidPath(rel); err != nil {
+	if err := relpath.Check(rel); err != nil {
 		return Sum{}, FileInfo{}, err
 	}
 	obj, err := d.h.NewObject(ctx, rel)
@@ -120,7 +121,7 @@ func classify(err error) error {
 // HEAD or an open from its cache, but reading bytes needs the file. It is
 // no evidence of the bytes: ReadBack is.
 func (d *Destination) ReadHead(ctx context.Context, rel string, n int64) error {
-	if err := ValidPath(rel); err != nil {
+	if err := relpath.Check(rel); err != nil {
 		return err
 	}
 	obj, err := d.f.NewObject(ctx, rel)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ferrydata/ferry/internal/fault"
+	"github.com/ferrydata/ferry/internal/relpath"
 	"github.com/rclone/rclone/fs"
 	"github.com/rclone/rclone/fs/cache"
 	"github.com/rclone/rclone/fs/fspath"
@@ -29,13 +30,13 @@ type FileInfo struct {
 	Tag string
 }
 
-// Source is where files come from. Every method taking rel runs ValidPath
+// Source is where files come from. Every method taking rel runs relpath.Check
 // on it first. A missing file wraps fault.ErrSourceMissing.
 type Source interface {
 	// Walk calls fn for every regular file under the root, recursively
 	// (with a local file's identity; a remote object's Tag is left empty);
 	// symlinks and other non-regular files are skipped. Names are reported
-	// as found, even ones ValidPath rejects, so the caller can report them
+	// as found, even ones relpath.Check rejects, so the caller can report them
 	// instead of losing them silently. An error may follow calls to fn: a
 	// local Walk reports what it could read, then what it could not.
 	Walk(ctx context.Context, fn func(FileInfo) error) error
@@ -182,7 +183,7 @@ func (s *remoteSource) Remove(ctx context.Context, rel string, hashed FileInfo, 
 }
 
 func (s *remoteSource) object(ctx context.Context, rel string) (fs.Object, error) {
-	if err := ValidPath(rel); err != nil {
+	if err := relpath.Check(rel); err != nil {
 		return nil, err
 	}
 	o, err := s.f.NewObject(ctx, rel)

@@ -36,7 +36,7 @@ func (l *Loop) settle(ctx context.Context, msg *bus.Delivery, job bus.Job, out O
 	}
 	if len(out.Pending) == 0 {
 		if err := msg.Ack(ctx); err != nil {
-			l.Log.Warn("couldn't ack job; it will run again", "stage", stage, "job", job.ID, "err", err)
+			JobLog(ctx, l.Log).Warn("couldn't ack job; it will run again", "stage", stage, "err", err)
 		}
 		if msg.Delivered() != 1 {
 			_ = l.Ledger.Forget(ctx, l.Stage, job.ID)
@@ -54,15 +54,15 @@ func (l *Loop) settle(ctx context.Context, msg *bus.Delivery, job bus.Job, out O
 	}
 	if errors.Is(out.Err, fault.ErrUnavailable) {
 		// NATS failed, not the files: wait for it without spending an attempt.
-		l.Log.Warn("job waits for nats", "stage", stage, "job", job.ID, "files", len(out.Pending),
-			"retry_in", l.Policy.backoff(1), "err", out.Err)
-		_ = msg.Retry(l.Policy.backoff(1))
+		JobLog(ctx, l.Log).Warn("job waits for nats", "stage", stage, "files", len(out.Pending),
+			"retry_in", l.Policy.outageWait(), "err", out.Err)
+		_ = msg.Retry(l.Policy.outageWait())
 		return
 	}
 	attempts, err := l.Ledger.Failure(ctx, l.Stage, job.ID, out.Err)
 	if err != nil {
-		l.Log.Error("couldn't record failed attempt; retrying", "stage", stage, "job", job.ID, "err", err)
-		_ = msg.Retry(l.Policy.backoff(1))
+		JobLog(ctx, l.Log).Error("couldn't record failed attempt; retrying", "stage", stage, "err", err)
+		_ = msg.Retry(l.Policy.outageWait())
 		return
 	}
 	reason, retryable := fault.Classify(out.Err)
@@ -80,8 +80,8 @@ func (l *Loop) settle(ctx context.Context, msg *bus.Delivery, job bus.Job, out O
 		}
 		return
 	}
-	delay := l.Policy.backoff(attempts)
-	l.Log.Warn("job failed; will retry", "stage", stage, "job", job.ID, "attempt", attempts,
+	delay := l.Policy.Delay(attempts)
+	JobLog(ctx, l.Log).Warn("job failed; will retry", "stage", stage, "attempt", attempts,
 		"of", l.Policy.MaxAttempts, "files", len(out.Pending), "retry_in", delay, "err", out.Err)
 	l.Metrics.Jobs.WithLabelValues(stage, job.Route, "retry").Inc()
 	_ = msg.Retry(delay)
@@ -93,17 +93,16 @@ func (l *Loop) deadLetter(ctx context.Context, msg *bus.Delivery, job bus.Job, d
 	dl := bus.DeadLetter{JobID: job.ID, Route: job.Route, Host: job.Host, Files: dead,
 		Reason: reason, Error: dead[0].Error, Attempts: attempts}
 	if err := l.Bus.PublishDead(ctx, l.Stage, dl); err != nil {
-		l.Log.Error("couldn't publish dead letter; retrying job", "stage", l.Stage, "job", job.ID, "err", err)
-		_ = msg.Retry(l.Policy.backoff(1))
+		JobLog(ctx, l.Log).Error("couldn't publish dead letter; retrying job", "stage", l.Stage, "err", err)
+		_ = msg.Retry(l.Policy.outageWait())
 		return false
 	}
 	if err := l.Ledger.Fail(ctx, job.Route, job.Host, job.ID, attempts, dead); err != nil {
-		l.Log.Warn("couldn't record failed files", "stage", l.Stage, "job", job.ID, "err", err)
+		JobLog(ctx, l.Log).Warn("couldn't record failed files", "stage", l.Stage, "err", err)
 	}
 	for _, d := range dead {
 		l.Metrics.DeadLetters.WithLabelValues(string(l.Stage), job.Route, d.Reason).Inc()
-		l.Log.Error("file dead-lettered", "stage", l.Stage, "job", job.ID, "route", job.Route,
-			"path", d.File.Path, "reason", d.Reason, "err", d.Error)
+		FileLog(ctx, l.Log, d.File).Error("file dead-lettered", "stage", l.Stage, "reason", d.Reason, "err", d.Error)
 	}
 	l.Metrics.Jobs.WithLabelValues(string(l.Stage), job.Route, "dead").Inc()
 	return true

@@ -16,7 +16,7 @@ import (
 // Policy says how long a job may stay silent and how often it is retried.
 type Policy struct {
 	MaxAttempts int             // failed attempts before the dead letters
-	Backoff     []time.Duration // delay before attempt n+1; the last entry repeats
+	Backoff     []time.Duration // delay after attempt n; the last entry repeats; empty: none (see Delay)
 	AckWait     time.Duration   // heartbeats come every AckWait/3
 	StallAfter  time.Duration   // no bytes moved for this long fails the attempt
 	// Grace is how long jobs in flight may finish after a shutdown starts;
@@ -24,11 +24,29 @@ type Policy struct {
 	Grace time.Duration
 }
 
-func (p Policy) backoff(attempt int) time.Duration {
+// Delay is how long a job waits after its given failed attempt (1 for the
+// first): Backoff[attempt-1], the last entry repeating past the end, and no
+// delay when Backoff is empty, as retry.backoff is documented. It is the one
+// implementation of that rule.
+func (p Policy) Delay(attempt int) time.Duration {
 	if len(p.Backoff) == 0 {
-		return 10 * time.Second
+		return 0
 	}
-	return p.Backoff[min(attempt, len(p.Backoff))-1]
+	return p.Backoff[min(max(attempt, 1), len(p.Backoff))-1]
+}
+
+// emptyBackoffOutageWait is the wait that spends no attempt (NATS
+// unavailable, a ledger or dead-letter write failed) under "backoff: []":
+// no delay there would poll an outage in a tight loop.
+const emptyBackoffOutageWait = time.Second
+
+// outageWait is how long a job waits for NATS without spending an attempt:
+// the first backoff entry, as before, or emptyBackoffOutageWait.
+func (p Policy) outageWait() time.Duration {
+	if len(p.Backoff) == 0 {
+		return emptyBackoffOutageWait
+	}
+	return p.Delay(1)
 }
 
 // Outcome is what a handler did with a job. Files not named in Dead or
@@ -115,6 +133,7 @@ func (l *Loop) handle(ctx context.Context, msg *bus.Delivery) {
 		l.reject(ctx, msg, from, job, job.Files, err)
 		return
 	}
+	ctx = withJobLog(ctx, l.Log, job)
 	start := time.Now()
 	progress := &transfer.Progress{}
 	work, stop := bus.KeepAlive(ctx, msg, l.Policy.AckWait, l.Policy.StallAfter, progress.Load)
@@ -131,7 +150,7 @@ func (l *Loop) handle(ctx context.Context, msg *bus.Delivery) {
 func (l *Loop) run(ctx context.Context, job bus.Job, progress *transfer.Progress) (out Outcome) {
 	defer func() {
 		if r := recover(); r != nil {
-			l.Log.Error("job handler panicked", "stage", l.Stage, "job", job.ID, "panic", r)
+			JobLog(ctx, l.Log).Error("job handler panicked", "stage", l.Stage, "panic", r)
 			out = Outcome{Pending: job.Files, Err: fmt.Errorf("handler panicked: %v", r)}
 		}
 	}()

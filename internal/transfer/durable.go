@@ -1,0 +1,94 @@
+package transfer
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+)
+
+// A local copy must be on disk, not only in the page cache, before the
+// verifier deletes its source: rclone's local backend never fsyncs, and a
+// power cut after the delete could otherwise leave an empty or missing copy
+// and no source. The copy's bytes are synced before it takes its final
+// name, and its directory after, so the name is durable too; the
+// directories above it (new ones rclone made) are synced once per process.
+
+// syncFile flushes the file at path to its disk.
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return fsync(f)
+}
+
+// fsync is (*os.File).Sync; a test counts the calls through it.
+var fsync = func(f *os.File) error { return f.Sync() }
+
+// durableEntries are the directories whose own entry in their parent is
+// known synced, by path and inode (a directory removed and made again is a
+// new entry): a copy's ancestors gain an entry only when rclone makes a new
+// directory, so each is synced into its parent once per process.
+var durableEntries sync.Map
+
+// syncDirs makes rel's name durable under root: rel's directory always (it
+// has just gained rel), and each directory's entry in its parent up to
+// root, once.
+func syncDirs(root, rel string) error {
+	dir := filepath.Dir(filepath.Join(root, filepath.FromSlash(rel)))
+	if err := syncFile(dir); err != nil {
+		return fmt.Errorf("couldn't sync directory %s: %w", dir, err)
+	}
+	root = filepath.Clean(root)
+	for dir != root && filepath.Dir(dir) != dir {
+		st, err := os.Lstat(dir)
+		if err != nil {
+			return fmt.Errorf("couldn't look at directory %s: %w", dir, err)
+		}
+		key := entryKey{dir, inode(st)}
+		if _, done := durableEntries.Load(key); !done {
+			if err := syncFile(filepath.Dir(dir)); err != nil {
+				return fmt.Errorf("couldn't sync directory %s: %w", filepath.Dir(dir), err)
+			}
+			durableEntries.Store(key, true)
+		}
+		dir = filepath.Dir(dir)
+	}
+	return nil
+}
+
+type entryKey struct {
+	path string
+	ino  uint64
+}
+
+func inode(st os.FileInfo) uint64 {
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+		return sys.Ino
+	}
+	return 0
+}
+
+// Durable makes sure the copy at rel survives a power cut before its source
+// is deleted: on a local destination its bytes and every directory entry
+// down to it are synced (cheap when the copy's own commit synced them, as
+// it does, but a copy found already there from an earlier attempt may not
+// have been). Remote stores answer an upload once it is stored; an SFTP
+// server's page cache is its own (rclone sends no fsync@openssh.com).
+func (d *Destination) Durable(_ context.Context, rel string) error {
+	root, ok := localRoot(d.f)
+	if !ok {
+		return nil
+	}
+	if err := syncFile(filepath.Join(root, filepath.FromSlash(rel))); err != nil {
+		return fmt.Errorf("couldn't sync the copy of %s on %s to disk: %w", rel, d, err)
+	}
+	if err := syncDirs(root, rel); err != nil {
+		return fmt.Errorf("couldn't make the copy of %s on %s durable: %w", rel, d, err)
+	}
+	return nil
+}

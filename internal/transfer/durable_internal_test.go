@@ -1,0 +1,88 @@
+package transfer
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// A local copy is synced to disk before it takes its final name, and its
+// directories after; Durable, run before a delete, syncs the copy and its
+// directory again (a copy left by an earlier attempt may never have been).
+func TestLocalCopyIsSyncedBeforeItsNameAndBeforeTheDelete(t *testing.T) {
+	root := t.TempDir()
+	type synced struct {
+		path      string
+		finalSeen bool // the copy had its final name when this sync ran
+	}
+	var mu sync.Mutex
+	var calls []synced
+	final := filepath.Join(root, "job", "warcs", "a.warc.gz")
+	old := fsync
+	fsync = func(f *os.File) error {
+		_, err := os.Lstat(final)
+		mu.Lock()
+		calls = append(calls, synced{f.Name(), err == nil})
+		mu.Unlock()
+		return f.Sync()
+	}
+	t.Cleanup(func() { fsync = old })
+
+	d, err := OpenDestination(t.Context(), root, SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Put(t.Context(), "job/warcs/a.warc.gz", strings.NewReader("bytes"), 5, time.Now(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) < 2 {
+		t.Fatalf("Put synced %v, want the upload and its directory", calls)
+	}
+	upload := calls[0]
+	if upload.finalSeen || !strings.HasPrefix(filepath.Base(upload.path), "a.warc.gz.") {
+		t.Fatalf("first sync = %+v, want the partial upload before it took its name", upload)
+	}
+	var dirs []string
+	for _, c := range calls[1:] {
+		if !c.finalSeen {
+			t.Fatalf("directory %s synced before the rename: the name is not durable", c.path)
+		}
+		dirs = append(dirs, c.path)
+	}
+	if !slices.Contains(dirs, filepath.Dir(final)) || !slices.Contains(dirs, filepath.Join(root, "job")) {
+		t.Fatalf("Put synced directories %v, want %s and the new %s above it", dirs, filepath.Dir(final), filepath.Join(root, "job"))
+	}
+
+	// A second copy in a new directory beside the first: the shared parent
+	// gains that directory's entry and is synced again.
+	calls = nil
+	if _, err := d.Put(t.Context(), "job/logs/crawl.log.20261202", strings.NewReader("log"), 3, time.Now(), nil); err != nil {
+		t.Fatal(err)
+	}
+	dirs = nil
+	for _, c := range calls {
+		dirs = append(dirs, c.path)
+	}
+	if !slices.Contains(dirs, filepath.Join(root, "job", "logs")) || !slices.Contains(dirs, filepath.Join(root, "job")) {
+		t.Fatalf("a copy in a new directory synced %v, want job/logs and job (which gained it)", dirs)
+	}
+	if slices.Contains(dirs, root) {
+		t.Fatalf("the root, which gained nothing, was synced again: %v", dirs)
+	}
+
+	calls = nil
+	if err := d.Durable(t.Context(), "job/warcs/a.warc.gz"); err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, c := range calls {
+		paths = append(paths, c.path)
+	}
+	if !slices.Contains(paths, final) || !slices.Contains(paths, filepath.Dir(final)) {
+		t.Fatalf("Durable synced %v, want the copy %s and its directory", paths, final)
+	}
+}
