@@ -18,6 +18,11 @@
 // again, which costs little and is safe: the final write never overwrites,
 // and an identical copy counts as copied once both sides are hashed.
 //
+// A route with validate_before_copy runs its validators (internal/validate)
+// on the source in a read of its own before the upload; under on_invalid
+// keep a file they find broken is dead-lettered invalid_content, with their
+// verdict, and never uploaded (validate.go).
+//
 // Destinations are immutable: a file already there with the same size and
 // hash counts as copied; a different one is a conflict for an operator and is
 // never overwritten. The mover never deletes anything.
