@@ -43,7 +43,7 @@ func (m *Mover) copyJob(ctx context.Context, job bus.Job, progress *transfer.Pro
 			out.Pending = append(out.Pending, f)
 			out.Err = errors.Join(out.Err, err)
 		} else {
-			out.Dead = append(out.Dead, bus.DeadFile{File: f, Reason: reason, Error: err.Error()})
+			out.Dead = append(out.Dead, bus.DeadFile{File: f, Reason: reason, Error: err.Error(), Checks: ledger.InvalidChecks(err)})
 		}
 	}
 	return out
@@ -118,13 +118,12 @@ func (m *Mover) copyFile(ctx context.Context, job bus.Job, r *worker.OpenRoute, 
 		return transfer.Sum{}, fmt.Errorf("couldn't open source %s: %w", f.Path, err)
 	}
 	defer rd.Close()
-	if info.Size != f.Size || info.ModTime.UnixNano() != f.ModTime {
-		return transfer.Sum{}, fmt.Errorf("source %s is %d bytes at %s, announced %d at %s: %w",
-			f.Path, info.Size, info.ModTime, f.Size, f.MTime(), fault.ErrSourceChanged)
+	if err := sameSource(f, info); err != nil {
+		return transfer.Sum{}, err
 	}
-	if f.Ino != 0 && (info.Ino != f.Ino || info.CTime.UnixNano() != f.CTime) {
-		return transfer.Sum{}, fmt.Errorf("source %s is inode %d, announced inode %d: another file took its name: %w",
-			f.Path, info.Ino, f.Ino, fault.ErrSourceChanged)
+	// Before the upload window: a validation holds back no other upload.
+	if err := validateSource(ctx, r, f, progress); err != nil {
+		return transfer.Sum{}, err
 	}
 	release, err := m.windows[job.Route].acquire(ctx, f.Size, progress)
 	if err != nil {
@@ -148,6 +147,19 @@ func (m *Mover) copyFile(ctx context.Context, job bus.Job, r *worker.OpenRoute, 
 	m.deps.Metrics.FilesCopied.WithLabelValues(job.Route).Inc()
 	m.deps.Metrics.BytesCopied.WithLabelValues(job.Route).Add(float64(sum.Size))
 	return sum, nil
+}
+
+// sameSource checks that the source opened is the file announced.
+func sameSource(f bus.File, info transfer.FileInfo) error {
+	if info.Size != f.Size || info.ModTime.UnixNano() != f.ModTime {
+		return fmt.Errorf("source %s is %d bytes at %s, announced %d at %s: %w",
+			f.Path, info.Size, info.ModTime, f.Size, f.MTime(), fault.ErrSourceChanged)
+	}
+	if f.Ino != 0 && (info.Ino != f.Ino || info.CTime.UnixNano() != f.CTime) {
+		return fmt.Errorf("source %s is inode %d, announced inode %d: another file took its name: %w",
+			f.Path, info.Ino, f.Ino, fault.ErrSourceChanged)
+	}
+	return nil
 }
 
 // compareExisting decides whether a file already at the destination is this

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 
 	"github.com/ferrydata/ferry/internal/fault"
-	"github.com/ferrydata/ferry/internal/ledger"
 	"github.com/ferrydata/ferry/internal/transfer"
 	"github.com/ferrydata/ferry/internal/validate"
 	"github.com/ferrydata/ferry/internal/worker"
@@ -21,7 +20,7 @@ func readBack(ctx context.Context, r *worker.OpenRoute, rel string, progress *tr
 		sum, id, err = r.Dst.ReadBack(ctx, rel, progress)
 		return sum, id, nil, err
 	}
-	vs, err := validate.New(r.Validate)
+	vs, err := validate.New(r.Validate, r.SpillDir)
 	if err != nil {
 		return sum, id, nil, fmt.Errorf("route %s: %w", r.Name, err)
 	}
@@ -44,21 +43,9 @@ func contentRule(e Evidence) error {
 	}
 	if !e.Content.Valid() && !e.FlagInvalid {
 		return fmt.Errorf("%s: the copy's content is broken, the source is kept: %w: %w",
-			e.Want.Path, e.Content.First, fault.ErrInvalidContent)
+			e.Want.Path, &validate.Invalid{Result: *e.Content}, fault.ErrInvalidContent)
 	}
 	return nil
-}
-
-// checks is the ledger's form of a validators' verdict (nil: none ran).
-func checks(res *validate.Result) *ledger.Checks {
-	if res == nil {
-		return nil
-	}
-	c := &ledger.Checks{Ran: res.Ran, Valid: res.Valid()}
-	if f := res.First; f != nil {
-		c.Validator, c.Offset, c.Error = f.Validator, f.Offset, f.Err.Error()
-	}
-	return c
 }
 
 // countChecks counts each validator's outcome on one file.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -109,6 +110,11 @@ func verifyContent(t *testing.T, b *bus.Bus, l *ledger.Ledger, c contentCase, fl
 		// The worker's loop records the dead letter; the verifier wrote nothing.
 		if !errors.Is(recErr, ledger.ErrNoRecord) {
 			t.Errorf("record %+v, %v: a kept file is not recorded by the verifier", rec, recErr)
+		}
+		// The dead letter carries the verdict, for the failed record.
+		if ch := out.Dead[0].Checks; ch == nil || ch.Valid || ch.Validator != c.invalid[0] || len(ch.Ran) != 2 || ch.Offset < 0 ||
+			!strings.Contains(out.Dead[0].Error, c.invalid[0]+": at offset ") {
+			t.Errorf("dead letter %+v (checks %+v): want %s's finding, with its offset", out.Dead[0], ch, c.invalid[0])
 		}
 		t.Logf("dead letter: %s", out.Dead[0].Error)
 	default:

@@ -48,7 +48,7 @@ func (v *Verifier) verifyJob(ctx context.Context, job bus.Job, progress *transfe
 			out.Pending = append(out.Pending, f)
 			out.Err = errors.Join(out.Err, err)
 		} else {
-			out.Dead = append(out.Dead, bus.DeadFile{File: f, Reason: reason, Error: err.Error()})
+			out.Dead = append(out.Dead, bus.DeadFile{File: f, Reason: reason, Error: err.Error(), Checks: ledger.InvalidChecks(err)})
 		}
 	}
 	return out
@@ -133,7 +133,7 @@ func (v *Verifier) verifyFile(ctx context.Context, r *worker.OpenRoute, job bus.
 	v.deps.Metrics.LastMoved.WithLabelValues(job.Route).Set(float64(time.Now().Unix()))
 	worker.FileLog(ctx, v.deps.Log, f).Info("file verified", "bytes", m.dest.Size,
 		string(r.Hash), m.dest.Hash, "source_deleted", r.DeleteSource)
-	return verified{state: state, checks: checks(m.content)}, nil
+	return verified{state: state, checks: ledger.ChecksOf(m.content)}, nil
 }
 
 // copyHeadBytes is how much of the copy copyStays reads: enough to need

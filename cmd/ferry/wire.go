@@ -163,6 +163,12 @@ func (s *system) policy() worker.Policy {
 
 // workerRoutes are the routes whose files this host's mover and verifier may open.
 func (s *system) workerRoutes() ([]worker.Route, error) {
+	// Made now: a spill file that cannot be created is a finding, and
+	// would fail valid files.
+	spill := s.cfg.ValidateSpillDir()
+	if err := os.MkdirAll(spill, 0o700); err != nil {
+		return nil, fmt.Errorf("couldn't make the validators' spill directory: %w", err)
+	}
 	var out []worker.Route
 	for _, r := range s.cfg.Routes {
 		hash, err := transfer.ParseHashType(r.Hash)
@@ -177,7 +183,8 @@ func (s *system) workerRoutes() ([]worker.Route, error) {
 			Hash: hash, Host: r.RouteHost(s.cfg.Host), DeleteSource: r.DeletesSource(),
 			Include: r.Include, Exclude: r.Exclude, Tuning: transfer.Tuning{Transfers: r.Transfers, BwLimit: bw,
 				UploadWindow: int64(r.UploadWindow)},
-			Validate: r.Validate, FlagInvalid: r.OnInvalid == config.OnInvalidFlag})
+			Validate: r.Validate, FlagInvalid: r.OnInvalid == config.OnInvalidFlag,
+			ValidateBeforeCopy: r.ValidateBeforeCopy, SpillDir: spill})
 	}
 	return out, nil
 }

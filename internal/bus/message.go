@@ -75,9 +75,10 @@ type Job struct {
 
 // DeadFile is a file that will not be retried, and why.
 type DeadFile struct {
-	File   File   `json:"file"`
-	Reason string `json:"reason"`
-	Error  string `json:"error"`
+	File   File    `json:"file"`
+	Reason string  `json:"reason"`
+	Error  string  `json:"error"`
+	Checks *Checks `json:"checks,omitempty"` // the validators' verdict, when they failed the file
 }
 
 // DeadLetter records files an operator must look at. Raw holds the original

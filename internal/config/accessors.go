@@ -36,3 +36,9 @@ func (c *Config) JetStreamDir() string {
 func (c *Config) RcloneCacheDir() string {
 	return filepath.Join(c.StateDir, "rclone")
 }
+
+// ValidateSpillDir is where content validators write the records too big
+// to check in memory: state_dir/validate, not /tmp (often a small tmpfs).
+func (c *Config) ValidateSpillDir() string {
+	return filepath.Join(c.StateDir, "validate")
+}

@@ -60,6 +60,11 @@ type Route struct {
 	// OnInvalid is what happens to a file a validator finds broken:
 	// OnInvalidKeep or OnInvalidFlag.
 	OnInvalid string `yaml:"on_invalid"`
+	// ValidateBeforeCopy also runs Validate on the source before the
+	// upload, so that under OnInvalidKeep a broken file is never uploaded.
+	// It costs one more read of the source; under OnInvalidFlag it does
+	// nothing (the file is uploaded all the same).
+	ValidateBeforeCopy bool `yaml:"validate_before_copy"`
 }
 
 // What a route does with a file its validators find broken.

@@ -13,4 +13,7 @@ func (r *Route) validateContent(p *problems, key string) {
 	default:
 		p.addf(key+".on_invalid", "%q must be %s or %s", r.OnInvalid, OnInvalidKeep, OnInvalidFlag)
 	}
+	if r.ValidateBeforeCopy && len(r.Validate) == 0 {
+		p.addf(key+".validate_before_copy", "is true but validate names no validator")
+	}
 }

@@ -18,6 +18,9 @@ func TestValidateContent(t *testing.T) {
 		{"validator twice", "validate: [warc, warc]", `routes[0].validate: validator "warc" is named twice`},
 		{"on_invalid unknown", "on_invalid: delete", `routes[0].on_invalid: "delete" must be keep or flag`},
 		{"on_invalid empty", `on_invalid: ""`, `routes[0].on_invalid: "" must be keep or flag`},
+		{"validate before copy", "validate: [gzip, warc]\n    validate_before_copy: true", ""},
+		{"validate before copy, nothing to run", "validate_before_copy: true",
+			"routes[0].validate_before_copy: is true but validate names no validator"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -17,6 +17,7 @@ func (l *Ledger) Fail(ctx context.Context, route, host, jobID string, attempts i
 	for _, d := range dead {
 		err := l.Set(ctx, route, host, d.File, Failed, func(r *Record) {
 			r.JobID, r.Reason, r.LastError, r.Attempts = jobID, d.Reason, d.Error, attempts
+			r.Checks = d.Checks // what the validators found, if they failed it; else none of an older try
 		})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("couldn't record %s failed: %w", d.File.Path, err))

@@ -33,7 +33,7 @@ func BenchmarkReadBackValidate(b *testing.B) {
 			b.SetBytes(int64(len(w.Data)))
 			cpu0 := cpuTime()
 			for b.Loop() {
-				vs, err := validate.New(names)
+				vs, err := validate.New(names, "")
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -9,14 +9,14 @@ import (
 
 type builtin struct {
 	name string
-	new  func() Validator
+	new  func(spillDir string) Validator
 }
 
 // builtins is the one list of validators a route may name.
 var builtins = []builtin{
-	{"gzip", func() Validator { return gzipValidator{} }},
-	{"warc", func() Validator { return warcValidator{} }},
-	{"nonempty", func() Validator { return nonEmpty{} }},
+	{"gzip", func(string) Validator { return gzipValidator{} }},
+	{"warc", func(dir string) Validator { return warcValidator{spillDir: dir} }},
+	{"nonempty", func(string) Validator { return nonEmpty{} }},
 }
 
 // Names lists the validators a route may name.
@@ -42,15 +42,17 @@ func Check(names []string) error {
 	return nil
 }
 
-// New returns fresh validators for names, in their order.
-func New(names []string) ([]Validator, error) {
+// New returns fresh validators for names, in their order. spillDir is
+// where one that must cache more than it holds in memory (warc: a record
+// over 1 MiB) writes its temporary files; "" is os.TempDir.
+func New(names []string, spillDir string) ([]Validator, error) {
 	if err := Check(names); err != nil {
 		return nil, err
 	}
 	vs := make([]Validator, 0, len(names))
 	for _, n := range names {
 		i := slices.IndexFunc(builtins, func(b builtin) bool { return b.name == n })
-		vs = append(vs, builtins[i].new())
+		vs = append(vs, builtins[i].new(spillDir))
 	}
 	return vs, nil
 }

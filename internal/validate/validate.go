@@ -36,3 +36,11 @@ type Result struct {
 
 // Valid reports whether every validator that ran passed.
 func (r Result) Valid() bool { return r.First == nil }
+
+// Invalid is the error of a file its validators found broken: it reads as
+// the first finding (validator and offset) and holds the whole Result.
+type Invalid struct{ Result Result }
+
+func (e *Invalid) Error() string { return e.Result.First.Error() }
+
+func (e *Invalid) Unwrap() error { return e.Result.First }

@@ -17,7 +17,7 @@ import (
 // feeds them: in small writes.
 func verdict(t *testing.T, names []string, data []byte) validate.Result {
 	t.Helper()
-	vs, err := validate.New(names)
+	vs, err := validate.New(names, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func TestRunFailures(t *testing.T) {
 	}
 
 	// A finding in the first bytes of a large file: the writes go on.
-	vs, err := validate.New(validate.Names())
+	vs, err := validate.New(validate.Names(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,11 +165,11 @@ func TestRunFailures(t *testing.T) {
 
 func TestNew(t *testing.T) {
 	for _, names := range [][]string{{"gzip", "zip"}, {"warc", "warc"}, {""}} {
-		if _, err := validate.New(names); !errors.Is(err, fault.ErrInvalid) {
+		if _, err := validate.New(names, ""); !errors.Is(err, fault.ErrInvalid) {
 			t.Errorf("New(%q) = %v, want %v", names, err, fault.ErrInvalid)
 		}
 	}
-	vs, err := validate.New(validate.Names())
+	vs, err := validate.New(validate.Names(), "")
 	if err != nil || len(vs) != len(validate.Names()) {
 		t.Fatalf("New(%v) = %v, %v", validate.Names(), vs, err)
 	}

@@ -14,17 +14,19 @@ import (
 // A header field whose value breaks the spec's grammar is not damage:
 // wget writes WARC-Target-URI in angle brackets, as WARC 1.0's own
 // examples do. gowarc does the parsing. To check a digest it caches each record's
-// block: in memory up to 1 MiB, beyond that in a temporary file.
-type warcValidator struct{}
+// block: in memory up to 1 MiB, beyond that in a temporary file in
+// spillDir ("" is os.TempDir).
+type warcValidator struct{ spillDir string }
 
 func (warcValidator) Name() string { return "warc" }
 
-func (warcValidator) Validate(r io.Reader) error {
+func (v warcValidator) Validate(r io.Reader) error {
 	// Warn, not fail: a finding then comes with its record's offset.
 	wr, err := gowarc.NewWarcFileReaderFromStream(r, 0,
 		gowarc.WithSyntaxErrorPolicy(gowarc.ErrWarn),
 		gowarc.WithSpecViolationPolicy(gowarc.ErrWarn),
-		gowarc.WithUnknownRecordTypePolicy(gowarc.ErrWarn))
+		gowarc.WithUnknownRecordTypePolicy(gowarc.ErrWarn),
+		gowarc.WithBufferTmpDir(v.spillDir))
 	if err != nil {
 		return &Finding{Validator: "warc", Offset: 0, Err: err}
 	}

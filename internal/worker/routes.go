@@ -27,6 +27,12 @@ type Route struct {
 	// broken all the same, marked; false (the default) keeps its source.
 	Validate    []string
 	FlagInvalid bool
+	// ValidateBeforeCopy: the mover runs Validate on the source before the
+	// upload and, unless FlagInvalid, uploads no file they find broken.
+	ValidateBeforeCopy bool
+	// SpillDir is where validators write what they cannot hold in memory
+	// (state_dir/validate); "" is os.TempDir.
+	SpillDir string
 }
 
 // OpenRoute is a route with its source and destination opened.
