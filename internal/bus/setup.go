@@ -189,8 +189,11 @@ func (b *Bus) retrySetup(ctx context.Context, create func(context.Context) error
 
 // transientAPIErrors are the JetStream API errors a retry may cure: results
 // incomplete (10004), the cluster temporarily unavailable (10008) or not led
-// (10009), as while its meta leader is elected.
-var transientAPIErrors = []jetstream.ErrorCode{10004, 10008, 10009}
+// (10009), as while its meta leader is elected; and a stream name in use
+// with another config (10058), which is a daemon started beside this one
+// creating the stream and updating it (batches, TTLs) between this one's
+// look and its create: the retry finds it and takes it as it is.
+var transientAPIErrors = []jetstream.ErrorCode{10004, 10008, 10009, 10058}
 
 // Unavailable reports whether err means NATS did not answer in time or is
 // briefly unable to (a node lost, a leader being elected), so the request
