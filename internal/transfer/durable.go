@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"syscall"
 )
 
 // A local copy must be on disk, not only in the page cache, before the
@@ -30,9 +29,10 @@ func syncFile(path string) error {
 var fsync = func(f *os.File) error { return f.Sync() }
 
 // durableEntries are the directories whose own entry in their parent is
-// known synced, by path and inode (a directory removed and made again is a
-// new entry): a copy's ancestors gain an entry only when rclone makes a new
-// directory, so each is synced into its parent once per process.
+// known synced, by path, inode and ctime: a directory removed and made
+// again is a new entry even where the inode number is reused (ext4 does),
+// as its ctime is new. A copy's ancestors gain an entry only when rclone
+// makes a new directory, so each is synced into its parent about once.
 var durableEntries sync.Map
 
 // syncDirs makes rel's name durable under root: rel's directory always (it
@@ -49,7 +49,8 @@ func syncDirs(root, rel string) error {
 		if err != nil {
 			return fmt.Errorf("couldn't look at directory %s: %w", dir, err)
 		}
-		key := entryKey{dir, inode(st)}
+		ino, ctime := inode(st)
+		key := entryKey{dir, ino, ctime}
 		if _, done := durableEntries.Load(key); !done {
 			if err := syncFile(filepath.Dir(dir)); err != nil {
 				return fmt.Errorf("couldn't sync directory %s: %w", filepath.Dir(dir), err)
@@ -62,15 +63,14 @@ func syncDirs(root, rel string) error {
 }
 
 type entryKey struct {
-	path string
-	ino  uint64
+	path  string
+	ino   uint64
+	ctime int64
 }
 
-func inode(st os.FileInfo) uint64 {
-	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
-		return sys.Ino
-	}
-	return 0
+func inode(st os.FileInfo) (ino uint64, ctimeNs int64) {
+	_, ino, ctime := StatIdentity(st)
+	return ino, ctime.UnixNano()
 }
 
 // Durable makes sure the copy at rel survives a power cut before its source

@@ -70,9 +70,8 @@ func TestLocalCopyIsSyncedBeforeItsNameAndBeforeTheDelete(t *testing.T) {
 	if !slices.Contains(dirs, filepath.Join(root, "job", "logs")) || !slices.Contains(dirs, filepath.Join(root, "job")) {
 		t.Fatalf("a copy in a new directory synced %v, want job/logs and job (which gained it)", dirs)
 	}
-	if slices.Contains(dirs, root) {
-		t.Fatalf("the root, which gained nothing, was synced again: %v", dirs)
-	}
+	// (The root is synced again too: job's ctime changed when it gained
+	// logs, and a changed directory is not trusted to be the one synced.)
 
 	calls = nil
 	if err := d.Durable(t.Context(), "job/warcs/a.warc.gz"); err != nil {
