@@ -12,8 +12,9 @@ import (
 // verifier deletes its source: rclone's local backend never fsyncs, and a
 // power cut after the delete could otherwise leave an empty or missing copy
 // and no source. The copy's bytes are synced before it takes its final
-// name, and its directory after, so the name is durable too; the
-// directories above it (new ones rclone made) are synced once per process.
+// name, and its directory after, so the name is durable too; each
+// directory above it is synced into its parent whenever that entry is new
+// to this process (see durableEntries).
 
 // syncFile flushes the file at path to its disk.
 func syncFile(path string) error {
@@ -51,13 +52,14 @@ func syncDirs(root, rel string) error {
 		}
 		ino, ctime := inode(st)
 		key := entryKey{dir, ino, ctime}
+		parent := filepath.Dir(dir)
 		if _, done := durableEntries.Load(key); !done {
-			if err := syncFile(filepath.Dir(dir)); err != nil {
-				return fmt.Errorf("couldn't sync directory %s: %w", filepath.Dir(dir), err)
+			if err := syncFile(parent); err != nil {
+				return fmt.Errorf("couldn't sync directory %s: %w", parent, err)
 			}
 			durableEntries.Store(key, true)
 		}
-		dir = filepath.Dir(dir)
+		dir = parent
 	}
 	return nil
 }
@@ -75,10 +77,10 @@ func inode(st os.FileInfo) (ino uint64, ctimeNs int64) {
 
 // Durable makes sure the copy at rel survives a power cut before its source
 // is deleted: on a local destination its bytes and every directory entry
-// down to it are synced (cheap when the copy's own commit synced them, as
-// it does, but a copy found already there from an earlier attempt may not
-// have been). Remote stores answer an upload once it is stored; an SFTP
-// server's page cache is its own (rclone sends no fsync@openssh.com).
+// down to it are synced. Put calls it for a copy written at its own name
+// (--inplace); commitLocal syncs the others. Remote stores answer an upload
+// once it is stored; an SFTP server's page cache is its own (rclone sends
+// no fsync@openssh.com).
 func (d *Destination) Durable(_ context.Context, rel string) error {
 	root, ok := localRoot(d.f)
 	if !ok {

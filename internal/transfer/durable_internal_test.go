@@ -10,6 +10,21 @@ import (
 	"time"
 )
 
+// hookFsync calls seen with the path of each file synced until the test
+// ends. The syncs run in the caller of Put or Durable, so seen's record is
+// complete when they return.
+func hookFsync(t *testing.T, seen func(path string)) {
+	var mu sync.Mutex
+	old := fsync
+	fsync = func(f *os.File) error {
+		mu.Lock()
+		seen(f.Name())
+		mu.Unlock()
+		return f.Sync()
+	}
+	t.Cleanup(func() { fsync = old })
+}
+
 // A local copy is synced to disk before it takes its final name, and its
 // directories after; Durable, run before a delete, syncs the copy and its
 // directory again (a copy left by an earlier attempt may never have been).
@@ -19,18 +34,12 @@ func TestLocalCopyIsSyncedBeforeItsNameAndBeforeTheDelete(t *testing.T) {
 		path      string
 		finalSeen bool // the copy had its final name when this sync ran
 	}
-	var mu sync.Mutex
 	var calls []synced
 	final := filepath.Join(root, "job", "warcs", "a.warc.gz")
-	old := fsync
-	fsync = func(f *os.File) error {
+	hookFsync(t, func(path string) {
 		_, err := os.Lstat(final)
-		mu.Lock()
-		calls = append(calls, synced{f.Name(), err == nil})
-		mu.Unlock()
-		return f.Sync()
-	}
-	t.Cleanup(func() { fsync = old })
+		calls = append(calls, synced{path, err == nil})
+	})
 
 	d, err := OpenDestination(t.Context(), root, SHA256)
 	if err != nil {

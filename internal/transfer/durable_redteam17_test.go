@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -18,16 +17,8 @@ import (
 // new directory's entry, and the copy with it.
 func TestRedteam17DirectoryMadeAgainWithItsOldInodeIsSyncedIntoItsParent(t *testing.T) {
 	root := t.TempDir()
-	var mu sync.Mutex
 	var synced []string
-	old := fsync
-	fsync = func(f *os.File) error {
-		mu.Lock()
-		synced = append(synced, f.Name())
-		mu.Unlock()
-		return f.Sync()
-	}
-	t.Cleanup(func() { fsync = old })
+	hookFsync(t, func(path string) { synced = append(synced, path) })
 
 	d, err := OpenDestination(t.Context(), root, SHA256)
 	if err != nil {
@@ -66,17 +57,13 @@ func TestRedteam17DirectoryMadeAgainWithItsOldInodeIsSyncedIntoItsParent(t *test
 		t.Skip("this filesystem did not reuse the directory's inode; the attack needs it")
 	}
 
-	mu.Lock()
 	synced = nil
-	mu.Unlock()
 	if _, err := d.Put(t.Context(), "job/warcs/b.warc.gz", strings.NewReader("bytes"), 5, time.Now(), nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := d.Durable(t.Context(), "job/warcs/b.warc.gz"); err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
 	if !slices.Contains(synced, root) {
 		t.Fatalf("job/ was removed and made again (same inode %d); Put and Durable synced %v but not %s, which gained job/'s new entry: a power cut after the delete can lose the copy", firstIno, synced, root)
 	}
