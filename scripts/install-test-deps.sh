@@ -15,6 +15,8 @@
 #     "systemd-container"), which make test-deploy boots hosts with.
 #   - wget (Debian package "wget"), whose --warc-file output of a crawl of a
 #     local test server internal/validate's tests must pass: a real client's WARC.
+#   - strace (Debian package "strace"), which verifier's durability test runs a
+#     verification under to see the copy synced before the source's unlink.
 # Idempotent and quiet: installs only what is missing. The tests skip what
 # needs a missing tool, so a machine without apt-get (or without root) only
 # gets a warning; a failed install fails.
@@ -31,6 +33,7 @@ command -v ansible-lint >/dev/null 2>&1 || missing+=(ansible-lint)
 command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
 command -v systemd-nspawn >/dev/null 2>&1 || missing+=(systemd-container)
 command -v wget >/dev/null 2>&1 || missing+=(wget)
+command -v strace >/dev/null 2>&1 || missing+=(strace)
 if [ ${#missing[@]} -eq 0 ]; then
 	exit 0
 fi

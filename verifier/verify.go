@@ -119,6 +119,11 @@ func (v *Verifier) verifyFile(ctx context.Context, r *worker.OpenRoute, job bus.
 	v.warnFlagged(worker.FileLog(ctx, v.deps.Log, f), m.content)
 	state := ledger.Verified
 	if r.DeleteSource {
+		// The bytes read back may have come from the page cache: on disk
+		// first, so a power cut after the delete cannot take both.
+		if err := r.Dst.Durable(ctx, f.Path); err != nil {
+			return verified{}, err
+		}
 		if err := r.Src.Remove(ctx, f.Path, m.hashed, copyStays(r.Dst, f.Path, m.copied)); err != nil {
 			return verified{}, fmt.Errorf("couldn't delete verified source %s: %w", f.Path, err)
 		}
