@@ -6,6 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/rclone/rclone/backend/local"
+	"github.com/rclone/rclone/fs"
 )
 
 // A local copy must be on disk, not only in the page cache, before the
@@ -28,6 +31,15 @@ func syncFile(path string) error {
 
 // fsync is (*os.File).Sync; a test counts the calls through it.
 var fsync = func(f *os.File) error { return f.Sync() }
+
+// localBeneath is the local directory at the bottom of a wrapper that
+// renames or splits what it stores (crypt, chunker), if there is one.
+func localBeneath(f fs.Fs) (string, bool) {
+	if l, ok := fs.UnWrapFs(f).(*local.Fs); ok {
+		return filepath.FromSlash(l.Root()), true
+	}
+	return "", false
+}
 
 // durableEntries are the directories whose own entry in their parent is
 // known synced, by path, inode and ctime: a directory removed and made
@@ -85,6 +97,14 @@ func inode(st os.FileInfo) (ino uint64, ctimeNs int64) {
 func (d *Destination) Durable(_ context.Context, rel string) error {
 	root, ok := localRoot(d.f)
 	if !ok {
+		if below, ok := localBeneath(d.f); ok {
+			// crypt or chunker over a local directory: the copy's files
+			// have names ferry cannot work out, so their whole filesystem
+			// is synced.
+			if err := syncFilesystem(below); err != nil {
+				return fmt.Errorf("couldn't sync the filesystem under %s (holding the copy of %s) to disk: %w", d, rel, err)
+			}
+		}
 		return nil
 	}
 	if err := syncFile(filepath.Join(root, filepath.FromSlash(rel))); err != nil {

@@ -14,3 +14,14 @@ func SetTryLease(on bool) (restore func()) {
 func SetTestHookQuarantined(f func()) {
 	testHookQuarantined = f
 }
+
+// HookSyncFilesystem calls seen with each directory whose filesystem is
+// synced, until the returned func runs.
+func HookSyncFilesystem(seen func(dir string)) (restore func()) {
+	old := syncFilesystem
+	syncFilesystem = func(dir string) error {
+		seen(dir)
+		return old(dir)
+	}
+	return func() { syncFilesystem = old }
+}
