@@ -84,6 +84,11 @@ func run(args []string, out, errOut io.Writer) error {
 		}
 		printComparison(out, w, o.reps, rs)
 	}
+	if o.wants("validate") {
+		if err := validateWorkload(o, out); err != nil {
+			return err
+		}
+	}
 	if o.wants("latency") {
 		if err := latency(o, out); err != nil {
 			return err
@@ -111,7 +116,7 @@ func parseFlags(args []string, errOut io.Writer) (options, error) {
 	fs.StringVar(&o.ferry, "ferry", "bin/ferry", "the ferry binary")
 	fs.StringVar(&o.rclone, "rclone", "bin/rclone", "the rclone CLI (at ferry's rclone version)")
 	fs.IntVar(&o.reps, "n", 3, "runs of each tool per workload (the median is reported)")
-	only := fs.String("only", "", "comma-separated workloads: link, small-local, small-s3, mixed, latency, backlog, backlog-split (default all)")
+	only := fs.String("only", "", "comma-separated workloads: link, small-local, small-s3, mixed, validate, latency, backlog, backlog-split (default all)")
 	fs.StringVar(&o.rate, "rate", "200mbit", "the shaped link's rate in each direction (tc syntax)")
 	backlogs := fs.String("backlog", "20000", "comma-separated numbers of waiting files for the backlog benchmark")
 	fs.IntVar(&o.latencyN, "latency-files", 20, "files closed one at a time in the latency benchmark")

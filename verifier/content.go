@@ -3,6 +3,7 @@ package verifier
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 
 	"github.com/ferrydata/ferry/internal/fault"
@@ -13,11 +14,12 @@ import (
 
 // readBack reads the copy back once; the route's validators read the same
 // bytes through a tee as they are hashed (no second download). content is
-// nil when the route names none. A read that fails is the read's failure
-// (retried), whatever the validators saw.
-func readBack(ctx context.Context, r *worker.OpenRoute, rel string, progress *transfer.Progress) (sum transfer.Sum, id transfer.FileInfo, content *validate.Result, err error) {
+// nil when the route names none. read counts every byte the read took, so
+// that ferry_verify_read_bytes_total shows one read per file. A read that
+// fails is the read's failure (retried), whatever the validators saw.
+func readBack(ctx context.Context, r *worker.OpenRoute, rel string, progress *transfer.Progress, read *byteCount) (sum transfer.Sum, id transfer.FileInfo, content *validate.Result, err error) {
 	if len(r.Validate) == 0 {
-		sum, id, err = r.Dst.ReadBack(ctx, rel, progress)
+		sum, id, err = r.Dst.ReadBackTo(ctx, rel, progress, read)
 		return sum, id, nil, err
 	}
 	vs, err := validate.New(r.Validate, r.SpillDir)
@@ -25,9 +27,17 @@ func readBack(ctx context.Context, r *worker.OpenRoute, rel string, progress *tr
 		return sum, id, nil, fmt.Errorf("route %s: %w", r.Name, err)
 	}
 	run := validate.Start(vs)
-	sum, id, err = r.Dst.ReadBackTo(ctx, rel, progress, run)
+	sum, id, err = r.Dst.ReadBackTo(ctx, rel, progress, io.MultiWriter(read, run))
 	res := run.Close(err)
 	return sum, id, &res, err
+}
+
+// byteCount counts the bytes written to it.
+type byteCount struct{ n int64 }
+
+func (c *byteCount) Write(p []byte) (int, error) {
+	c.n += int64(len(p))
+	return len(p), nil
 }
 
 // contentRule is MayDelete's rule on content: a route that names

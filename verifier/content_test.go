@@ -155,6 +155,9 @@ func verifyContent(t *testing.T, b *bus.Bus, l *ledger.Ledger, c contentCase, fl
 	if got, want := progress.Load(), 2*int64(len(c.data)); got != want {
 		t.Errorf("read %d bytes, want %d (the source and the copy, once each)", got, want)
 	}
+	if got := testutil.ToFloat64(m.VerifyRead.WithLabelValues(route)); got != float64(len(c.data)) {
+		t.Errorf("ferry_verify_read_bytes_total = %v, want %d (the copy, read once)", got, len(c.data))
+	}
 }
 
 // placeCopied writes data as rel in srcDir and as its copy in dstDir, and
