@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 
 	"github.com/ferrydata/ferry/internal/fault"
 	"github.com/ferrydata/ferry/internal/transfer"
@@ -47,7 +48,7 @@ func contentRule(e Evidence) error {
 	if len(e.Validate) == 0 {
 		return nil
 	}
-	if e.Content == nil || len(e.Content.Ran) != len(e.Validate) {
+	if e.Content == nil || !slices.Equal(e.Content.Ran, e.Validate) || len(e.Content.Findings) != len(e.Validate) {
 		// Not the file's fault, and no pass either: verify again.
 		return fmt.Errorf("%s: validators %v did not all run", e.Want.Path, e.Validate)
 	}
@@ -74,7 +75,7 @@ func (v *Verifier) countChecks(route string, res *validate.Result) {
 
 // warnFlagged logs a broken file that moves all the same (on_invalid flag).
 func (v *Verifier) warnFlagged(log *slog.Logger, res *validate.Result) {
-	if res != nil && !res.Valid() {
+	if res != nil && !res.Valid() && res.First != nil {
 		log.Warn("file content is broken; moved as on_invalid: flag says",
 			"validator", res.First.Validator, "offset", res.First.Offset, "err", res.First.Err)
 	}
