@@ -129,7 +129,7 @@ func TestValidateBeforeCopySourceChangedWhileRead(t *testing.T) {
 				t.Fatalf("validateSource = %v, want valid", err)
 			case tt.want != nil && !errors.Is(err, tt.want):
 				t.Fatalf("validateSource = %v (reason %s), want %v", err, reason, tt.want)
-			case tt.want != fault.ErrInvalidContent && errors.Is(err, fault.ErrInvalidContent):
+			case !errors.Is(tt.want, fault.ErrInvalidContent) && errors.Is(err, fault.ErrInvalidContent):
 				t.Fatalf("validateSource = %v: a file that changed is not broken content", err)
 			}
 			t.Logf("reason %q: %v", reason, err)

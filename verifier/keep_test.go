@@ -27,7 +27,6 @@ func TestIntegrationKeepWhenTheValidatorCannotSpill(t *testing.T) {
 	}
 	transfertest.Init(t)
 	b := bustest.Start(t)
-	ctx := t.Context()
 	body := bytes.Repeat([]byte("<html>a large crawled page</html>\n"), 64<<10) // 2.2 MiB a record
 	data := validatetest.Write(t, 2, body, true).Data
 	srcDir, dstDir := t.TempDir(), t.TempDir()
@@ -37,22 +36,11 @@ func TestIntegrationKeepWhenTheValidatorCannotSpill(t *testing.T) {
 	if err := os.WriteFile(plain, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	src, err := transfer.OpenLocalSource(srcDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dst, err := transfer.OpenDestination(ctx, dstDir, transfer.MD5)
-	if err != nil {
-		t.Fatal(err)
-	}
 	const route = "warcs"
-	v := &Verifier{
-		deps: worker.Deps{Bus: b, Ledger: ledger.New(b.Ledger()), Log: bustest.Logger(t), Metrics: metrics.New()},
-		routes: worker.Live(worker.Routes{route: {Route: worker.Route{Name: route, Host: "h1", Hash: transfer.MD5, DeleteSource: true,
-			Validate: []string{"gzip", "warc"}, SpillDir: filepath.Join(plain, "validate")}, Src: src, Dst: dst}}),
-	}
+	v := contentVerifier(t, worker.Deps{Bus: b, Ledger: ledger.New(b.Ledger()), Log: bustest.Logger(t), Metrics: metrics.New()},
+		worker.Route{Name: route, Validate: []string{"gzip", "warc"}, SpillDir: filepath.Join(plain, "validate")}, srcDir, dstDir)
 	job := bus.Job{ID: "20261202T060000-0123456789ab-dddddddddddddddd", Route: route, Host: "h1", Files: []bus.File{f}}
-	out := v.verifyJob(ctx, job, &transfer.Progress{})
+	out := v.verifyJob(t.Context(), job, &transfer.Progress{})
 	if _, err := os.Stat(filepath.Join(srcDir, rel)); err != nil {
 		t.Fatalf("source under on_invalid keep, its validator unable to spill: %v, want it kept", err)
 	}
