@@ -74,8 +74,9 @@ rclone:
 		GOBIN=$(CURDIR)/bin $(GO) install github.com/rclone/rclone@$(RCLONE_VERSION)
 
 ## bench: upload-only rclone copy, the recipe and `ferry run --once` side by
-## side on each workload (the shaped link needs root), the latency on an idle
-## `ferry run`, a backlog of 20,000 files; markdown as in bench/RESULTS.md.
+## side on each workload (the shaped link needs root), the CPU the gzip and
+## warc validators add (-only validate), the latency on an idle `ferry run`,
+## a backlog of 20,000 files; markdown as in bench/RESULTS.md.
 ## BENCH_FLAGS adds flags, e.g. BENCH_FLAGS="-n 5 -only link".
 BENCH_FLAGS ?=
 bench: build rclone

@@ -3,7 +3,9 @@
 // UKWA recipe (rclone copy, check --download, move --checksum) and `ferry
 // run --once` with the default config, each run as a child process whose
 // wall time, CPU and peak RSS are read from its rusage; then the latency of
-// one file closed on an idle `ferry run`, and a backlog of waiting files.
+// one file closed on an idle `ferry run`, the CPU content validators add
+// (gzip, warc) on a tree of gowarc-written WARCs with the bytes ferry's
+// verifier read back, and a backlog of waiting files.
 //
 // It prints markdown (bench/RESULTS.md is one such output) and fails loudly
 // when a tool exits non-zero, leaves a source behind, or the destination

@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
-	"syscall"
 	"time"
 )
 
@@ -35,19 +33,12 @@ func latency(o options, out io.Writer) error {
 		return err
 	}
 	logs := newLogClock("ferry running")
-	cmd := exec.Command(o.ferry, "--config", config, "run")
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("couldn't start ferry run: %w", err)
+	d, err := startDaemon(logs, o.ferry, "--config", config, "run")
+	if err != nil {
+		return err
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-	}()
+	defer d.kill()
+	exited := d.exited
 	if err := waitLog(logs, "ferry running", exited, 60*time.Second); err != nil {
 		return err
 	}
@@ -76,10 +67,10 @@ func latency(o options, out io.Writer) error {
 		took = append(took, time.Since(closed))
 		o.progress("latency: file %d: %.3fs", i+1, took[len(took)-1].Seconds())
 	}
-	if err := stop(cmd, exited); err != nil {
+	if err := d.stop(); err != nil {
 		return fmt.Errorf("ferry run: %w\n%s", err, logs)
 	}
-	u := childUsage(cmd.ProcessState, 0)
+	u := childUsage(d.cmd.ProcessState, 0)
 	if err := checkMoved(want, src, dst, true); err != nil {
 		return fmt.Errorf("latency: %w", err)
 	}
@@ -131,22 +122,6 @@ func waitGone(path string, exited <-chan error, timeout time.Duration) error {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("source still there after %s", timeout)
 		}
-	}
-}
-
-// stop sends SIGTERM and waits for a clean exit within ferry's default
-// shutdown grace (40 s) and a margin.
-func stop(cmd *exec.Cmd, exited <-chan error) error {
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		return err
-	}
-	select {
-	case err := <-exited:
-		return err
-	case <-time.After(60 * time.Second):
-		_ = cmd.Process.Kill()
-		<-exited
-		return errors.New("did not stop within 60s of SIGTERM")
 	}
 }
 

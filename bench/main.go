@@ -64,7 +64,11 @@ func run(args []string, out, errOut io.Writer) error {
 	if err != nil {
 		return err
 	}
-	for _, bin := range []string{o.ferry, o.rclone} {
+	needs := []string{o.ferry}
+	if o.comparing() {
+		needs = append(needs, o.rclone)
+	}
+	for _, bin := range needs {
 		if _, err := exec.LookPath(bin); err != nil {
 			return fmt.Errorf("couldn't find %s (make build rclone): %w", bin, err)
 		}
@@ -83,6 +87,11 @@ func run(args []string, out, errOut io.Writer) error {
 			return err
 		}
 		printComparison(out, w, o.reps, rs)
+	}
+	if o.wants("validate") {
+		if err := validateWorkload(o, out); err != nil {
+			return err
+		}
 	}
 	if o.wants("latency") {
 		if err := latency(o, out); err != nil {
@@ -111,7 +120,7 @@ func parseFlags(args []string, errOut io.Writer) (options, error) {
 	fs.StringVar(&o.ferry, "ferry", "bin/ferry", "the ferry binary")
 	fs.StringVar(&o.rclone, "rclone", "bin/rclone", "the rclone CLI (at ferry's rclone version)")
 	fs.IntVar(&o.reps, "n", 3, "runs of each tool per workload (the median is reported)")
-	only := fs.String("only", "", "comma-separated workloads: link, small-local, small-s3, mixed, latency, backlog, backlog-split (default all)")
+	only := fs.String("only", "", "comma-separated workloads: link, small-local, small-s3, mixed, validate, latency, backlog, backlog-split (default all)")
 	fs.StringVar(&o.rate, "rate", "200mbit", "the shaped link's rate in each direction (tc syntax)")
 	backlogs := fs.String("backlog", "20000", "comma-separated numbers of waiting files for the backlog benchmark")
 	fs.IntVar(&o.latencyN, "latency-files", 20, "files closed one at a time in the latency benchmark")
@@ -140,6 +149,16 @@ func parseFlags(args []string, errOut io.Writer) (options, error) {
 
 func (o options) wants(name string) bool { return len(o.only) == 0 || o.only[name] }
 
+// comparing reports whether a workload that runs rclone is wanted.
+func (o options) comparing() bool {
+	for _, w := range workloads {
+		if o.wants(w.name) {
+			return true
+		}
+	}
+	return false
+}
+
 // printMachine heads the output: when, on what, with what command.
 func printMachine(out io.Writer, o options, args []string) {
 	cpu := "unknown"
@@ -153,7 +172,10 @@ func printMachine(out io.Writer, o options, args []string) {
 	}
 	kernel, _ := os.ReadFile("/proc/sys/kernel/osrelease")
 	load, _ := os.ReadFile("/proc/loadavg")
-	rcloneVersion, _ := exec.Command(o.rclone, "version").Output()
+	rcloneVersion := []byte("not run")
+	if o.comparing() {
+		rcloneVersion, _ = exec.Command(o.rclone, "version").Output()
+	}
 	fmt.Fprintf(out, "## ferry benchmark, %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(out, "- machine: %d CPUs (%s), kernel %s, %s\n", runtime.NumCPU(), cpu, strings.TrimSpace(string(kernel)), runtime.Version())
 	if fields := strings.Fields(string(load)); len(fields) >= 3 {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -8,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 	"time"
 )
 
@@ -55,7 +57,7 @@ func backlogSplit(o options, out io.Writer, n int) error {
 		if err := os.WriteFile(config, []byte(yaml), 0o644); err != nil {
 			return err
 		}
-		d, err := startDaemon(o.ferry, "--config", config, role)
+		d, err := startDaemon(newLogClock("nats serving"), o.ferry, "--config", config, role)
 		if err != nil {
 			return err
 		}
@@ -86,7 +88,7 @@ func backlogSplit(o options, out io.Writer, n int) error {
 	}
 	wall := time.Since(start)
 	for i := len(daemons) - 1; i >= 0; i-- { // the server last
-		if err := stop(daemons[i].cmd, daemons[i].exited); err != nil {
+		if err := daemons[i].stop(); err != nil {
 			return fmt.Errorf("ferry %s: %w\n%s", splitRoles[i], err, daemons[i].logs)
 		}
 	}
@@ -119,9 +121,9 @@ type daemonProc struct {
 	exited chan error
 }
 
-func startDaemon(argv ...string) (*daemonProc, error) {
-	d := &daemonProc{cmd: exec.Command(argv[0], argv[1:]...), exited: make(chan error, 1)}
-	d.logs = newLogClock("nats serving")
+// startDaemon starts argv with its output going to logs.
+func startDaemon(logs *logClock, argv ...string) (*daemonProc, error) {
+	d := &daemonProc{cmd: exec.Command(argv[0], argv[1:]...), logs: logs, exited: make(chan error, 1)}
 	d.cmd.Stdout, d.cmd.Stderr = d.logs, d.logs
 	if err := d.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("couldn't start %v: %w", argv, err)
@@ -135,6 +137,22 @@ func (d *daemonProc) kill() {
 	if d.cmd.ProcessState == nil {
 		_ = d.cmd.Process.Kill()
 		<-d.exited
+	}
+}
+
+// stop sends SIGTERM and waits for a clean exit within ferry's default
+// shutdown grace (40 s) and a margin.
+func (d *daemonProc) stop() error {
+	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		return err
+	}
+	select {
+	case err := <-d.exited:
+		return err
+	case <-time.After(60 * time.Second):
+		_ = d.cmd.Process.Kill()
+		<-d.exited
+		return errors.New("did not stop within 60s of SIGTERM")
 	}
 }
 

@@ -90,9 +90,15 @@ func runFerry(r runSpec) (usage, error) {
 }
 
 func writeFerryConfig(dir, src, dst string) (string, error) {
+	return writeFerryConfigWith(dir, src, dst, "127.0.0.1:0", "")
+}
+
+// writeFerryConfigWith is writeFerryConfig with the metrics listener at
+// listen and route's lines (YAML, indented as the route's keys) added.
+func writeFerryConfigWith(dir, src, dst, listen, route string) (string, error) {
 	path := filepath.Join(dir, "ferry.yaml")
-	yaml := fmt.Sprintf("host: bench\nstate_dir: %q\nmetrics: {listen: \"127.0.0.1:0\"}\nroutes:\n  - name: warcs\n    source: %q\n    destination: %q\n",
-		filepath.Join(dir, "state"), src, dst)
+	yaml := fmt.Sprintf("host: bench\nstate_dir: %q\nmetrics: {listen: %q}\nroutes:\n  - name: warcs\n    source: %q\n    destination: %q\n%s",
+		filepath.Join(dir, "state"), listen, src, dst, route)
 	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
 		return "", fmt.Errorf("couldn't write ferry config: %w", err)
 	}

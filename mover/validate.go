@@ -38,14 +38,33 @@ func validateSource(ctx context.Context, r *worker.OpenRoute, f bus.File, progre
 	run := validate.Start(vs)
 	// Hashed only for HashReaderTo's pooled buffer and progress (a long
 	// validation heartbeats like a long upload).
-	_, err = transfer.HashReaderTo(ctxReader{ctx, rd}, r.Hash, progress, run)
+	sum, err := transfer.HashReaderTo(ctxReader{ctx, rd}, r.Hash, progress, run)
 	res := run.Close(err)
 	if err != nil {
 		return fmt.Errorf("couldn't read source %s to validate it: %w", f.Path, err)
 	}
+	// Checked before the verdict: a file cut short or rewritten while it
+	// was read is another file, not a broken one (source_changed).
+	if err := unchangedWhileRead(ctx, r, f.Path, info, sum.Size); err != nil {
+		return err
+	}
 	if !res.Valid() {
 		return fmt.Errorf("%s: the source's content is broken, not uploaded, the source is kept: %w: %w",
 			f.Path, &validate.Invalid{Result: res}, fault.ErrInvalidContent)
+	}
+	return nil
+}
+
+// unchangedWhileRead checks that the source validated is the file opened:
+// read to its end (read bytes) and, stat'ed again, the same object.
+func unchangedWhileRead(ctx context.Context, r *worker.OpenRoute, rel string, opened transfer.FileInfo, read int64) error {
+	now, err := r.Src.Stat(ctx, rel)
+	if err != nil {
+		return fmt.Errorf("couldn't stat source %s after validating it: %w", rel, err)
+	}
+	if read != opened.Size || !now.SameObject(opened) {
+		return fmt.Errorf("source %s changed while it was validated (opened at %d bytes, read %d, now %d): %w",
+			rel, opened.Size, read, now.Size, fault.ErrSourceChanged)
 	}
 	return nil
 }

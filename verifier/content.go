@@ -3,7 +3,9 @@ package verifier
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
+	"slices"
 
 	"github.com/ferrydata/ferry/internal/fault"
 	"github.com/ferrydata/ferry/internal/transfer"
@@ -13,11 +15,12 @@ import (
 
 // readBack reads the copy back once; the route's validators read the same
 // bytes through a tee as they are hashed (no second download). content is
-// nil when the route names none. A read that fails is the read's failure
-// (retried), whatever the validators saw.
-func readBack(ctx context.Context, r *worker.OpenRoute, rel string, progress *transfer.Progress) (sum transfer.Sum, id transfer.FileInfo, content *validate.Result, err error) {
+// nil when the route names none. read counts every byte the read took, so
+// that ferry_verify_read_bytes_total shows one read per file. A read that
+// fails is the read's failure (retried), whatever the validators saw.
+func readBack(ctx context.Context, r *worker.OpenRoute, rel string, progress *transfer.Progress, read *byteCount) (sum transfer.Sum, id transfer.FileInfo, content *validate.Result, err error) {
 	if len(r.Validate) == 0 {
-		sum, id, err = r.Dst.ReadBack(ctx, rel, progress)
+		sum, id, err = r.Dst.ReadBackTo(ctx, rel, progress, read)
 		return sum, id, nil, err
 	}
 	vs, err := validate.New(r.Validate, r.SpillDir)
@@ -25,9 +28,17 @@ func readBack(ctx context.Context, r *worker.OpenRoute, rel string, progress *tr
 		return sum, id, nil, fmt.Errorf("route %s: %w", r.Name, err)
 	}
 	run := validate.Start(vs)
-	sum, id, err = r.Dst.ReadBackTo(ctx, rel, progress, run)
+	sum, id, err = r.Dst.ReadBackTo(ctx, rel, progress, io.MultiWriter(read, run))
 	res := run.Close(err)
 	return sum, id, &res, err
+}
+
+// byteCount counts the bytes written to it.
+type byteCount struct{ n int64 }
+
+func (c *byteCount) Write(p []byte) (int, error) {
+	c.n += int64(len(p))
+	return len(p), nil
 }
 
 // contentRule is MayDelete's rule on content: a route that names
@@ -37,7 +48,7 @@ func contentRule(e Evidence) error {
 	if len(e.Validate) == 0 {
 		return nil
 	}
-	if e.Content == nil || len(e.Content.Ran) != len(e.Validate) {
+	if e.Content == nil || !slices.Equal(e.Content.Ran, e.Validate) || len(e.Content.Findings) != len(e.Validate) {
 		// Not the file's fault, and no pass either: verify again.
 		return fmt.Errorf("%s: validators %v did not all run", e.Want.Path, e.Validate)
 	}
@@ -64,7 +75,7 @@ func (v *Verifier) countChecks(route string, res *validate.Result) {
 
 // warnFlagged logs a broken file that moves all the same (on_invalid flag).
 func (v *Verifier) warnFlagged(log *slog.Logger, res *validate.Result) {
-	if res != nil && !res.Valid() {
+	if res != nil && !res.Valid() && res.First != nil {
 		log.Warn("file content is broken; moved as on_invalid: flag says",
 			"validator", res.First.Validator, "offset", res.First.Offset, "err", res.First.Err)
 	}

@@ -76,22 +76,11 @@ func verifyContent(t *testing.T, b *bus.Bus, l *ledger.Ledger, c contentCase, fl
 	srcDir, dstDir := t.TempDir(), t.TempDir()
 	const rel = "crawl-20261202-00001.warc.gz"
 	f := placeCopied(t, srcDir, dstDir, rel, c.data)
-	src, err := transfer.OpenLocalSource(srcDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dst, err := transfer.OpenDestination(ctx, dstDir, transfer.MD5)
-	if err != nil {
-		t.Fatal(err)
-	}
 	route := t.Name() // a route per case: its own ledger records and series
 	route = filepath.Base(route)
 	m := metrics.New()
-	v := &Verifier{
-		deps: worker.Deps{Bus: b, Ledger: l, Log: bustest.Logger(t), Metrics: m},
-		routes: worker.Live(worker.Routes{route: {Route: worker.Route{Name: route, Host: "h1", Hash: transfer.MD5, DeleteSource: true,
-			Validate: []string{"gzip", "warc"}, FlagInvalid: flag}, Src: src, Dst: dst}}),
-	}
+	v := contentVerifier(t, worker.Deps{Bus: b, Ledger: l, Log: bustest.Logger(t), Metrics: m},
+		worker.Route{Name: route, Validate: []string{"gzip", "warc"}, FlagInvalid: flag}, srcDir, dstDir)
 	job := bus.Job{ID: "20261202T060000-0123456789ab-cccccccccccccccc", Route: route, Host: "h1", Files: []bus.File{f}}
 	var progress transfer.Progress
 	out := v.verifyJob(ctx, job, &progress)
@@ -155,6 +144,25 @@ func verifyContent(t *testing.T, b *bus.Bus, l *ledger.Ledger, c contentCase, fl
 	if got, want := progress.Load(), 2*int64(len(c.data)); got != want {
 		t.Errorf("read %d bytes, want %d (the source and the copy, once each)", got, want)
 	}
+	if got := testutil.ToFloat64(m.VerifyRead.WithLabelValues(route)); got != float64(len(c.data)) {
+		t.Errorf("ferry_verify_read_bytes_total = %v, want %d (the copy, read once)", got, len(c.data))
+	}
+}
+
+// contentVerifier is a verifier of one route (host h1, md5, sources
+// deleted; r's name and validator settings) from srcDir to dstDir.
+func contentVerifier(t *testing.T, deps worker.Deps, r worker.Route, srcDir, dstDir string) *Verifier {
+	t.Helper()
+	src, err := transfer.OpenLocalSource(srcDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst, err := transfer.OpenDestination(t.Context(), dstDir, transfer.MD5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Host, r.Hash, r.DeleteSource = "h1", transfer.MD5, true
+	return &Verifier{deps: deps, routes: worker.Live(worker.Routes{r.Name: {Route: r, Src: src, Dst: dst}})}
 }
 
 // placeCopied writes data as rel in srcDir and as its copy in dstDir, and

@@ -43,6 +43,15 @@ func TestMayDeleteContent(t *testing.T) {
 		{"one validator did not run", func(e *Evidence) {
 			e.Content = &validate.Result{Ran: []string{"gzip"}, Findings: []*validate.Finding{nil}}
 		}, nil, true},
+		{"other validators than the route names", func(e *Evidence) {
+			e.Content = &validate.Result{Ran: []string{"gzip", "gzip"}, Findings: make([]*validate.Finding, 2)}
+		}, nil, true},
+		{"a verdict without a finding per validator", func(e *Evidence) {
+			e.Content = &validate.Result{Ran: []string{"gzip", "warc"}, Findings: []*validate.Finding{nil}}
+		}, nil, true},
+		{"a finding First does not name, keep", func(e *Evidence) {
+			e.Content = &validate.Result{Ran: []string{"gzip", "warc"}, Findings: []*validate.Finding{nil, finding}}
+		}, fault.ErrInvalidContent, false},
 		{"invalid and a hash mismatch", func(e *Evidence) { e.Content, e.Dest.Hash = invalid, "0000" }, fault.ErrMismatch, false},
 	}
 	for _, tt := range tests {

@@ -20,6 +20,7 @@ type measured struct {
 	// content is the route's validators' verdict on the bytes read back
 	// (nil: the route names none).
 	content *validate.Result
+	read    byteCount // bytes the read-back took, whether it succeeded or not
 }
 
 // measure reads the copy back and hashes the source at the same time, so a
@@ -37,7 +38,7 @@ func measure(ctx context.Context, r *worker.OpenRoute, rel string, progress *tra
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		m.dest, m.copied, m.content, readErr = readBack(ctx, r, rel, progress)
+		m.dest, m.copied, m.content, readErr = readBack(ctx, r, rel, progress, &m.read)
 		if readErr != nil {
 			readErr = fmt.Errorf("couldn't read back %s: %w", rel, readErr)
 			cancel(readErr)

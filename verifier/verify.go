@@ -94,6 +94,7 @@ func (v *Verifier) verifyFile(ctx context.Context, r *worker.OpenRoute, job bus.
 		return verified{}, fmt.Errorf("couldn't stat source %s: %w", f.Path, err)
 	}
 	m, err := measure(ctx, r, f.Path, progress)
+	v.deps.Metrics.VerifyRead.WithLabelValues(job.Route).Add(float64(m.read.n))
 	if m.dest.Size > 0 {
 		v.deps.Metrics.BytesVerified.WithLabelValues(job.Route).Add(float64(m.dest.Size))
 	}
@@ -190,7 +191,9 @@ func hashSource(ctx context.Context, src transfer.Source, rel string, t transfer
 // mover read, the file is moved; otherwise it is an operator's problem.
 // Nothing is deleted here either way.
 func (v *Verifier) vanished(ctx context.Context, r *worker.OpenRoute, f bus.File, progress *transfer.Progress, cause error) (ledger.State, error) {
-	dest, _, err := r.Dst.ReadBack(ctx, f.Path, progress)
+	var read byteCount
+	dest, _, err := r.Dst.ReadBackTo(ctx, f.Path, progress, &read)
+	v.deps.Metrics.VerifyRead.WithLabelValues(r.Name).Add(float64(read.n))
 	if err == nil && f.Hash != "" && dest.Type == r.Hash && dest.Size == f.Size && dest.Hash == f.Hash && r.DeleteSource {
 		return ledger.Moved, nil
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/ferrydata/ferry/internal/ledger"
 	"github.com/ferrydata/ferry/internal/metrics"
 	"github.com/ferrydata/ferry/internal/transfer"
+	"github.com/ferrydata/ferry/internal/validate"
 	"github.com/ferrydata/ferry/internal/worker"
 	"github.com/ferrydata/ferry/mover"
 	"github.com/ferrydata/ferry/verifier"
@@ -168,6 +169,12 @@ func (s *system) workerRoutes() ([]worker.Route, error) {
 	spill := s.cfg.ValidateSpillDir()
 	if err := os.MkdirAll(spill, 0o700); err != nil {
 		return nil, fmt.Errorf("couldn't make the validators' spill directory: %w", err)
+	}
+	// Whatever is in it now was left by a process killed mid-validation.
+	if n, err := validate.CleanSpillDir(spill); err != nil {
+		s.log.Warn("couldn't clean the validators' spill directory", "dir", spill, "err", err)
+	} else if n > 0 {
+		s.log.Info("removed validators' spill files left by an earlier run", "dir", spill, "files", n)
 	}
 	var out []worker.Route
 	for _, r := range s.cfg.Routes {

@@ -29,6 +29,7 @@ type Metrics struct {
 	OldestWaiting  *prometheus.GaugeVec     // route: age of the oldest file still in the work streams
 	BuildInfo      *prometheus.GaugeVec     // version, revision, goversion: always 1
 	Validations    *prometheus.CounterVec   // route, validator, outcome: valid, invalid
+	VerifyRead     *prometheus.CounterVec   // route: bytes of every read-back, failed ones too
 }
 
 // New creates the metrics in a fresh registry with Go and process collectors.
@@ -66,7 +67,9 @@ func New() *Metrics {
 		m.VerifyFailures, m.Jobs, m.DeadLetters, m.StageSeconds, m.LastMoved, m.Backlog, m.OldestWaiting, m.BuildInfo,
 	)
 	m.Validations = counter("validations_total", "Files a route's content validators checked on the bytes read back, by outcome.", "route", "validator", "outcome")
-	m.Registry.MustRegister(m.Validations)
+	m.VerifyRead = counter("verify_read_bytes_total",
+		"Bytes the verifier's read-backs took from destinations, counted as they arrived, failed reads included; a route's validators check these same bytes, not a read of their own.", "route")
+	m.Registry.MustRegister(m.Validations, m.VerifyRead)
 	return m
 }
 
@@ -87,6 +90,7 @@ func (m *Metrics) InitRoute(route string) {
 	m.FilesDeleted.WithLabelValues(route)
 	m.BytesCopied.WithLabelValues(route)
 	m.BytesVerified.WithLabelValues(route)
+	m.VerifyRead.WithLabelValues(route)
 	for _, reason := range VerifyReasons {
 		m.VerifyFailures.WithLabelValues(route, reason)
 	}

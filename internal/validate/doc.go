@@ -6,7 +6,10 @@
 // the same pass as the hash: Start returns a writer the read-back tees into.
 //
 // The validators a route may name are one explicit list (registry.go); a
-// name not on it is a configuration error.
+// name not on it is a configuration error. Validators that must cache
+// more than they hold in memory write to a spill directory
+// (state_dir/validate); CleanSpillDir empties it of what a killed process
+// left there.
 //
 // It must never:
 //

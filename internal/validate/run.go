@@ -28,6 +28,9 @@ func Start(vs []Validator) *Run {
 		pr, pw := io.Pipe()
 		r.pipes, ws[i], r.ran = append(r.pipes, pw), pw, append(r.ran, v.Name())
 		r.wg.Add(1)
+		// No verdict until run returns one: a validator that ends its
+		// goroutine without returning (runtime.Goexit) leaves this.
+		r.found[i] = &Finding{Validator: v.Name(), Offset: -1, Err: errNoVerdict}
 		go func() {
 			defer r.wg.Done()
 			r.found[i] = run(v, pr)
@@ -68,6 +71,9 @@ func (r *Run) Close(readErr error) Result {
 	}
 	return res
 }
+
+// errNoVerdict is the finding of a validator that ended without a verdict.
+var errNoVerdict = errors.New("the validator ended without a verdict")
 
 // run runs one validator to its end: whatever it returns or however it
 // fails, the rest of the stream is drained so the writer goes on. A panic

@@ -34,13 +34,37 @@ type Result struct {
 	First    *Finding   // the first in Ran's order; nil: every validator passed
 }
 
-// Valid reports whether every validator that ran passed.
-func (r Result) Valid() bool { return r.First == nil }
+// Valid reports whether every validator that ran passed: no finding at
+// all, whatever First says.
+func (r Result) Valid() bool { return r.first() == nil }
+
+// first is First, or else the first finding in Findings; nil if none.
+func (r Result) first() *Finding {
+	if r.First != nil {
+		return r.First
+	}
+	for _, f := range r.Findings {
+		if f != nil {
+			return f
+		}
+	}
+	return nil
+}
 
 // Invalid is the error of a file its validators found broken: it reads as
 // the first finding (validator and offset) and holds the whole Result.
 type Invalid struct{ Result Result }
 
-func (e *Invalid) Error() string { return e.Result.First.Error() }
+func (e *Invalid) Error() string {
+	if f := e.Result.first(); f != nil {
+		return f.Error()
+	}
+	return "content found invalid"
+}
 
-func (e *Invalid) Unwrap() error { return e.Result.First }
+func (e *Invalid) Unwrap() error {
+	if f := e.Result.first(); f != nil {
+		return f
+	}
+	return nil
+}

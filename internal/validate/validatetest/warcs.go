@@ -61,23 +61,33 @@ func Write(t testing.TB, n int, body []byte, gz bool) WARC {
 // length and id filled in by gowarc's builder.
 func Response(t testing.TB, uri string, body []byte) gowarc.WarcRecord {
 	t.Helper()
+	rec, err := NewResponse(uri, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec
+}
+
+// NewResponse is Response for a program that is not a test (the
+// benchmark writes its WARC tree with it).
+func NewResponse(uri string, body []byte) (gowarc.WarcRecord, error) {
 	rb := gowarc.NewRecordBuilder(gowarc.Response, gowarc.WithAddMissingDigest(true),
 		gowarc.WithAddMissingRecordId(true), gowarc.WithAddMissingContentLength(true), gowarc.WithFixDigest(false))
 	head := fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: %d\r\n\r\n", len(body))
 	if _, err := rb.WriteString(head); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	if _, err := rb.Write(body); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	rb.AddWarcHeader(gowarc.WarcTargetURI, uri)
 	rb.AddWarcHeader(gowarc.WarcDate, "2026-12-02T06:00:00Z")
 	rb.AddWarcHeader(gowarc.ContentType, "application/http;msgtype=response")
 	rec, _, err := rb.Build()
 	if err != nil {
-		t.Fatalf("couldn't build a WARC record: %v", err)
+		return nil, fmt.Errorf("couldn't build a WARC record: %w", err)
 	}
-	return rec
+	return rec, nil
 }
 
 // Truncated is w cut in the middle of its last record, as a crawler that
