@@ -202,19 +202,6 @@ func (l *Ledger) change(ctx context.Context, route, host string, f bus.File, sta
 	return w, true, nil
 }
 
-// mayChange says whether a record in state from may go to state to.
-func mayChange(from, to State) bool {
-	switch from {
-	case Moved:
-		return false
-	case Verified:
-		return to == Moved
-	case Failed:
-		return to == Failed || to == Moved || to == Verified
-	}
-	return true
-}
-
 // Records calls fn for every file record, of one route or all ("").
 func (l *Ledger) Records(ctx context.Context, route string, fn func(*Record) error) error {
 	filter := "file.>"
