@@ -37,14 +37,6 @@ type File struct {
 // MTime returns the modification time the watcher recorded.
 func (f File) MTime() time.Time { return time.Unix(0, f.ModTime) }
 
-// FileKey is a file's ledger key: one per route, host and path, since two
-// crawlers may write the same relative path. KV keys allow only
-// [-/_=.a-zA-Z0-9], so the path is hashed.
-func FileKey(route, host, path string) string {
-	sum := sha256.Sum256([]byte(path))
-	return "file." + route + "." + HostToken(host) + "." + hex.EncodeToString(sum[:16])
-}
-
 // Closed announces that one file is complete and may be moved.
 type Closed struct {
 	V     int    `json:"v"`

@@ -40,7 +40,7 @@ func (l *Ledger) WithKeep(keep time.Duration) *Ledger {
 
 // Get returns a file's record and its revision, or ErrNoRecord.
 func (l *Ledger) Get(ctx context.Context, route, host, path string) (*Record, uint64, error) {
-	val, rev, err := l.kv.Get(ctx, bus.FileKey(route, host, path))
+	val, rev, err := l.kv.Get(ctx, fileKey(route, host, path))
 	if errors.Is(err, bus.ErrNoKey) {
 		return nil, 0, ErrNoRecord
 	}
@@ -136,7 +136,7 @@ func (l *Ledger) announcement(ctx context.Context, route, host string, f bus.Fil
 	if err != nil {
 		return bus.Write{}, false, err
 	}
-	return bus.Write{Key: bus.FileKey(route, host, f.Path), Value: val, Rev: rev}, true, nil
+	return bus.Write{Key: fileKey(route, host, f.Path), Value: val, Rev: rev}, true, nil
 }
 
 // Set moves a file's record to state, keeping what is known of it.
@@ -193,7 +193,7 @@ func (l *Ledger) change(ctx context.Context, route, host string, f bus.File, sta
 	if err != nil {
 		return w, false, err
 	}
-	w = bus.Write{Key: bus.FileKey(route, host, f.Path), Value: val, Rev: rev}
+	w = bus.Write{Key: fileKey(route, host, f.Path), Value: val, Rev: rev}
 	if r.State == Moved {
 		// The source is gone, so nothing will look for this record but an
 		// operator asking where the file went: keep it for ledger.keep only.
@@ -204,11 +204,7 @@ func (l *Ledger) change(ctx context.Context, route, host string, f bus.File, sta
 
 // Records calls fn for every file record, of one route or all ("").
 func (l *Ledger) Records(ctx context.Context, route string, fn func(*Record) error) error {
-	filter := "file.>"
-	if route != "" {
-		filter = "file." + route + ".>"
-	}
-	return l.kv.Scan(ctx, filter, func(key string, val []byte) error {
+	return l.kv.Scan(ctx, FileKeys(route), func(key string, val []byte) error {
 		var r Record
 		if err := json.Unmarshal(val, &r); err != nil {
 			return fmt.Errorf("couldn't decode ledger record %s: %w", key, err)
@@ -238,7 +234,7 @@ func (l *Ledger) Reset(ctx context.Context, route, host, path string) error {
 		if err != nil {
 			return err
 		}
-		err = l.write(ctx, bus.Write{Key: bus.FileKey(route, host, path), Value: val, Rev: rev, TTL: l.keep})
+		err = l.write(ctx, bus.Write{Key: fileKey(route, host, path), Value: val, Rev: rev, TTL: l.keep})
 		if !errors.Is(err, bus.ErrKeyTaken) {
 			return err
 		}
