@@ -8,6 +8,7 @@ import (
 	"github.com/ferrydata/ferry/internal/bus"
 	"github.com/ferrydata/ferry/internal/fault"
 	"github.com/ferrydata/ferry/internal/ledger"
+	"github.com/ferrydata/ferry/internal/parallel"
 	"github.com/ferrydata/ferry/internal/transfer"
 	"github.com/ferrydata/ferry/internal/worker"
 )
@@ -19,7 +20,7 @@ func (m *Mover) copyJob(ctx context.Context, job bus.Job, progress *transfer.Pro
 	r := m.routes.Route(job.Route)
 	h := newHandoff(ctx, m, job)
 	errs := make([]error, len(job.Files))
-	worker.Each(len(job.Files), r.FilesInFlight(), func(i int) {
+	parallel.Each(len(job.Files), r.FilesInFlight(), func(i int) {
 		f := job.Files[i]
 		res := m.copyOne(ctx, job, r, f, progress)
 		switch {

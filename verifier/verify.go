@@ -9,6 +9,7 @@ import (
 	"github.com/ferrydata/ferry/internal/bus"
 	"github.com/ferrydata/ferry/internal/fault"
 	"github.com/ferrydata/ferry/internal/ledger"
+	"github.com/ferrydata/ferry/internal/parallel"
 	"github.com/ferrydata/ferry/internal/transfer"
 	"github.com/ferrydata/ferry/internal/worker"
 )
@@ -19,7 +20,7 @@ func (v *Verifier) verifyJob(ctx context.Context, job bus.Job, progress *transfe
 	r := v.routes.Route(job.Route)
 	states := make([]verified, len(job.Files))
 	errs := make([]error, len(job.Files))
-	worker.Each(len(job.Files), r.FilesInFlight(), func(i int) {
+	parallel.Each(len(job.Files), r.FilesInFlight(), func(i int) {
 		f := job.Files[i]
 		if !v.shouldVerify(ctx, job, f) {
 			return

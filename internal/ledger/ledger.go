@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/ferrydata/ferry/internal/bus"
+	"github.com/ferrydata/ferry/internal/parallel"
 )
 
 // ErrNoRecord means the ledger has never heard of the file.
@@ -79,17 +79,9 @@ func (l *Ledger) AnnounceAll(ctx context.Context, route, host string, files []bu
 		// The reads are round trips, not writes: they go several at once.
 		found := make([]bus.Write, len(files))
 		errs := make([]error, len(files))
-		sem := make(chan struct{}, readsInFlight)
-		var wg sync.WaitGroup
-		for i, f := range files {
-			sem <- struct{}{}
-			wg.Add(1)
-			go func() {
-				defer func() { <-sem; wg.Done() }()
-				found[i], announce[i], errs[i] = l.announcement(ctx, route, host, f, p)
-			}()
-		}
-		wg.Wait()
+		parallel.Each(len(files), readsInFlight, func(i int) {
+			found[i], announce[i], errs[i] = l.announcement(ctx, route, host, files[i], p)
+		})
 		writes := make([]bus.Write, 0, len(files))
 		for i, w := range found {
 			if announce[i] {
