@@ -116,7 +116,7 @@ func (l *Ledger) announcement(ctx context.Context, route, host string, f bus.Fil
 	if !ShouldAnnounce(old, f, now, p) {
 		return bus.Write{}, false, nil
 	}
-	r := Record{Route: route, Host: host, State: Closed, Created: now, Updated: now}
+	r := Record{Route: route, Host: host, State: Announced, Created: now, Updated: now}
 	if old != nil && old.Same(f) {
 		// Announced again (its job was lost, or an operator replayed it):
 		// the same file, so its history goes on.

@@ -184,7 +184,7 @@ func TestIntegrationAnnounceOnce(t *testing.T) {
 		if n != 1 {
 			t.Errorf("file %d announced %d times by %d racers, want once", i, n, racers)
 		}
-		if r := get(t, l, file(i)); r.State != Closed {
+		if r := get(t, l, file(i)); r.State != Announced {
 			t.Errorf("file %d is %s after announce, want closed", i, r.State)
 		}
 	}

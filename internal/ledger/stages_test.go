@@ -37,7 +37,7 @@ func TestStageTable(t *testing.T) {
 		copy     copying
 		verify   verifying
 	}{
-		{Closed, inFlight, copyAll, verifyAll},
+		{Announced, inFlight, copyAll, verifyAll},
 		{Batched, inFlight, copyAll, verifyAll},
 		{Copying, inFlight, copyAll, verifyAll},
 		{Copied, inFlight, copying{CopyHandOn, CopyFile, CopyFile}, verifyAll},
@@ -120,7 +120,7 @@ func TestCopyTaskOf(t *testing.T) {
 		{"one of this job's verify jobs dead-lettered it", rec(Failed, "job-2-0123456789abcdef", ""), CopyNone},
 		{"a verify job of another job dead-lettered it", rec(Failed, "job-20-0123456789abcdef", ""), CopyFile},
 		{"this job was copying it when it died", rec(Copying, job, ""), CopyFile},
-		{"announced only", rec(Closed, "", ""), CopyFile},
+		{"announced only", rec(Announced, "", ""), CopyFile},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -168,12 +168,12 @@ func TestShouldAnnounce(t *testing.T) {
 		{"moved, new mtime", touched(rec(Moved, 0)), false, true},
 		{"verified, new version", touched(rec(Verified, 0)), false, true},
 		{"copying, new version", grown(rec(Copying, 0)), false, true},
-		{"closed fresh", rec(Closed, time.Minute), false, false},
+		{"announced fresh", rec(Announced, time.Minute), false, false},
 		{"batched fresh", rec(Batched, time.Minute), false, false},
 		{"copying fresh", rec(Copying, stale-time.Second), false, false},
 		{"copied fresh", rec(Copied, 0), false, false},
 		{"verifying at the limit", rec(Verifying, stale), false, false},
-		{"closed stale", rec(Closed, stale+time.Second), false, true},
+		{"announced stale", rec(Announced, stale+time.Second), false, true},
 		{"batched stale", rec(Batched, 2*stale), false, true},
 		{"copying stale", rec(Copying, 2*stale), false, true},
 		{"copied stale", rec(Copied, 2*stale), false, true},

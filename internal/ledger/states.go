@@ -6,9 +6,12 @@ import "slices"
 type State string
 
 // The states of a file, in order. Moved and Verified are final; Failed waits
-// for an operator.
+// for an operator. The values are stored in every record and shown by
+// `ferry status`: they never change.
 const (
-	Closed    State = "closed"
+	// Announced: the watcher found the file closed and announced it
+	// (stored as "closed", the name it had first).
+	Announced State = "closed"
 	Batched   State = "batched"
 	Copying   State = "copying"
 	Copied    State = "copied"
@@ -23,7 +26,7 @@ const (
 
 // States returns every state, in pipeline order.
 func States() []State {
-	return []State{Closed, Batched, Copying, Copied, Verifying, Moved, Verified, Failed, Replayed}
+	return []State{Announced, Batched, Copying, Copied, Verifying, Moved, Verified, Failed, Replayed}
 }
 
 // Done reports whether nothing more will happen to the file without an operator.
@@ -33,12 +36,12 @@ func (s State) Done() bool { return s == Moved || s == Verified || s == Failed }
 // the same version of the file to. The roles write states in pipeline
 // order, but jobs are delivered at least once and may run twice at once,
 // so a late or duplicate job may write any state: only a final state is
-// protected. The two other writes are not Set's: Announce (to Closed)
+// protected. The two other writes are not Set's: Announce (to Announced)
 // follows ShouldAnnounce, and Reset (an operator's replay) goes to Replayed
 // from any state. A new version of the file starts a record of its own,
 // whatever the old one's state.
 var transitions = map[State][]State{
-	Closed:    States(), // in flight: a retry may go back (Verifying to Copying)
+	Announced: States(), // in flight: a retry may go back (Verifying to Copying)
 	Batched:   States(),
 	Copying:   States(),
 	Copied:    States(),

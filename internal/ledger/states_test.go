@@ -11,7 +11,7 @@ import (
 func TestTransitions(t *testing.T) {
 	const anywhere = "closed batched copying copied verifying moved verified failed replayed"
 	want := map[State]string{
-		Closed:                     anywhere,
+		Announced:                  anywhere,
 		Batched:                    anywhere,
 		Copying:                    anywhere,
 		Copied:                     anywhere,
@@ -39,7 +39,7 @@ func TestTransitions(t *testing.T) {
 }
 
 func TestStateDone(t *testing.T) {
-	want := map[State]bool{Closed: false, Batched: false, Copying: false, Copied: false,
+	want := map[State]bool{Announced: false, Batched: false, Copying: false, Copied: false,
 		Verifying: false, Moved: true, Verified: true, Failed: true, Replayed: false}
 	for _, s := range States() {
 		if got, ok := want[s]; !ok || s.Done() != got {
