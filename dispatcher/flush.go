@@ -7,7 +7,7 @@ import (
 	"github.com/ferrydata/ferry/internal/bus"
 	"github.com/ferrydata/ferry/internal/fault"
 	"github.com/ferrydata/ferry/internal/ledger"
-	"github.com/ferrydata/ferry/internal/worker"
+	"github.com/ferrydata/ferry/internal/parallel"
 )
 
 // flush publishes each group as a job, then acknowledges its events. If the
@@ -27,7 +27,7 @@ func (d *Dispatcher) flush(ctx context.Context, groups []*group[*bus.Delivery]) 
 		}
 		d.sent(job.Host)
 		log := d.Log.With("route", job.Route, "host", job.Host, "job", job.ID)
-		worker.Each(len(job.Files), len(job.Files), func(i int) {
+		parallel.Each(len(job.Files), len(job.Files), func(i int) {
 			f := job.Files[i]
 			if f.Size < ledger.SlowFileSize {
 				return

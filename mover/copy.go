@@ -8,6 +8,7 @@ import (
 	"github.com/ferrydata/ferry/internal/bus"
 	"github.com/ferrydata/ferry/internal/fault"
 	"github.com/ferrydata/ferry/internal/ledger"
+	"github.com/ferrydata/ferry/internal/parallel"
 	"github.com/ferrydata/ferry/internal/transfer"
 	"github.com/ferrydata/ferry/internal/worker"
 )
@@ -19,7 +20,7 @@ func (m *Mover) copyJob(ctx context.Context, job bus.Job, progress *transfer.Pro
 	r := m.routes.Route(job.Route)
 	h := newHandoff(ctx, m, job)
 	errs := make([]error, len(job.Files))
-	worker.Each(len(job.Files), r.FilesInFlight(), func(i int) {
+	parallel.Each(len(job.Files), r.FilesInFlight(), func(i int) {
 		f := job.Files[i]
 		res := m.copyOne(ctx, job, r, f, progress)
 		switch {
@@ -67,12 +68,14 @@ type fileResult struct {
 // No record decides a delete (the verifier hashes both sides itself), and
 // a file with no Copied record is one the mover simply copies again.
 func (m *Mover) copyOne(ctx context.Context, job bus.Job, r *worker.OpenRoute, f bus.File, progress *transfer.Progress) fileResult {
-	rec := m.record(ctx, job, f)
-	switch {
-	case rec != nil && rec.State == ledger.Copied && rec.JobID == job.ID && rec.Hash != "":
-		// An earlier attempt copied it; its verify job may not be out yet.
+	rec, _, err := m.deps.Ledger.Get(ctx, job.Route, job.Host, f.Path)
+	if err != nil {
+		rec = nil // unknown: copy again
+	}
+	switch ledger.CopyTaskOf(rec, f, job.ID) {
+	case ledger.CopyHandOn:
 		return fileResult{hash: rec.Hash}
-	case handedOn(rec, job):
+	case ledger.CopyNone:
 		return fileResult{skip: true}
 	}
 	sum, err := m.copyFile(ctx, job, r, f, progress)
@@ -81,33 +84,6 @@ func (m *Mover) copyOne(ctx context.Context, job bus.Job, r *worker.OpenRoute, f
 	}
 	worker.FileLog(ctx, m.deps.Log, f).Info("file copied", "bytes", sum.Size, string(r.Hash), sum.Hash)
 	return fileResult{hash: sum.Hash, record: f.Size >= ledger.SlowFileSize}
-}
-
-// record returns the file's ledger record for this version, or nil.
-func (m *Mover) record(ctx context.Context, job bus.Job, f bus.File) *ledger.Record {
-	rec, _, err := m.deps.Ledger.Get(ctx, job.Route, job.Host, f.Path)
-	if err != nil || !rec.Same(f) {
-		return nil
-	}
-	return rec
-}
-
-// handedOn reports whether the file needs nothing more from the mover: it
-// is done (a duplicate job finished it), or an earlier attempt of this job
-// passed it on or dead-lettered it, or one of the job's verify jobs is
-// verifying it or dead-lettered it. The ledger is only a hint here:
-// skipping never deletes, and a file whose verify job is lost is announced
-// again by the watcher's rescan once its record is stale.
-func handedOn(rec *ledger.Record, job bus.Job) bool {
-	switch {
-	case rec == nil:
-		return false
-	case rec.State == ledger.Moved || rec.State == ledger.Verified:
-		return true
-	case !ofJob(rec.JobID, job.ID):
-		return false
-	}
-	return rec.State == ledger.Verifying || rec.State == ledger.Failed
 }
 
 // copyFile copies one file unless an identical copy is already there, and

@@ -7,14 +7,15 @@
 // ready files hold 1 MiB or the job's last copy has ended, and files copied
 // while a hand-on is being published go out together in the next verify
 // job: small files travel in groups (the queue's cost stays per group),
-// large files one by one. Each verify job has its own id (the copy job's id and a
-// digest of its files): its own attempts and dead letters, and the same id
+// large files one by one. Each verify job has its own id (bus.VerifyJobID: the copy job's
+// id and a digest of its files): its own attempts and dead letters, and the same id
 // for the same files, so a retried publish is a duplicate JetStream drops.
 // The copy job is acked once every file is handed on or has failed; a file
 // whose hand-on failed is retried with the job.
 //
 // Only large files (ledger.SlowFileSize) are recorded Copied, so that a
-// retried job hands them on without copying again; a small file is copied
+// retried job hands them on without copying again (ledger.CopyTaskOf says
+// what a file of a job still needs); a small file is copied
 // again, which costs little and is safe: the final write never overwrites,
 // and an identical copy counts as copied once both sides are hashed.
 //

@@ -2,8 +2,6 @@ package mover
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -133,7 +131,7 @@ func (m *Mover) handOn(ctx context.Context, job bus.Job, group []copied) ([]bus.
 			}
 		}
 	}
-	next := bus.Job{ID: verifyJobID(job.ID, files), Route: job.Route, Host: job.Host, Files: files}
+	next := bus.Job{ID: bus.VerifyJobID(job.ID, files), Route: job.Route, Host: job.Host, Files: files}
 	if err := m.deps.Bus.PublishJob(ctx, bus.StageVerify, next); err != nil {
 		if bus.Unavailable(err) {
 			err = fmt.Errorf("%w: %w", fault.ErrUnavailable, err)
@@ -142,26 +140,4 @@ func (m *Mover) handOn(ctx context.Context, job bus.Job, group []copied) ([]bus.
 	}
 	worker.JobLog(ctx, m.deps.Log).Debug("copied files handed on", "verify_job", next.ID, "files", len(files))
 	return files, nil
-}
-
-// verifyJobIDMax is the longest job id a message may carry (bus.jobIDRE).
-const verifyJobIDMax = 128
-
-// verifyJobID names the verify job of some files of copy job id. Each verify
-// job of a copy job has its own id, so its attempts and dead letters are
-// its own; the same files give the same id, so a retried publish of the
-// same group is a duplicate JetStream drops. ofJob recognises the ids.
-func verifyJobID(id string, files []bus.File) string {
-	h := sha256.New()
-	for _, f := range files {
-		fmt.Fprintf(h, "%s\x00%d\x00%d\x00%d\x00%d\x00", f.Path, f.Size, f.ModTime, f.Ino, f.CTime)
-	}
-	suffix := "-" + hex.EncodeToString(h.Sum(nil)[:8])
-	return id[:min(len(id), verifyJobIDMax-len(suffix))] + suffix
-}
-
-// ofJob reports whether a ledger record's job id is copy job id or one of
-// its verify jobs.
-func ofJob(recID, id string) bool {
-	return recID == id || strings.HasPrefix(recID, id+"-")
 }

@@ -158,7 +158,7 @@ func TestIntegrationCopiedFileHandedOnAtOnce(t *testing.T) {
 	}
 	ids := map[string]bool{}
 	for _, j := range append(early, late...) {
-		if !strings.HasPrefix(j.ID, r.job.ID+"-") || ids[j.ID] || len(j.ID) > verifyJobIDMax {
+		if !strings.HasPrefix(j.ID, r.job.ID+"-") || ids[j.ID] || len(j.ID) > bus.MaxJobID {
 			t.Errorf("verify job id %q: want a new id of %s's own", j.ID, r.job.ID)
 		}
 		ids[j.ID] = true

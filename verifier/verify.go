@@ -9,6 +9,7 @@ import (
 	"github.com/ferrydata/ferry/internal/bus"
 	"github.com/ferrydata/ferry/internal/fault"
 	"github.com/ferrydata/ferry/internal/ledger"
+	"github.com/ferrydata/ferry/internal/parallel"
 	"github.com/ferrydata/ferry/internal/transfer"
 	"github.com/ferrydata/ferry/internal/worker"
 )
@@ -19,9 +20,9 @@ func (v *Verifier) verifyJob(ctx context.Context, job bus.Job, progress *transfe
 	r := v.routes.Route(job.Route)
 	states := make([]verified, len(job.Files))
 	errs := make([]error, len(job.Files))
-	worker.Each(len(job.Files), r.FilesInFlight(), func(i int) {
+	parallel.Each(len(job.Files), r.FilesInFlight(), func(i int) {
 		f := job.Files[i]
-		if v.done(ctx, job, f) {
+		if !v.shouldVerify(ctx, job, f) {
 			return
 		}
 		states[i], errs[i] = v.verifyFile(ctx, r, job, f, progress)
@@ -58,18 +59,14 @@ func (v *Verifier) verifyJob(ctx context.Context, job bus.Job, progress *transfe
 // (normally milliseconds; settle's own writes come after).
 const recordTimeout = 5 * time.Second
 
-// done reports whether the file was already verified (a duplicate job) or
-// dead-lettered by an earlier attempt of this job.
-func (v *Verifier) done(ctx context.Context, job bus.Job, f bus.File) bool {
+// shouldVerify asks the ledger whether the file still needs verifying
+// (ledger.ShouldVerify); a record it cannot read says yes.
+func (v *Verifier) shouldVerify(ctx context.Context, job bus.Job, f bus.File) bool {
 	rec, _, err := v.deps.Ledger.Get(ctx, job.Route, job.Host, f.Path)
-	if err != nil || !rec.Same(f) {
-		return false
+	if err != nil {
+		rec = nil
 	}
-	// A file verified while its route kept sources is verified again once
-	// the route deletes them: that old verification is no evidence now.
-	kept := rec.State == ledger.Verified && !v.routes.Route(job.Route).DeleteSource
-	return rec.State == ledger.Moved || kept ||
-		(rec.State == ledger.Failed && rec.JobID == job.ID)
+	return ledger.ShouldVerify(rec, f, job.ID, v.routes.Route(job.Route).DeleteSource)
 }
 
 // verified is a file's new state, and its validators' verdict (nil: none).

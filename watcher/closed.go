@@ -36,7 +36,7 @@ const (
 	Ignore Verdict = iota // the name does not match the rules: not ferry's business
 	Skip                  // ours by name but refused (Decision.Reason says why): warn once
 	Young                 // ours but modified less than min_age ago: look again after Decision.Wait
-	Closed                // complete: announce it
+	Ready                 // closed (complete): announce it
 )
 
 // Reasons a matching file is skipped, as FilesSkipped labels.
@@ -75,5 +75,5 @@ func (r *Rules) Decide(c Candidate, now time.Time, minAge time.Duration) Decisio
 	if age := now.Sub(c.ModTime); minAge > 0 && age < minAge {
 		return Decision{Verdict: Young, Wait: minAge - age}
 	}
-	return Decision{Verdict: Closed}
+	return Decision{Verdict: Ready}
 }

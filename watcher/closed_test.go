@@ -19,15 +19,15 @@ func TestDecide(t *testing.T) {
 		minAge time.Duration
 		want   Decision
 	}{
-		{"closed warc", "x.warc.gz", 0o644, old, minAge, Decision{Verdict: Closed}},
+		{"closed warc", "x.warc.gz", 0o644, old, minAge, Decision{Verdict: Ready}},
 		{"open warc", "x.warc.gz.open", 0o644, old, minAge, Decision{Verdict: Ignore}},
 		{"live crawl log", "crawl.log", 0o644, old, minAge, Decision{Verdict: Ignore}},
-		{"checkpoint rotation", "crawl.log.cp00001-20261124093000", 0o644, old, minAge, Decision{Verdict: Closed}},
-		{"restart rotation", "crawl.log.20261124093000", 0o644, old, minAge, Decision{Verdict: Closed}},
+		{"checkpoint rotation", "crawl.log.cp00001-20261124093000", 0o644, old, minAge, Decision{Verdict: Ready}},
+		{"restart rotation", "crawl.log.20261124093000", 0o644, old, minAge, Decision{Verdict: Ready}},
 		{"lock", "crawl.log.lck", 0o644, old, minAge, Decision{Verdict: Ignore}},
 		{"rotated lock", "crawl.log.20261124093000.lck", 0o644, old, minAge, Decision{Verdict: Ignore}},
 		{"other log", "alerts.log", 0o644, old, minAge, Decision{Verdict: Ignore}},
-		{"nested", "nested/dirs/a.warc.gz", 0o644, old, minAge, Decision{Verdict: Closed}},
+		{"nested", "nested/dirs/a.warc.gz", 0o644, old, minAge, Decision{Verdict: Ready}},
 		{"invalid", ".invalid", 0o644, old, minAge, Decision{Verdict: Ignore}},
 		{"broken warc", "x.warc.gz.invalid", 0o644, old, minAge, Decision{Verdict: Ignore}},
 		{"symlink", "a.warc.gz", fs.ModeSymlink | 0o777, old, minAge, Decision{Verdict: Skip, Reason: ReasonSymlink}},
@@ -41,10 +41,10 @@ func TestDecide(t *testing.T) {
 		{"backslash", `a\b.warc.gz`, 0o644, old, minAge, Decision{Verdict: Skip, Reason: ReasonInvalidName}},
 		{"bad name beats bad type", "a\nb.warc.gz", fs.ModeNamedPipe, old, minAge, Decision{Verdict: Skip, Reason: ReasonInvalidName}},
 		{"too young", "x.warc.gz", 0o644, now.Add(-20 * time.Second), minAge, Decision{Verdict: Young, Wait: 40 * time.Second}},
-		{"old enough later", "x.warc.gz", 0o644, now.Add(-minAge), minAge, Decision{Verdict: Closed}},
+		{"old enough later", "x.warc.gz", 0o644, now.Add(-minAge), minAge, Decision{Verdict: Ready}},
 		{"future mtime waits", "x.warc.gz", 0o644, now.Add(time.Second), minAge, Decision{Verdict: Young, Wait: minAge + time.Second}},
-		{"no min age trusts names", "x.warc.gz", 0o644, now.Add(time.Hour), 0, Decision{Verdict: Closed}},
-		{"no min age just written", "x.warc.gz", 0o644, now, 0, Decision{Verdict: Closed}},
+		{"no min age trusts names", "x.warc.gz", 0o644, now.Add(time.Hour), 0, Decision{Verdict: Ready}},
+		{"no min age just written", "x.warc.gz", 0o644, now, 0, Decision{Verdict: Ready}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -64,8 +64,8 @@ func TestDecideYoungThenClosed(t *testing.T) {
 	if d.Verdict != Young || d.Wait != 50*time.Second {
 		t.Fatalf("at 10s: %+v, want Young after 50s", d)
 	}
-	if d := rules.Decide(c, mtime.Add(10*time.Second+d.Wait), time.Minute); d.Verdict != Closed {
-		t.Fatalf("after the wait: %+v, want Closed", d)
+	if d := rules.Decide(c, mtime.Add(10*time.Second+d.Wait), time.Minute); d.Verdict != Ready {
+		t.Fatalf("after the wait: %+v, want Ready", d)
 	}
 }
 

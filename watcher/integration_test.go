@@ -59,7 +59,7 @@ func TestIntegrationEvents(t *testing.T) {
 	for path, size := range map[string]int64{"job/1/warcs/a.warc.gz": 4, "job/2/warcs/b.warc.gz": 2,
 		"job/1/warcs/inplace.warc.gz":                 9, // written in place: announced once, complete
 		"job/1/logs/crawl.log.cp00001-20261124093000": 5} {
-		if r := recs[path]; r.Size != size || r.Host != "crawler1" || r.Route != testRoute || r.State != ledger.Closed {
+		if r := recs[path]; r.Size != size || r.Host != "crawler1" || r.Route != testRoute || r.State != ledger.Announced {
 			t.Errorf("record of %s = %+v, want size %d, host crawler1, state closed", path, r, size)
 		}
 	}
@@ -135,7 +135,7 @@ func TestIntegrationLedgerStates(t *testing.T) {
 		t.Errorf("files closed = %v, want 4: only the stale in-flight file again", got)
 	}
 	recs = h.records()
-	want := map[string]ledger.State{"inflight.warc.gz": ledger.Closed, "failed.warc.gz": ledger.Failed,
+	want := map[string]ledger.State{"inflight.warc.gz": ledger.Announced, "failed.warc.gz": ledger.Failed,
 		"kept.warc.gz": ledger.Verified}
 	for path, state := range want {
 		if recs[path].State != state {

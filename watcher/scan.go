@@ -363,7 +363,7 @@ func (w *Watcher) consider(ctx context.Context, r *route, c Candidate, path stri
 		if path != "" {
 			w.recheckAfter(r, path, d.Wait)
 		}
-	case Closed:
+	case Ready:
 		if out.closed == nil {
 			_, err := w.announce(ctx, r, c.File(), w.cfg.StaleAfter)
 			return err

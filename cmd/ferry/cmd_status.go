@@ -82,7 +82,7 @@ func printStatus(out io.Writer, report statusReport) {
 		}
 		fmt.Fprintf(out, "route %s, host %s\n", r.Route, r.Host)
 		var files []string
-		for _, st := range states {
+		for _, st := range ledger.States() {
 			if n := r.Files[st]; n > 0 {
 				files = append(files, fmt.Sprintf("%s %d", st, n))
 			}

@@ -30,7 +30,7 @@ func followLedger(ctx context.Context, sys *system) (*tally, error) {
 	for _, r := range sys.cfg.Routes {
 		t.routes[r.Name] = r.RouteHost(sys.cfg.Host)
 	}
-	stop, err := sys.bus.Ledger().Follow(ctx, "file.>", t.record)
+	stop, err := sys.bus.Ledger().Follow(ctx, ledger.FileKeys(""), t.record)
 	if err != nil {
 		return nil, err
 	}

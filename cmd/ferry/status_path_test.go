@@ -78,10 +78,10 @@ func TestHistoryFromTrail(t *testing.T) {
 	t0 := time.Date(2026, 12, 2, 6, 0, 0, 0, time.UTC)
 	rec := ledger.Record{Route: "warcs", Host: "c1", Path: "job/a.warc.gz", State: ledger.Moved, JobID: "j2",
 		Created: t0, Updated: t0.Add(5 * time.Minute), Trail: []ledger.Step{
-			{State: ledger.Closed, At: t0},
+			{State: ledger.Announced, At: t0},
 			{State: ledger.Failed, At: t0.Add(time.Minute), Job: "j1", Attempt: 3, Reason: "io", Error: "timeout"},
 			{State: ledger.Replayed, At: t0.Add(3 * time.Minute)},
-			{State: ledger.Closed, At: t0.Add(4 * time.Minute)},
+			{State: ledger.Announced, At: t0.Add(4 * time.Minute)},
 			{State: ledger.Moved, At: t0.Add(5 * time.Minute), Job: "j2"},
 		}}
 	dead := []bus.StoredDeadLetter{{Seq: 1, DeadLetter: bus.DeadLetter{Stage: "copy", JobID: "j1", Route: "warcs",
@@ -109,9 +109,9 @@ func TestStatusTally(t *testing.T) {
 		{Route: "warcs", Host: "c1", Path: "a", State: ledger.Moved, Size: 10},
 		{Route: "warcs", Host: "c1", Path: "b", State: ledger.Verified, Size: 5},
 		{Route: "warcs", Host: "c1", Path: "c", State: ledger.Copied, Created: now.Add(-time.Hour)},
-		{Route: "warcs", Host: "c1", Path: "d", State: ledger.Closed, Created: now.Add(-2 * time.Hour)},
+		{Route: "warcs", Host: "c1", Path: "d", State: ledger.Announced, Created: now.Add(-2 * time.Hour)},
 		{Route: "warcs", Host: "c1", Path: "e", State: ledger.Failed, Created: now.Add(-3 * time.Hour)},
-		{Route: "warcs", Host: "c2", Path: "a", State: ledger.Closed, Created: now.Add(-time.Minute)},
+		{Route: "warcs", Host: "c2", Path: "a", State: ledger.Announced, Created: now.Add(-time.Minute)},
 	} {
 		tally.record(&r)
 	}
@@ -124,7 +124,7 @@ func TestStatusTally(t *testing.T) {
 		t.Fatalf("routes %+v", report.Routes)
 	}
 	c1 := report.Routes[0]
-	if c1.BytesMoved != 15 || c1.Files[ledger.Closed] != 1 || c1.Files[ledger.Failed] != 1 || c1.DeadLetters != 2 ||
+	if c1.BytesMoved != 15 || c1.Files[ledger.Announced] != 1 || c1.Files[ledger.Failed] != 1 || c1.DeadLetters != 2 ||
 		c1.Backlog[bus.StageCopy] != (backlogN{Pending: 2, Unacked: 1}) {
 		t.Errorf("c1 %+v", c1)
 	}

@@ -104,7 +104,3 @@ func (t *statusTally) report(route string) statusReport {
 	})
 	return out
 }
-
-// states is the order states are printed in.
-var states = []ledger.State{ledger.Closed, ledger.Batched, ledger.Copying, ledger.Copied,
-	ledger.Verifying, ledger.Moved, ledger.Verified, ledger.Failed, ledger.Replayed}

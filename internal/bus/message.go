@@ -1,7 +1,6 @@
 package bus
 
 import (
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -37,14 +36,6 @@ type File struct {
 
 // MTime returns the modification time the watcher recorded.
 func (f File) MTime() time.Time { return time.Unix(0, f.ModTime) }
-
-// FileKey is a file's ledger key: one per route, host and path, since two
-// crawlers may write the same relative path. KV keys allow only
-// [-/_=.a-zA-Z0-9], so the path is hashed.
-func FileKey(route, host, path string) string {
-	sum := sha256.Sum256([]byte(path))
-	return "file." + route + "." + HostToken(host) + "." + hex.EncodeToString(sum[:16])
-}
 
 // Closed announces that one file is complete and may be moved.
 type Closed struct {
@@ -98,7 +89,7 @@ type DeadLetter struct {
 }
 
 var (
-	jobIDRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+	jobIDRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,` + strconv.Itoa(MaxJobID) + `}$`)
 )
 
 // ValidToken reports whether s can stand as a route's NATS subject token:
@@ -189,13 +180,6 @@ func checkFile(f File) error {
 		return fmt.Errorf("file %q has size %d: %w", f.Path, f.Size, fault.ErrInvalid)
 	}
 	return nil
-}
-
-// NewJobID returns a unique, sortable job id that is safe in subjects and keys.
-func NewJobID(now time.Time) string {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	return now.UTC().Format("20060102T150405") + "-" + hex.EncodeToString(b[:])
 }
 
 // filesDigest names a set of files, so two versions of one job that carry

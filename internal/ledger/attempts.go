@@ -15,8 +15,6 @@ type attempts struct {
 	LastError string `json:"last_error"`
 }
 
-func attemptKey(stage bus.Stage, jobID string) string { return "job." + string(stage) + "." + jobID }
-
 // Failure records one failed attempt of a job at a stage and returns how many
 // there have been.
 func (l *Ledger) Failure(ctx context.Context, stage bus.Stage, jobID string, cause error) (int, error) {

@@ -4,6 +4,14 @@
 // The ledger is a hint kept in the bus's key-value bucket. It never decides
 // that a source may be deleted: only a fresh read-back hash does.
 //
+// It owns the state machine: the states a file goes through and the
+// transitions Set allows (states.go: a final state is never undone by a
+// late or duplicate job), and what each stage does with a file given its
+// record (stages.go: ShouldAnnounce for the watcher, CopyTaskOf for the
+// mover, ShouldVerify for the verifier), pure functions pinned together by
+// one table test over state and stage. The roles ask; they never read a
+// state to decide for themselves.
+//
 // Every write is a compare-and-set and fsynced. Files that reach a state
 // together (a scan's backlog, a job's files) are written in one atomic
 // batch (AnnounceAll, SetAll): one round trip and one fsync for them all.

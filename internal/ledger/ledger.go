@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/ferrydata/ferry/internal/bus"
+	"github.com/ferrydata/ferry/internal/parallel"
 )
 
 // ErrNoRecord means the ledger has never heard of the file.
@@ -40,7 +40,7 @@ func (l *Ledger) WithKeep(keep time.Duration) *Ledger {
 
 // Get returns a file's record and its revision, or ErrNoRecord.
 func (l *Ledger) Get(ctx context.Context, route, host, path string) (*Record, uint64, error) {
-	val, rev, err := l.kv.Get(ctx, bus.FileKey(route, host, path))
+	val, rev, err := l.kv.Get(ctx, fileKey(route, host, path))
 	if errors.Is(err, bus.ErrNoKey) {
 		return nil, 0, ErrNoRecord
 	}
@@ -79,17 +79,9 @@ func (l *Ledger) AnnounceAll(ctx context.Context, route, host string, files []bu
 		// The reads are round trips, not writes: they go several at once.
 		found := make([]bus.Write, len(files))
 		errs := make([]error, len(files))
-		sem := make(chan struct{}, readsInFlight)
-		var wg sync.WaitGroup
-		for i, f := range files {
-			sem <- struct{}{}
-			wg.Add(1)
-			go func() {
-				defer func() { <-sem; wg.Done() }()
-				found[i], announce[i], errs[i] = l.announcement(ctx, route, host, f, p)
-			}()
-		}
-		wg.Wait()
+		parallel.Each(len(files), readsInFlight, func(i int) {
+			found[i], announce[i], errs[i] = l.announcement(ctx, route, host, files[i], p)
+		})
 		writes := make([]bus.Write, 0, len(files))
 		for i, w := range found {
 			if announce[i] {
@@ -124,7 +116,7 @@ func (l *Ledger) announcement(ctx context.Context, route, host string, f bus.Fil
 	if !ShouldAnnounce(old, f, now, p) {
 		return bus.Write{}, false, nil
 	}
-	r := Record{Route: route, Host: host, State: Closed, Created: now, Updated: now}
+	r := Record{Route: route, Host: host, State: Announced, Created: now, Updated: now}
 	if old != nil && old.Same(f) {
 		// Announced again (its job was lost, or an operator replayed it):
 		// the same file, so its history goes on.
@@ -136,7 +128,7 @@ func (l *Ledger) announcement(ctx context.Context, route, host string, f bus.Fil
 	if err != nil {
 		return bus.Write{}, false, err
 	}
-	return bus.Write{Key: bus.FileKey(route, host, f.Path), Value: val, Rev: rev}, true, nil
+	return bus.Write{Key: fileKey(route, host, f.Path), Value: val, Rev: rev}, true, nil
 }
 
 // Set moves a file's record to state, keeping what is known of it.
@@ -193,7 +185,7 @@ func (l *Ledger) change(ctx context.Context, route, host string, f bus.File, sta
 	if err != nil {
 		return w, false, err
 	}
-	w = bus.Write{Key: bus.FileKey(route, host, f.Path), Value: val, Rev: rev}
+	w = bus.Write{Key: fileKey(route, host, f.Path), Value: val, Rev: rev}
 	if r.State == Moved {
 		// The source is gone, so nothing will look for this record but an
 		// operator asking where the file went: keep it for ledger.keep only.
@@ -202,26 +194,9 @@ func (l *Ledger) change(ctx context.Context, route, host string, f bus.File, sta
 	return w, true, nil
 }
 
-// mayChange says whether a record in state from may go to state to.
-func mayChange(from, to State) bool {
-	switch from {
-	case Moved:
-		return false
-	case Verified:
-		return to == Moved
-	case Failed:
-		return to == Failed || to == Moved || to == Verified
-	}
-	return true
-}
-
 // Records calls fn for every file record, of one route or all ("").
 func (l *Ledger) Records(ctx context.Context, route string, fn func(*Record) error) error {
-	filter := "file.>"
-	if route != "" {
-		filter = "file." + route + ".>"
-	}
-	return l.kv.Scan(ctx, filter, func(key string, val []byte) error {
+	return l.kv.Scan(ctx, FileKeys(route), func(key string, val []byte) error {
 		var r Record
 		if err := json.Unmarshal(val, &r); err != nil {
 			return fmt.Errorf("couldn't decode ledger record %s: %w", key, err)
@@ -251,7 +226,7 @@ func (l *Ledger) Reset(ctx context.Context, route, host, path string) error {
 		if err != nil {
 			return err
 		}
-		err = l.write(ctx, bus.Write{Key: bus.FileKey(route, host, path), Value: val, Rev: rev, TTL: l.keep})
+		err = l.write(ctx, bus.Write{Key: fileKey(route, host, path), Value: val, Rev: rev, TTL: l.keep})
 		if !errors.Is(err, bus.ErrKeyTaken) {
 			return err
 		}

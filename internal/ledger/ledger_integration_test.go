@@ -84,6 +84,46 @@ func TestIntegrationSetNeverUndoesFinal(t *testing.T) {
 	}
 }
 
+// Every transition TestTransitions refuses is refused by Set on the real
+// bucket: the record keeps its state, job, hash and revision, and the edit
+// is not applied.
+func TestIntegrationSetRefusesEveryIllegalTransition(t *testing.T) {
+	l := newLedger(t)
+	ctx := context.Background()
+	n := 0
+	for _, from := range States() {
+		for _, to := range States() {
+			if mayChange(from, to) {
+				continue
+			}
+			f := file(n)
+			n++
+			f.Hash = "first-hash"
+			if err := l.Set(ctx, route, "h1", f, from, func(r *Record) { r.JobID = "first" }); err != nil {
+				t.Fatal(err)
+			}
+			_, rev, err := l.Get(ctx, route, "h1", f.Path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.Hash = "late-hash"
+			if err := l.Set(ctx, route, "h1", f, to, func(r *Record) { r.JobID = "late" }); err != nil {
+				t.Errorf("%s -> %s: %v", from, to, err)
+			}
+			r, revAfter, err := l.Get(ctx, route, "h1", f.Path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.State != from || r.JobID != "first" || r.Hash != "first-hash" || revAfter != rev {
+				t.Errorf("%s -> %s: record %s job %s hash %s rev %d->%d; want it untouched", from, to, r.State, r.JobID, r.Hash, rev, revAfter)
+			}
+		}
+	}
+	if n < 20 {
+		t.Errorf("only %d refused transitions tried; TestTransitions pins 23", n)
+	}
+}
+
 // Set keeps what it is not told: a hash learnt earlier survives later states.
 func TestIntegrationSetKeepsHash(t *testing.T) {
 	l := newLedger(t)
@@ -144,7 +184,7 @@ func TestIntegrationAnnounceOnce(t *testing.T) {
 		if n != 1 {
 			t.Errorf("file %d announced %d times by %d racers, want once", i, n, racers)
 		}
-		if r := get(t, l, file(i)); r.State != Closed {
+		if r := get(t, l, file(i)); r.State != Announced {
 			t.Errorf("file %d is %s after announce, want closed", i, r.State)
 		}
 	}

@@ -10,7 +10,7 @@ import (
 )
 
 // MigrateKeys moves every file record stored under another key than
-// bus.FileKey gives it today to that key, and returns how many moved.
+// fileKey gives it today to that key, and returns how many moved.
 // Before bus.HostToken was injective, a host whose name holds other bytes
 // than [A-Za-z0-9-] had another token: its records are not found until
 // moved, and the watcher announces such files again (kept ones are verified
@@ -24,12 +24,12 @@ func (l *Ledger) MigrateKeys(ctx context.Context) (int, error) {
 		val      []byte
 	}
 	var moves []move
-	err := l.kv.Scan(ctx, "file.>", func(key string, val []byte) error {
+	err := l.kv.Scan(ctx, FileKeys(""), func(key string, val []byte) error {
 		var r Record
 		if err := json.Unmarshal(val, &r); err != nil {
 			return nil // not ours to fix; Records reports it
 		}
-		if to := bus.FileKey(r.Route, r.Host, r.Path); to != key {
+		if to := fileKey(r.Route, r.Host, r.Path); to != key {
 			moves = append(moves, move{from: key, to: to, val: val})
 		}
 		return nil

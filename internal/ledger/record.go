@@ -7,33 +7,11 @@ import (
 	"github.com/ferrydata/ferry/internal/bus"
 )
 
-// State is where a file is in the pipeline.
-type State string
-
-// The states of a file, in order. Moved and Verified are final; Failed waits
-// for an operator.
-const (
-	Closed    State = "closed"
-	Batched   State = "batched"
-	Copying   State = "copying"
-	Copied    State = "copied"
-	Verifying State = "verifying"
-	Moved     State = "moved"    // verified, source deleted
-	Verified  State = "verified" // verified, source kept (delete_source: false)
-	Failed    State = "failed"   // dead-lettered
-	// Replayed: an operator replayed the dead-lettered file; the watcher
-	// announces it again if it is still on disk.
-	Replayed State = "replayed"
-)
-
 // SlowFileSize is the size from which the ledger also records the states a
 // file passes quickly (batched, copying, verifying). Each record is a
 // durable write; for small files they would cost more than the copy, and the
 // states that decide anything (closed, copied, moved, failed) are always kept.
 const SlowFileSize = 64 << 20
-
-// Done reports whether nothing more will happen to the file without an operator.
-func (s State) Done() bool { return s == Moved || s == Verified || s == Failed }
 
 // Record is one file's entry.
 type Record struct {
@@ -128,35 +106,4 @@ func (r *Record) version(f bus.File) {
 // in the dead letters, which the watcher never announces again.
 func (r *Record) Settled(f bus.File) bool {
 	return r.State == Failed || (r.Same(f) && r.State.Done())
-}
-
-// Policy is what a route says about files the ledger already knows.
-type Policy struct {
-	// StaleAfter: a file in flight for longer has lost its job; announce it again.
-	StaleAfter time.Duration
-	// DeletesSource: the route deletes verified sources now. A file verified
-	// while it kept them (delete_source: false) is announced again, so it is
-	// verified afresh and deleted: the old verification is not evidence.
-	DeletesSource bool
-}
-
-// ShouldAnnounce decides whether the watcher announces a closed file it sees
-// on disk, given the file's record (nil when there is none).
-func ShouldAnnounce(r *Record, f bus.File, now time.Time, p Policy) bool {
-	switch {
-	case r == nil:
-		return true
-	case r.State == Failed:
-		return false // dead-lettered: left alone until an operator replays it
-	case r.State == Replayed:
-		return true
-	case !r.Same(f):
-		return true // a new file under an old name; the mover decides if it conflicts
-	case r.State == Verified:
-		return p.DeletesSource // kept by an older config, or still to be kept
-	case r.State.Done():
-		return false // moved: the source was deleted, so this is a stale listing
-	default:
-		return now.Sub(r.Updated) > p.StaleAfter // in flight, unless its job was lost
-	}
 }

@@ -121,7 +121,7 @@ func TestIntegrationAnnounceAll(t *testing.T) {
 		t.Fatalf("AnnounceAll = %v, %v; want [true false true]", got, err)
 	}
 	for _, i := range []int{0, 2} {
-		if r := get(t, l, files[i]); r.State != Closed {
+		if r := get(t, l, files[i]); r.State != Announced {
 			t.Fatalf("%s is %s, want closed", files[i].Path, r.State)
 		}
 	}

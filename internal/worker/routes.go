@@ -91,6 +91,11 @@ func (rs Routes) Accept(job bus.Job) error {
 	return nil
 }
 
+// FilesParallel is how many files of one job a worker handles at once. Small
+// files are bound by the ledger's durable writes, not bandwidth, and those
+// overlap well; large files still share the link fairly.
+const FilesParallel = 4
+
 // FilesInFlight is how many files of one job the route's worker handles at
 // once: the route's transfers, else FilesParallel.
 func (r *OpenRoute) FilesInFlight() int {
