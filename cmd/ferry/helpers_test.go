@@ -16,6 +16,7 @@ import (
 	"github.com/ferrydata/ferry/internal/bus"
 	"github.com/ferrydata/ferry/internal/bus/bustest"
 	"github.com/ferrydata/ferry/internal/config"
+	"github.com/ferrydata/ferry/internal/testkit"
 	"github.com/ferrydata/ferry/internal/transfer/transfertest"
 )
 
@@ -82,28 +83,13 @@ routes:
 // heritrixWrite writes rel as Heritrix does: to rel.open, renamed when complete.
 func (s *site) heritrixWrite(rel string, data []byte) {
 	s.t.Helper()
-	path := filepath.Join(s.src, rel)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		s.t.Fatal(err)
-	}
-	if err := os.WriteFile(path+".open", data, 0o644); err != nil {
-		s.t.Fatal(err)
-	}
-	if err := os.Rename(path+".open", path); err != nil {
-		s.t.Fatal(err)
-	}
+	testkit.HeritrixWrite(s.t, filepath.Join(s.src, rel), data)
 }
 
 // write creates a file in the source directly (open, active and lock files).
 func (s *site) write(rel string, data []byte) {
 	s.t.Helper()
-	path := filepath.Join(s.src, rel)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		s.t.Fatal(err)
-	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		s.t.Fatal(err)
-	}
+	testkit.WriteFile(s.t, filepath.Join(s.src, rel), data)
 }
 
 // runFerry runs the CLI in this process and returns its exit code and output.
@@ -149,18 +135,6 @@ func randomBytes(t testing.TB, n int) []byte {
 	}
 	copy(b, []byte(t.Name()+time.Now().String()))
 	return b
-}
-
-// waitFor polls cond until it holds or the timeout passes.
-func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 // deadLetters reads the site's dead letters through a private embedded

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -13,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ferrydata/ferry/internal/testkit"
 )
 
 // startFerry runs the built binary with the site's config; its log goes to a
@@ -78,13 +79,13 @@ func TestIntegrationDaemonMovesFilesAsTheyClose(t *testing.T) {
 	s.write("job/logs/crawl.log", []byte("new active"))
 	s.write("job/warcs/WEB-99999.warc.gz.open", []byte("being written"))
 
-	waitFor(t, 30*time.Second, "every closed file at the destination", func() bool {
+	testkit.WaitFor(t, 30*time.Second, "every closed file at the destination", func() bool {
 		return maps.Equal(tree(t, s.dst), want)
 	})
-	waitFor(t, 30*time.Second, "sources of verified files deleted", func() bool {
+	testkit.WaitFor(t, 30*time.Second, "sources of verified files deleted", func() bool {
 		return len(tree(t, s.src)) == 3 // crawl.log, crawl.log.lck, the .open WARC
 	})
-	waitFor(t, 30*time.Second, "metrics to show the moves and the backlog", func() bool {
+	testkit.WaitFor(t, 30*time.Second, "metrics to show the moves and the backlog", func() bool {
 		body := scrape(t, metricsAddr)
 		return strings.Contains(body, `ferry_files_moved_total{route="warcs"} 9`) &&
 			strings.Contains(body, `ferry_backlog_messages{kind="pending",route="warcs",stage="dispatch"} 0`) &&
@@ -109,12 +110,7 @@ func TestIntegrationDaemonMovesFilesAsTheyClose(t *testing.T) {
 // freeAddr returns a loopback address with a port that was free a moment ago.
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
+	return fmt.Sprintf("127.0.0.1:%d", testkit.FreePort(t))
 }
 
 // scrape returns the /metrics page, or "" while it cannot be read.
@@ -145,7 +141,7 @@ func TestIntegrationKilledMidRunConverges(t *testing.T) {
 		daemon := s.startFerry("run")
 		// Kill once some files are copied but not all: copies, deletes and
 		// ledger writes are in flight.
-		waitFor(t, 60*time.Second, "the first copies", func() bool {
+		testkit.WaitFor(t, 60*time.Second, "the first copies", func() bool {
 			n := len(tree(t, s.dst))
 			return n >= 3*(round+1) || n >= len(want)
 		})

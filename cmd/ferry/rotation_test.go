@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ferrydata/ferry/internal/secrets/secretstest"
+	"github.com/ferrydata/ferry/internal/testkit"
 	"github.com/ferrydata/ferry/internal/transfer"
 	"github.com/ferrydata/ferry/internal/transfer/transfertest"
 )
@@ -56,11 +57,11 @@ func moveOne(t *testing.T, s *site, srv *transfertest.S3, rel string) {
 	t.Helper()
 	data := randomBytes(t, 20_000)
 	s.heritrixWrite(rel, data)
-	waitFor(t, 30*time.Second, rel+" copied to "+srv.Endpoint, func() bool {
+	testkit.WaitFor(t, 30*time.Second, rel+" copied to "+srv.Endpoint, func() bool {
 		got, err := os.ReadFile(srv.Path("warcs/" + rel))
 		return err == nil && bytes.Equal(got, data)
 	})
-	waitFor(t, 30*time.Second, rel+"'s source deleted", func() bool {
+	testkit.WaitFor(t, 30*time.Second, rel+"'s source deleted", func() bool {
 		_, err := os.Stat(filepath.Join(s.src, rel))
 		return os.IsNotExist(err)
 	})
@@ -151,13 +152,13 @@ func TestIntegrationRotatedSecretIsPickedUp(t *testing.T) {
 	if err := daemon.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "the rotation on SIGHUP", logHas("rclone remotes rotated: new jobs use them\" trigger=SIGHUP", 1))
-	waitFor(t, 10*time.Second, "mover and verifier to reopen", logHas("routes reopened with the new rclone config", 2))
+	testkit.WaitFor(t, 10*time.Second, "the rotation on SIGHUP", logHas("rclone remotes rotated: new jobs use them\" trigger=SIGHUP", 1))
+	testkit.WaitFor(t, 10*time.Second, "mover and verifier to reopen", logHas("routes reopened with the new rclone config", 2))
 	moveOne(t, s, b, "job/WEB-2.warc.gz")
 
 	sm.Put("ferry/s3", s3Secret(t, a))
-	waitFor(t, 20*time.Second, "the rotation on refresh", logHas("rclone remotes rotated: new jobs use them\" trigger=refresh", 1))
-	waitFor(t, 10*time.Second, "mover and verifier to reopen again", logHas("routes reopened with the new rclone config", 4))
+	testkit.WaitFor(t, 20*time.Second, "the rotation on refresh", logHas("rclone remotes rotated: new jobs use them\" trigger=refresh", 1))
+	testkit.WaitFor(t, 10*time.Second, "mover and verifier to reopen again", logHas("routes reopened with the new rclone config", 4))
 	moveOne(t, s, a, "job/WEB-3.warc.gz")
 
 	// A rotation that would put the destination inside the source is
@@ -166,7 +167,7 @@ func TestIntegrationRotatedSecretIsPickedUp(t *testing.T) {
 	if err := daemon.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 20*time.Second, "the overlapping rotation refused", logHas("refusing rotated rclone.secrets", 1))
+	testkit.WaitFor(t, 20*time.Second, "the overlapping rotation refused", logHas("refusing rotated rclone.secrets", 1))
 	moveOne(t, s, a, "job/WEB-4.warc.gz")
 
 	for _, p := range []string{a.Path("warcs/job/WEB-2.warc.gz"), b.Path("warcs/job/WEB-1.warc.gz"), b.Path("warcs/job/WEB-3.warc.gz")} {
@@ -227,7 +228,7 @@ routes:
 	}
 	moved := func(srv *transfertest.S3, rel string, data []byte) {
 		t.Helper()
-		waitFor(t, 30*time.Second, rel+" moved from "+srv.Endpoint, func() bool {
+		testkit.WaitFor(t, 30*time.Second, rel+" moved from "+srv.Endpoint, func() bool {
 			got, err := os.ReadFile(filepath.Join(s.dst, rel))
 			_, srcErr := os.Stat(srv.Path("in/" + rel))
 			return err == nil && bytes.Equal(got, data) && os.IsNotExist(srcErr)
@@ -239,7 +240,7 @@ routes:
 	if err := daemon.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "mover and verifier to reopen", func() bool {
+	testkit.WaitFor(t, 10*time.Second, "mover and verifier to reopen", func() bool {
 		data, _ := os.ReadFile(logPath)
 		return strings.Count(string(data), "routes reopened with the new rclone config") >= 2
 	})
