@@ -123,7 +123,7 @@ func TestIntegrationDeadLetters(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := b.PublishRaw(ctx, bus.DeadSubject(bus.StageVerify, "r", "h"), []byte("garbage")); err != nil {
+	if err := bustest.PublishRaw(ctx, b, bus.DeadSubject(bus.StageVerify, "r", "h"), []byte("garbage")); err != nil {
 		t.Fatal(err)
 	}
 	dls := deadLetters(t, b)

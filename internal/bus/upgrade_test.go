@@ -36,7 +36,7 @@ func TestIntegrationConsumerAfterTokenChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := b.PublishRaw(ctx, "ferry.copy.warcs."+legacy, []byte(`{"v":1}`)); err != nil {
+	if _, err := b.js.Publish(ctx, "ferry.copy.warcs."+legacy, []byte(`{"v":1}`)); err != nil {
 		t.Fatal(err)
 	}
 	j := Job{ID: "j1", Route: "warcs", Host: host, Files: []File{{Path: "a.warc.gz", Size: 1, ModTime: 1}}}
@@ -61,7 +61,7 @@ func TestIntegrationConsumerAfterTokenChange(t *testing.T) {
 		t.Errorf("RouteBacklog = %d, %v; want 0 (the old subject is not the host's any more)", n, err)
 	}
 	// An admin drops what the old ferry left: the message and the consumer.
-	if err := b.PublishRaw(ctx, "ferry.closed.warcs."+legacy, []byte(`{"v":1}`)); err != nil {
+	if _, err := b.js.Publish(ctx, "ferry.closed.warcs."+legacy, []byte(`{"v":1}`)); err != nil {
 		t.Fatal(err)
 	}
 	if err := b.PublishJob(ctx, StageVerify, j); err != nil { // a current job stays
