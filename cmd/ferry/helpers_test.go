@@ -100,6 +100,16 @@ func (s *site) runFerry(args ...string) (int, string, string) {
 	return code, stdout.String(), stderr.String()
 }
 
+// ferryOK runs the CLI and fails the test unless it exits 0.
+func (s *site) ferryOK(args ...string) string {
+	s.t.Helper()
+	code, out, errOut := s.runFerry(args...)
+	if code != 0 {
+		s.t.Fatalf("ferry %s: exit %d\n%s\n%s", strings.Join(args, " "), code, out, errOut)
+	}
+	return out
+}
+
 // tree maps every regular file under root to the sha256 of its bytes.
 func tree(t testing.TB, root string) map[string]string {
 	t.Helper()
@@ -137,24 +147,44 @@ func randomBytes(t testing.TB, n int) []byte {
 	return b
 }
 
-// deadLetters reads the site's dead letters through a private embedded
-// server over its state dir (no ferry process may be running).
-func (s *site) deadLetters() []bus.StoredDeadLetter {
+// withBus runs fn with the site's JetStream opened through a private
+// embedded server over its state dir (no ferry process may be running),
+// closed when fn returns.
+func (s *site) withBus(fn func(ctx context.Context, b *bus.Bus) error) {
 	s.t.Helper()
 	cfg, err := config.Load(s.config)
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	sys, err := openClient(context.Background(), cfg, bustest.Logger(s.t))
+	ctx := context.Background()
+	sys, err := openClient(ctx, cfg, bustest.Logger(s.t))
 	if err != nil {
 		s.t.Fatal(err)
 	}
 	defer sys.close()
-	letters, err := sys.bus.DeadLetters(context.Background())
-	if err != nil {
+	if err := fn(ctx, sys.bus); err != nil {
 		s.t.Fatal(err)
 	}
+}
+
+// deadLetters reads the site's dead letters (see withBus).
+func (s *site) deadLetters() (letters []bus.StoredDeadLetter) {
+	s.t.Helper()
+	s.withBus(func(ctx context.Context, b *bus.Bus) (err error) {
+		letters, err = b.DeadLetters(ctx)
+		return err
+	})
 	return letters
+}
+
+// movedEvents reads the site's arrival events of route, "*" for all (see withBus).
+func (s *site) movedEvents(route string) (events []bus.MovedEvent) {
+	s.t.Helper()
+	s.withBus(func(ctx context.Context, b *bus.Bus) (err error) {
+		events, err = b.MovedEvents(ctx, route)
+		return err
+	})
+	return events
 }
 
 func mustContain(t *testing.T, got, want string) {

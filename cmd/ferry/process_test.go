@@ -6,7 +6,6 @@ import (
 	"maps"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -16,40 +15,12 @@ import (
 	"github.com/ferrydata/ferry/internal/testkit"
 )
 
-// startFerry runs the built binary with the site's config; its log goes to a
-// file that is printed if the test fails.
-func (s *site) startFerry(args ...string) *exec.Cmd {
+// startFerry runs the built binary with the site's config; its log goes to
+// a file of its own (Log) whose tail is printed if the test fails.
+func (s *site) startFerry(args ...string) *testkit.Proc {
 	s.t.Helper()
-	cmd, _ := s.startFerryLog(args...)
-	return cmd
-}
-
-// startFerryLog is startFerry that also returns the log file's path.
-func (s *site) startFerryLog(args ...string) (*exec.Cmd, string) {
-	s.t.Helper()
-	logPath := filepath.Join(s.dir, fmt.Sprintf("ferry-%d.log", time.Now().UnixNano()))
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	cmd := exec.Command(ferryBin, append([]string{"--config", s.config}, args...)...)
-	cmd.Dir = s.dir
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		s.t.Fatal(err)
-	}
-	s.t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		}
-		logFile.Close()
-		if s.t.Failed() {
-			data, _ := os.ReadFile(logPath)
-			s.t.Logf("ferry %s log:\n%s", strings.Join(args, " "), data)
-		}
-	})
-	return cmd, logPath
+	return testkit.Start(s.t, testkit.Command{Bin: ferryBin, Args: append([]string{"--config", s.config}, args...),
+		Dir: s.dir, Name: fmt.Sprintf("ferry-%d", time.Now().UnixNano())})
 }
 
 func TestIntegrationDaemonMovesFilesAsTheyClose(t *testing.T) {
@@ -93,7 +64,7 @@ func TestIntegrationDaemonMovesFilesAsTheyClose(t *testing.T) {
 			strings.Contains(body, `ferry_oldest_waiting_seconds{route="warcs"} 0`) &&
 			strings.Contains(body, `ferry_source_free_bytes{route="warcs"}`)
 	})
-	if err := daemon.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := daemon.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	if err := daemon.Wait(); err != nil {
@@ -145,7 +116,7 @@ func TestIntegrationKilledMidRunConverges(t *testing.T) {
 			n := len(tree(t, s.dst))
 			return n >= 3*(round+1) || n >= len(want)
 		})
-		_ = daemon.Process.Signal(syscall.SIGKILL)
+		_ = daemon.Signal(syscall.SIGKILL)
 		_ = daemon.Wait()
 		if round == 2 || len(tree(t, s.src)) == 0 {
 			break

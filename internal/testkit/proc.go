@@ -113,6 +113,12 @@ func (p *Proc) Err() error {
 	}
 }
 
+// Wait waits for the process to exit and returns Wait's result.
+func (p *Proc) Wait() error {
+	<-p.done
+	return p.err
+}
+
 // Pid is the process's id.
 func (p *Proc) Pid() int { return p.Cmd.Process.Pid }
 
