@@ -14,24 +14,13 @@ import (
 // delivered to it: the watcher announces its file again, since the file's
 // ledger key changed too.
 func TestIntegrationConsumerAfterTokenChange(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs JetStream; skipped under -short")
-	}
+	srv := startTestServer(t)
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	srv, err := StartServer(ServerConfig{Name: "test", StoreDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Stop)
-	b, err := Connect(ctx, ConnConfig{Server: srv, Name: t.Name()}, discard())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
+	b := connectTest(ctx, t, srv, ConnConfig{})
 	const host, legacy = "c1.example.org", "c1_example_org"
-	_, err = b.js.CreateOrUpdateConsumer(ctx, StreamJobs, jetstream.ConsumerConfig{Durable: "copy-" + legacy,
+	_, err := b.js.CreateOrUpdateConsumer(ctx, StreamJobs, jetstream.ConsumerConfig{Durable: "copy-" + legacy,
 		FilterSubject: "ferry.copy.*." + legacy, AckPolicy: jetstream.AckExplicitPolicy})
 	if err != nil {
 		t.Fatal(err)
