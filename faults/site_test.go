@@ -91,27 +91,15 @@ func newSite(t *testing.T, opt siteOptions) *site {
 			t.Fatal(err)
 		}
 	}
-	body := fmt.Sprintf(`host: %s
-state_dir: %s
-metrics: {listen: ""}
-rclone: {config: /dev/null}
-rescan_interval: %s
-stale_after: %s
-retry: %s
-mover: {concurrency: %d}
-verifier: {concurrency: %d}
-routes:
-  - name: %s
-    source: %s
-    destination: %q
-    min_age: %s
-    batch: %s
-`, hostName, s.state, opt.rescan, opt.staleAfter, opt.retry, opt.concurrent, opt.concurrent,
-		routeName, s.src, s.dst, opt.minAge, opt.batch)
+	config := func(nats string) string {
+		return testkit.Template(t, "testdata/site.yaml", map[string]any{"Host": hostName, "State": s.state,
+			"Rescan": opt.rescan, "StaleAfter": opt.staleAfter, "Retry": opt.retry, "Concurrent": opt.concurrent,
+			"Route": routeName, "Src": s.src, "Dst": s.dst, "MinAge": opt.minAge, "Batch": opt.batch, "Nats": nats})
+	}
 	s.cfgRun = filepath.Join(dir, "ferry.yaml")
 	s.cfgRoles = filepath.Join(dir, "ferry-roles.yaml")
-	writeConfig(t, s.cfgRun, body+fmt.Sprintf("nats: {server: {listen: \"127.0.0.1:%d\"}}\n", s.port))
-	writeConfig(t, s.cfgRoles, body+fmt.Sprintf("nats: {url: \"nats://127.0.0.1:%d\"}\n", s.port))
+	writeConfig(t, s.cfgRun, config(fmt.Sprintf("nats: {server: {listen: \"127.0.0.1:%d\"}}", s.port)))
+	writeConfig(t, s.cfgRoles, config(fmt.Sprintf("nats: {url: \"nats://127.0.0.1:%d\"}", s.port)))
 	return s
 }
 

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -62,18 +61,9 @@ func newSite(t testing.TB, opt siteOptions) *site {
 		t.Fatal(err)
 	}
 	s.config = filepath.Join(dir, "ferry.yaml")
-	yaml := fmt.Sprintf(`host: crawler01
-state_dir: %s
-metrics: {listen: %q}
-rescan_interval: %s
-retry: %s
-%s
-routes:
-  - name: warcs
-    source: %s
-    destination: %q
-    batch: %s
-%s`, filepath.Join(dir, "state"), opt.metrics, opt.rescan, opt.retry, opt.top, s.src, s.dst, opt.batch, opt.routeExtra)
+	yaml := testkit.Template(t, "testdata/site.yaml", map[string]string{"State": filepath.Join(dir, "state"),
+		"Metrics": opt.metrics, "Rescan": opt.rescan, "Retry": opt.retry, "Top": opt.top, "Src": s.src, "Dst": s.dst,
+		"Batch": opt.batch, "RouteExtra": opt.routeExtra})
 	if err := os.WriteFile(s.config, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -61,16 +61,9 @@ func startCluster(t *testing.T, ns string) *natsCluster {
 				others = append(others, fmt.Sprintf("%q", r))
 			}
 		}
-		writeFile(t, n.config, fmt.Sprintf(`host: %s
-state_dir: %s
-metrics: {listen: ""}
-nats:
-  server:
-    name: %s
-    listen: "%s:%d"
-    http: "127.0.0.1:%d"
-    cluster: {name: ferrytest, listen: "127.0.0.1:%d", routes: [%s]}
-`, n.name, filepath.Join(n.dir, "state"), n.name, clientHost, n.client, n.http, ports[3+i], strings.Join(others, ", ")))
+		writeFile(t, n.config, testkit.Template(t, "testdata/natsnode.yaml", map[string]any{"Name": n.name,
+			"State": filepath.Join(n.dir, "state"), "ClientHost": clientHost, "Client": n.client, "HTTP": n.http,
+			"Cluster": ports[3+i], "Routes": strings.Join(others, ", ")}))
 		c.nodes = append(c.nodes, n)
 	}
 	for _, n := range c.nodes {

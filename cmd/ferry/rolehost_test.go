@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"cmp"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -85,16 +84,9 @@ func newRoleHost(t *testing.T, root, name string, opt hostOptions) *roleHost {
 	if opt.auth != "" {
 		auth = ", " + opt.auth
 	}
-	writeFile(t, h.config, fmt.Sprintf(`host: %s
-state_dir: %s
-metrics: {listen: ""}
-rescan_interval: 1s
-retry: {max_attempts: 3, ack_wait: 5s, backoff: [200ms]}
-nats: {url: %q, replicas: %d%s}
-%s
-routes:
-%s
-`, name, filepath.Join(h.dir, "state"), opt.url, cmp.Or(opt.replicas, 3), auth, opt.extra, strings.ReplaceAll(opt.route, "$SRC", h.src)))
+	writeFile(t, h.config, testkit.Template(t, "testdata/rolehost.yaml", map[string]any{"Host": name,
+		"State": filepath.Join(h.dir, "state"), "URL": opt.url, "Replicas": cmp.Or(opt.replicas, 3), "Auth": auth,
+		"Extra": opt.extra, "Route": strings.ReplaceAll(opt.route, "$SRC", h.src)}))
 	return h
 }
 
