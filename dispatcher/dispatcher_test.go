@@ -89,7 +89,7 @@ func TestIntegrationDispatcher(t *testing.T) {
 		"escaping path": mustJSON(t, bus.Closed{V: 1, Route: "warcs", Host: "h", File: bus.File{Path: "../etc/passwd"}}),
 	}
 	for _, data := range bad {
-		if err := b.PublishRaw(context.Background(), "ferry.closed.warcs.h", data); err != nil {
+		if err := bustest.PublishRaw(context.Background(), b, "ferry.closed.warcs.h", data); err != nil {
 			t.Fatal(err)
 		}
 	}

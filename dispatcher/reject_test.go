@@ -127,7 +127,7 @@ func TestIntegrationForgedHostIsInvalid(t *testing.T) {
 		{V: bus.Version, Route: "warcs", Host: "crawler01.x", File: real, Announced: 3},
 	}
 	for _, c := range forged {
-		if err := b.PublishRaw(ctx, bus.ClosedSubject("warcs", "crawler01"), mustJSON(t, c)); err != nil {
+		if err := bustest.PublishRaw(ctx, b, bus.ClosedSubject("warcs", "crawler01"), mustJSON(t, c)); err != nil {
 			t.Fatal(err)
 		}
 	}

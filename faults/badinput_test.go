@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ferrydata/ferry/internal/testkit"
 )
 
 // diskCase is bad input lying in a route's root before and while ferry runs.
@@ -202,8 +204,8 @@ func TestBadInputOnDisk(t *testing.T) {
 		}
 	}
 	run := s.start("run")
-	waitFor(t, 2*time.Minute, "the daemon to deal with every bad input", func() bool {
-		log := readLog(t, run.log)
+	testkit.WaitFor(t, 2*time.Minute, "the daemon to deal with every bad input", func() bool {
+		log := readLog(t, run.Log)
 		for _, c := range active {
 			if c.seen != nil && !c.seen(s, log) {
 				return false
@@ -214,14 +216,14 @@ func TestBadInputOnDisk(t *testing.T) {
 	// The daemon is still there and still moves files.
 	good := randBytes(50 << 10)
 	s.heritrixWrite("control/after.warc.gz", good)
-	waitFor(t, 2*time.Minute, "a good file written after the bad ones to be moved", func() bool {
+	testkit.WaitFor(t, 2*time.Minute, "a good file written after the bad ones to be moved", func() bool {
 		return movedFile("control/after.warc.gz", sha(good))(s, nil)
 	})
-	if !run.running() {
-		t.Fatalf("ferry run exited (%v)", run.err)
+	if !run.Running() {
+		t.Fatalf("ferry run exited (%v)", run.Err())
 	}
 	stopGracefully(t, run)
-	log := readLog(t, run.log)
+	log := readLog(t, run.Log)
 	code, out, errOut := s.ferry(time.Minute, "dead", "list")
 	if code != 0 {
 		t.Fatalf("ferry dead list exited %d: %s", code, errOut)
@@ -239,17 +241,17 @@ func TestBadInputOnDisk(t *testing.T) {
 }
 
 // stopGracefully sends SIGTERM and expects a clean exit.
-func stopGracefully(t *testing.T, p *proc) {
+func stopGracefully(t *testing.T, p *testkit.Proc) {
 	t.Helper()
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	_ = p.Signal(syscall.SIGTERM)
 	select {
-	case <-p.done:
-		if p.err != nil {
-			t.Errorf("%s did not exit cleanly on SIGTERM: %v\n%s", p.name, p.err, tail(p.log, 10))
+	case <-p.Done():
+		if p.Err() != nil {
+			t.Errorf("%s did not exit cleanly on SIGTERM: %v\n%s", p.Name, p.Err(), testkit.TailFile(p.Log, 10))
 		}
 	case <-time.After(90 * time.Second):
-		t.Errorf("%s still running 90s after SIGTERM", p.name)
-		p.kill()
+		t.Errorf("%s still running 90s after SIGTERM", p.Name)
+		p.Kill()
 	}
 }
 

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ferrydata/ferry/internal/testkit"
 )
 
 var (
@@ -94,7 +96,7 @@ func newCampaign(t *testing.T, sc scale, seed uint64) *campaign {
 		rescan:     "3s",
 		staleAfter: "40s",
 	}
-	if mountTmpfs(t, fsDir, sc.tmpfs) {
+	if testkit.MountTmpfs(t, fsDir, sc.tmpfs) {
 		opt.dstDir = filepath.Join(fsDir, "destination")
 		c.ballast = filepath.Join(fsDir, "ballast")
 	} else {
@@ -160,7 +162,7 @@ func (c *campaign) finish(sc scale) {
 	c.logf("ferry run --once exited %d after %s:\n%s", onceCode, took.Round(time.Second), out)
 	code, deadOut, errOut := c.s.ferry(2*time.Minute, "dead", "list")
 	if code != 0 {
-		t.Fatalf("ferry dead list exited %d: %s", code, lastLines(errOut, 20))
+		t.Fatalf("ferry dead list exited %d: %s", code, testkit.LastLines(errOut, 20))
 	}
 	letters := parseDead(t, deadOut)
 	outcomes := c.a.final(byPath(letters))
@@ -171,7 +173,7 @@ func (c *campaign) finish(sc scale) {
 	case strings.Contains(onceErr, "still pending") && c.a.count(stranded) == 0:
 		knownBug(t, "ferry run --once waits until its timeout for files that are dead-lettered under an older version")
 	default:
-		t.Errorf("ferry run --once exited %d:\n%s", onceCode, lastLines(onceErr, 30))
+		t.Errorf("ferry run --once exited %d:\n%s", onceCode, testkit.LastLines(onceErr, 30))
 	}
 }
 

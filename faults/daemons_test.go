@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ferrydata/ferry/internal/testkit"
 )
 
 // Topologies a site's daemons run in, over the same JetStream store.
@@ -24,14 +26,14 @@ type daemons struct {
 	t     *testing.T
 	s     *site
 	topo  string
-	procs map[string]*proc
+	procs map[string]*testkit.Proc
 	exits map[string]int // unexpected exits, by process and exit code
 	// during, if set, says what is going on, to label an exit with.
 	during func() string
 }
 
 func newDaemons(t *testing.T, s *site) *daemons {
-	return &daemons{t: t, s: s, procs: map[string]*proc{}, exits: map[string]int{}}
+	return &daemons{t: t, s: s, procs: map[string]*testkit.Proc{}, exits: map[string]int{}}
 }
 
 // start brings up a topology; nothing may be running.
@@ -53,16 +55,16 @@ func (d *daemons) start(topo string) {
 // it would fail their first connection.
 func (d *daemons) waitNATS() {
 	d.t.Helper()
-	err := withJS(d.s.port, 90*time.Second, func(context.Context, *jsConn) error { return nil })
+	err := withJS(d.s.port, 90*time.Second, func(context.Context, jsConn) error { return nil })
 	if err != nil {
-		d.t.Fatalf("nats listener never came up: %v\n%s", err, tail(d.procs["nats"].log, 20))
+		d.t.Fatalf("nats listener never came up: %v\n%s", err, testkit.TailFile(d.procs["nats"].Log, 20))
 	}
 }
 
 // killAll SIGKILLs every process.
 func (d *daemons) killAll() {
 	for name, p := range d.procs {
-		p.kill()
+		p.Kill()
 		delete(d.procs, name)
 	}
 }
@@ -71,7 +73,7 @@ func (d *daemons) killAll() {
 func (d *daemons) restart(name string, pause time.Duration) {
 	d.t.Helper()
 	if p := d.procs[name]; p != nil {
-		p.kill()
+		p.Kill()
 	}
 	time.Sleep(pause)
 	d.procs[name] = d.s.start(name)
@@ -88,19 +90,19 @@ func (d *daemons) supervise() {
 	d.t.Helper()
 	for _, name := range d.names() {
 		p := d.procs[name]
-		if p.running() {
+		if p.Running() {
 			continue
 		}
-		code := p.exitCode()
+		code := p.ExitCode()
 		label := fmt.Sprintf("%s exit %d", name, code)
-		if why := lastError(p.log); why != "" {
+		if why := lastError(p.Log); why != "" {
 			label += ": " + why
 		}
 		if d.during != nil {
 			label += d.during()
 		}
 		d.exits[label]++
-		d.t.Logf("%s exited on its own (code %d); restarting it. Last log lines:\n%s", name, code, tail(p.log, 5))
+		d.t.Logf("%s exited on its own (code %d); restarting it. Last log lines:\n%s", name, code, testkit.TailFile(p.Log, 5))
 		d.restart(name, time.Second)
 	}
 }
@@ -116,7 +118,7 @@ func (d *daemons) verifierProc() string {
 // lastError is the gist of the error a process exited with: the start of
 // its last "ferry: ..." line.
 func lastError(log string) string {
-	lines := strings.Split(tail(log, 5), "\n")
+	lines := strings.Split(testkit.TailFile(log, 5), "\n")
 	for i := len(lines) - 1; i >= 0; i-- {
 		if msg, ok := strings.CutPrefix(lines[i], "ferry: "); ok {
 			if len(msg) > 60 {

@@ -10,7 +10,8 @@
 // a deleted ledger bucket; clock jumps against min_age; another file renamed
 // over a copied source while the verifier hashes it) and audit every byte
 // with an auditor that trusts no ferry state: it reads the source tree, the
-// destination tree and `ferry dead list`, nothing else.
+// destination tree and `ferry dead list`, nothing else. Its harness is
+// internal/testkit, which imports none of ferry's packages for that reason.
 //
 // TestFaultCampaign is the campaign (its CI form by default; the long form
 // with -campaign.long or FERRY_SOAK=1, as `make soak` runs it), and the

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ferrydata/ferry/internal/testkit"
 )
 
 // forgedFile is a file entry of a forged job.
@@ -97,7 +99,7 @@ func TestBadInputForgedJobs(t *testing.T) {
 		{"verify of a .lck file, identical copy", verifySubj, forgedJob("forged-lck", entry(t, s.path("job/logs/crawl.log.lck"), "job/logs/crawl.log.lck"))},
 	}
 	run := s.start("run")
-	err := withJS(s.port, 90*time.Second, func(ctx context.Context, js *jsConn) error {
+	err := withJS(s.port, 90*time.Second, func(ctx context.Context, js jsConn) error {
 		for _, f := range forged {
 			if err := js.publish(ctx, f.subject, f.data); err != nil {
 				return fmt.Errorf("%s: %w", f.name, err)
@@ -108,22 +110,22 @@ func TestBadInputForgedJobs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 3*time.Minute, "every forged job settled", func() bool {
+	testkit.WaitFor(t, 3*time.Minute, "every forged job settled", func() bool {
 		var n uint64
-		err := withJS(s.port, 10*time.Second, func(ctx context.Context, js *jsConn) error {
+		err := withJS(s.port, 10*time.Second, func(ctx context.Context, js jsConn) error {
 			var err error
-			n, err = js.count(ctx, streamJobs, "ferry.>")
+			n, err = js.Count(ctx, streamJobs, "ferry.>")
 			return err
 		})
 		return err == nil && n == 0
 	})
 	good := randBytes(20 << 10)
 	s.heritrixWrite("control/after.warc.gz", good)
-	waitFor(t, 2*time.Minute, "a good file written after the forgeries to be moved", func() bool {
+	testkit.WaitFor(t, 2*time.Minute, "a good file written after the forgeries to be moved", func() bool {
 		return movedFile("control/after.warc.gz", sha(good))(s, nil)
 	})
-	if !run.running() {
-		t.Fatalf("ferry run exited (%v)", run.err)
+	if !run.Running() {
+		t.Fatalf("ferry run exited (%v)", run.Err())
 	}
 	code, out, errOut := s.ferry(time.Minute, "dead", "list")
 	if code != 0 {
@@ -163,7 +165,7 @@ func TestBadInputForgedJobs(t *testing.T) {
 	if undecodable < 2 { // the invalid JSON and the invalid UTF-8
 		t.Errorf("%d dead letters for the 2 undecodable messages:\n%s", undecodable, out)
 	}
-	for _, r := range findLog(readLog(t, run.log), "job handler panicked", nil) {
+	for _, r := range findLog(readLog(t, run.Log), "job handler panicked", nil) {
 		t.Errorf("a handler panicked: %v", r)
 	}
 }

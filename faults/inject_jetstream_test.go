@@ -14,7 +14,7 @@ func (c *campaign) purgeJobs() bool {
 func (c *campaign) purgeClosed() bool { return c.purge(streamClosed, "") }
 
 func (c *campaign) purge(stream, subject string) bool {
-	err := c.js(func(ctx context.Context, js *jsConn) error {
+	err := c.js(func(ctx context.Context, js jsConn) error {
 		n, err := js.purge(ctx, stream, subject)
 		c.logf("purged %s %s (%d messages in the stream)", stream, subject, n)
 		return err
@@ -30,7 +30,7 @@ func (c *campaign) purge(stream, subject string) bool {
 // looks whether a running daemon put it back.
 func (c *campaign) deleteConsumer() bool {
 	sc := consumers[c.rng.IntN(len(consumers))]
-	err := c.js(func(ctx context.Context, js *jsConn) error {
+	err := c.js(func(ctx context.Context, js jsConn) error {
 		return js.deleteConsumer(ctx, sc[0], sc[1])
 	})
 	if err != nil {
@@ -40,8 +40,8 @@ func (c *campaign) deleteConsumer() bool {
 	gen := c.generation()
 	c.lookLater(15*time.Second, func() {
 		var back bool
-		_ = c.js(func(ctx context.Context, js *jsConn) error {
-			back, _ = js.hasConsumer(ctx, sc[0], sc[1])
+		_ = c.js(func(ctx context.Context, js jsConn) error {
+			back, _ = js.HasConsumer(ctx, sc[0], sc[1])
 			return nil
 		})
 		switch {
@@ -61,7 +61,7 @@ func (c *campaign) deleteConsumer() bool {
 func (c *campaign) generation() string {
 	var ids []string
 	for _, name := range c.d.names() {
-		ids = append(ids, fmt.Sprint(c.d.procs[name].cmd.Process.Pid))
+		ids = append(ids, fmt.Sprint(c.d.procs[name].Pid()))
 	}
 	return fmt.Sprint(ids)
 }
@@ -69,7 +69,7 @@ func (c *campaign) generation() string {
 // deleteLedger deletes the ledger bucket, then restarts a daemon, which must
 // create it again.
 func (c *campaign) deleteLedger() bool {
-	err := c.js(func(ctx context.Context, js *jsConn) error { return js.deleteLedger(ctx) })
+	err := c.js(func(ctx context.Context, js jsConn) error { return js.deleteLedger(ctx) })
 	if err != nil {
 		c.logf("delete ledger: %v", err)
 		return false
@@ -82,8 +82,8 @@ func (c *campaign) deleteLedger() bool {
 	c.d.restart(name, 0)
 	back := c.waitUntil(2*time.Minute, func() bool {
 		var ok bool
-		_ = c.js(func(ctx context.Context, js *jsConn) error {
-			ok, _ = js.hasLedger(ctx)
+		_ = c.js(func(ctx context.Context, js jsConn) error {
+			ok, _ = js.HasBucket(ctx, ledgerBucket)
 			return nil
 		})
 		return ok
@@ -97,12 +97,12 @@ func (c *campaign) deleteLedger() bool {
 }
 
 // js runs fn with a JetStream client of the site, if its server is up.
-func (c *campaign) js(fn func(ctx context.Context, js *jsConn) error) error {
+func (c *campaign) js(fn func(ctx context.Context, js jsConn) error) error {
 	holder := "nats"
 	if c.d.topo == topoRun {
 		holder = "run"
 	}
-	if p := c.d.procs[holder]; p == nil || !p.running() {
+	if p := c.d.procs[holder]; p == nil || !p.Running() {
 		return fmt.Errorf("%s is not running", holder)
 	}
 	return withJS(c.s.port, 15*time.Second, fn)

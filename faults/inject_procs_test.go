@@ -33,7 +33,7 @@ func (c *campaign) switchTopology() bool {
 // in flight while a fault changes bytes under it, and returns the restart.
 func (c *campaign) stopVerifier() func() {
 	name := c.d.verifierProc()
-	c.d.procs[name].kill()
+	c.d.procs[name].Kill()
 	delete(c.d.procs, name) // down on purpose: not the supervisor's to restart
 	if name == "verifier" {
 		c.wait(c.pause(3 * time.Second)) // the mover goes on copying meanwhile

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/ferrydata/ferry/internal/testkit"
 )
 
 // swap renames another file over a closed file whose copy is whole and not
@@ -38,7 +40,7 @@ func (c *campaign) swap() bool {
 	rel, hashing := catchOpen(p, cands, 3*time.Second)
 	if !hashing {
 		// Not caught hashing one: freeze it wherever it is.
-		_ = p.cmd.Process.Signal(syscall.SIGSTOP)
+		_ = p.Signal(syscall.SIGSTOP)
 		keys := make([]string, 0, len(cands))
 		for _, r := range cands {
 			keys = append(keys, r)
@@ -49,7 +51,7 @@ func (c *campaign) swap() bool {
 	// Caught hashing, only same size and mtime slip past a stat of the path.
 	sneaky := hashing || c.rng.IntN(2) == 0
 	ok := c.h.swap(rel, sneaky, c.rng)
-	_ = p.cmd.Process.Signal(syscall.SIGCONT)
+	_ = p.Signal(syscall.SIGCONT)
 	if !ok {
 		return false
 	}
@@ -65,10 +67,10 @@ func (c *campaign) swap() bool {
 // catchOpen polls p's open files until one of paths is among them, then
 // freezes p (SIGSTOP; the caller sends SIGCONT) and returns it by its value
 // in paths. It gives up after timeout.
-func catchOpen(p *proc, paths map[string]string, timeout time.Duration) (string, bool) {
-	fdDir := filepath.Join("/proc", strconv.Itoa(p.cmd.Process.Pid), "fd")
+func catchOpen(p *testkit.Proc, paths map[string]string, timeout time.Duration) (string, bool) {
+	fdDir := filepath.Join("/proc", strconv.Itoa(p.Pid()), "fd")
 	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) && p.running() {
+	for time.Now().Before(deadline) && p.Running() {
 		d, err := os.Open(fdDir)
 		if err != nil {
 			return "", false
@@ -78,7 +80,7 @@ func catchOpen(p *proc, paths map[string]string, timeout time.Duration) (string,
 		for _, n := range names {
 			target, err := os.Readlink(filepath.Join(fdDir, n))
 			if rel, ok := paths[target]; err == nil && ok {
-				if p.cmd.Process.Signal(syscall.SIGSTOP) != nil {
+				if p.Signal(syscall.SIGSTOP) != nil {
 					return "", false
 				}
 				return rel, true

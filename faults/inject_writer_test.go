@@ -7,6 +7,8 @@ import (
 	"sort"
 	"syscall"
 	"time"
+
+	"github.com/ferrydata/ferry/internal/testkit"
 )
 
 // secondWriter plays another installation writing the same relative path
@@ -104,18 +106,18 @@ func (c *campaign) waitForPartial(timeout time.Duration) map[string]bool {
 // freezeWorkers SIGSTOPs the processes running the mover and the verifier,
 // and returns their thaw.
 func (c *campaign) freezeWorkers() func() {
-	var frozen []*proc
+	var frozen []*testkit.Proc
 	for _, name := range c.d.names() {
 		if name == "run" || name == "mover" || name == "verifier" {
 			p := c.d.procs[name]
-			if p.running() && p.cmd.Process.Signal(syscall.SIGSTOP) == nil {
+			if p.Running() && p.Signal(syscall.SIGSTOP) == nil {
 				frozen = append(frozen, p)
 			}
 		}
 	}
 	return func() {
 		for _, p := range frozen {
-			_ = p.cmd.Process.Signal(syscall.SIGCONT)
+			_ = p.Signal(syscall.SIGCONT)
 		}
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/ferrydata/ferry/internal/testkit"
 )
 
 // TestBadInputInPlaceWriter has a child process write a file under its
@@ -28,7 +30,7 @@ func TestBadInputInPlaceWriter(t *testing.T) {
 	// A file moved first: the daemon is up and watching.
 	control := randBytes(10 << 10)
 	h.closeNow("control/before.warc.gz", control)
-	waitFor(t, 2*time.Minute, "a control file to be moved", func() bool {
+	testkit.WaitFor(t, 2*time.Minute, "a control file to be moved", func() bool {
 		return movedFile("control/before.warc.gz", sha(control))(s, nil)
 	})
 
@@ -45,7 +47,7 @@ func TestBadInputInPlaceWriter(t *testing.T) {
 	go func() { done <- writer.Wait() }()
 	// The shell creates the file a moment after it starts: until then a
 	// missing file is not a deleted one.
-	waitFor(t, 30*time.Second, "the writer to create its file", func() bool {
+	testkit.WaitFor(t, 30*time.Second, "the writer to create its file", func() bool {
 		_, err := os.Lstat(s.path(rel))
 		return err == nil
 	})
@@ -71,7 +73,7 @@ func TestBadInputInPlaceWriter(t *testing.T) {
 	}
 
 	// Closed now: ferry may move it, or have dead-lettered the partial one.
-	waitFor(t, time.Minute, "the file moved whole, or dead-lettered", func() bool {
+	testkit.WaitFor(t, time.Minute, "the file moved whole, or dead-lettered", func() bool {
 		if movedFile(rel, sha(final))(s, nil) {
 			return true
 		}

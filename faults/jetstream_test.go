@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ferrydata/ferry/internal/testkit"
 )
 
 // moveOne writes a file and waits for it to be moved; it reports whether it
@@ -44,8 +46,8 @@ func TestRolesSurviveNATSRestart(t *testing.T) {
 		t.Error("no file moved after the NATS restart")
 	}
 	for _, name := range roleNames {
-		if p := d.procs[name]; !p.running() {
-			t.Errorf("%s exited when NATS restarted (code %d):\n%s", name, p.exitCode(), tail(p.log, 10))
+		if p := d.procs[name]; !p.Running() {
+			t.Errorf("%s exited when NATS restarted (code %d):\n%s", name, p.ExitCode(), testkit.TailFile(p.Log, 10))
 		}
 	}
 }
@@ -63,7 +65,7 @@ func TestDeletedConsumers(t *testing.T) {
 			if !moveOne(t, s, "before/a.warc.gz", 2*time.Minute) {
 				t.Fatal("the first file was not moved")
 			}
-			err := withJS(s.port, time.Minute, func(ctx context.Context, js *jsConn) error {
+			err := withJS(s.port, time.Minute, func(ctx context.Context, js jsConn) error {
 				for _, sc := range consumers {
 					if err := js.deleteConsumer(ctx, sc[0], sc[1]); err != nil {
 						return fmt.Errorf("delete %s: %w", sc[1], err)
@@ -76,7 +78,7 @@ func TestDeletedConsumers(t *testing.T) {
 			}
 			anyExited := func() bool {
 				for _, p := range d.procs {
-					if !p.running() {
+					if !p.Running() {
 						return true
 					}
 				}
@@ -85,8 +87,8 @@ func TestDeletedConsumers(t *testing.T) {
 			moved := moveOne(t, s, "after/b.warc.gz", 45*time.Second, anyExited)
 			var exited []string
 			for _, name := range d.names() {
-				if p := d.procs[name]; !p.running() {
-					exited = append(exited, fmt.Sprintf("%s (exit %d)", name, p.exitCode()))
+				if p := d.procs[name]; !p.Running() {
+					exited = append(exited, fmt.Sprintf("%s (exit %d)", name, p.ExitCode()))
 				}
 			}
 			if !moved || len(exited) > 0 {

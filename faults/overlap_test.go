@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ferrydata/ferry/internal/testkit"
 )
 
 // overlapRoute is one route of an overlapping config.
@@ -99,9 +101,9 @@ func TestBadInputOverlappingRoutes(t *testing.T) {
 				what := "ferry " + strings.Join(args, " ")
 				switch {
 				case stopped != "":
-					t.Errorf("%s still running after 30s (%s), want a refusal at start:\n%s", what, stopped, lastLines(log, 8))
+					t.Errorf("%s still running after 30s (%s), want a refusal at start:\n%s", what, stopped, testkit.LastLines(log, 8))
 				case code == 0:
-					t.Errorf("%s exited 0, want a refusal at start:\n%s", what, lastLines(log, 8))
+					t.Errorf("%s exited 0, want a refusal at start:\n%s", what, testkit.LastLines(log, 8))
 				default:
 					wantNames(t, what, log, routes)
 				}
@@ -149,19 +151,19 @@ func runBounded(t *testing.T, dir string, args ...string) (int, string, string) 
 	p := startProc(t, dir, fmt.Sprintf("bounded-%d", time.Now().UnixNano()), nil, args...)
 	stopped := ""
 	select {
-	case <-p.done:
+	case <-p.Done():
 	case <-time.After(30 * time.Second):
 		stopped = "ended by SIGTERM"
-		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+		_ = p.Signal(syscall.SIGTERM)
 		select {
-		case <-p.done:
+		case <-p.Done():
 		case <-time.After(10 * time.Second):
 			stopped = "SIGTERM ignored for 10s, SIGKILLed"
-			p.kill()
+			p.Kill()
 		}
 	}
-	data, _ := os.ReadFile(p.log)
-	return p.exitCode(), string(data), stopped
+	data, _ := os.ReadFile(p.Log)
+	return p.ExitCode(), string(data), stopped
 }
 
 // wantNames checks that a refusal names every route involved.
@@ -169,7 +171,7 @@ func wantNames(t *testing.T, what, out string, routes []overlapRoute) {
 	t.Helper()
 	for _, r := range routes {
 		if !strings.Contains(out, r.name) {
-			t.Errorf("%s refused, but does not name route %q:\n%s", what, r.name, lastLines(out, 8))
+			t.Errorf("%s refused, but does not name route %q:\n%s", what, r.name, testkit.LastLines(out, 8))
 		}
 	}
 }

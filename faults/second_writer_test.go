@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ferrydata/ferry/internal/testkit"
 	"github.com/ferrydata/ferry/internal/transfer/transfertest"
 )
 
@@ -26,7 +27,7 @@ const sharedRel = "job/warcs/WEB-20261124093000000-00001-1~shared~8443.warc.gz"
 type writerHost struct {
 	s    *site
 	data []byte
-	once *proc
+	once *testkit.Proc
 }
 
 // newWriterHost makes a site named host writing to dst (a local dir, or an
@@ -70,14 +71,14 @@ func (w *writerHost) start(t *testing.T) {
 func (w *writerHost) wait(t *testing.T) {
 	t.Helper()
 	select {
-	case <-w.once.done:
+	case <-w.once.Done():
 	case <-time.After(3 * time.Minute):
 		t.Fatalf("%s: ferry run --once still running after 3 minutes", w.s.dir)
 	}
-	code := w.once.exitCode()
-	t.Logf("%s: ferry run --once exited %d: %s", filepath.Base(w.s.dir), code, summaryLine(tail(w.once.log, 400)))
+	code := w.once.ExitCode()
+	t.Logf("%s: ferry run --once exited %d: %s", filepath.Base(w.s.dir), code, summaryLine(testkit.TailFile(w.once.Log, 400)))
 	if code != 0 && code != 1 { // 1: its file dead-lettered, a conflict
-		t.Errorf("ferry run --once exited %d:\n%s", code, tail(w.once.log, 10))
+		t.Errorf("ferry run --once exited %d:\n%s", code, testkit.TailFile(w.once.Log, 10))
 	}
 }
 
@@ -139,7 +140,7 @@ func TestSecondWriter(t *testing.T) {
 		}
 		h1.start(t)
 		h1.wait(t)
-		_ = h2.once.cmd.Process.Signal(syscall.SIGCONT)
+		_ = h2.once.Signal(syscall.SIGCONT)
 		h2.wait(t)
 		auditWriters(t, []*writerHost{h1, h2}, func() (string, error) { return hashFile(filepath.Join(dst, sharedRel)) })
 	})
@@ -172,20 +173,20 @@ func partialOf(rel string) *regexp.Regexp {
 
 // freezeMidUpload SIGSTOPs p as soon as a partial upload of the
 // destination file final holds bytes, before the upload is whole.
-func freezeMidUpload(t *testing.T, p *proc, final string) bool {
+func freezeMidUpload(t *testing.T, p *testkit.Proc, final string) bool {
 	t.Helper()
 	re := partialOf(final)
 	dir := filepath.Dir(final)
 	deadline := time.Now().Add(2 * time.Minute)
-	for time.Now().Before(deadline) && p.running() {
+	for time.Now().Before(deadline) && p.Running() {
 		entries, _ := os.ReadDir(dir)
 		for _, e := range entries {
 			if !re.MatchString(e.Name()) {
 				continue
 			}
 			if fi, err := e.Info(); err == nil && fi.Size() > 0 {
-				must(t, p.cmd.Process.Signal(syscall.SIGSTOP))
-				t.Cleanup(func() { _ = p.cmd.Process.Signal(syscall.SIGCONT) })
+				must(t, p.Signal(syscall.SIGSTOP))
+				t.Cleanup(func() { _ = p.Signal(syscall.SIGCONT) })
 				return true
 			}
 		}

@@ -2,14 +2,14 @@ package faults
 
 import (
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ferrydata/ferry/internal/testkit"
 )
 
 // route is the one route every site has.
@@ -65,7 +65,7 @@ func newSite(t *testing.T, opt siteOptions) *site {
 	}
 	dir := t.TempDir()
 	s := &site{t: t, dir: dir, src: filepath.Join(dir, "heritrix"), dst: filepath.Join(dir, "destination"),
-		outside: filepath.Join(dir, "outside"), state: filepath.Join(dir, "state"), port: freePort(t)}
+		outside: filepath.Join(dir, "outside"), state: filepath.Join(dir, "state"), port: testkit.FreePort(t)}
 	if opt.dstDir != "" {
 		s.dst = opt.dstDir
 	}
@@ -91,27 +91,15 @@ func newSite(t *testing.T, opt siteOptions) *site {
 			t.Fatal(err)
 		}
 	}
-	body := fmt.Sprintf(`host: %s
-state_dir: %s
-metrics: {listen: ""}
-rclone: {config: /dev/null}
-rescan_interval: %s
-stale_after: %s
-retry: %s
-mover: {concurrency: %d}
-verifier: {concurrency: %d}
-routes:
-  - name: %s
-    source: %s
-    destination: %q
-    min_age: %s
-    batch: %s
-`, hostName, s.state, opt.rescan, opt.staleAfter, opt.retry, opt.concurrent, opt.concurrent,
-		routeName, s.src, s.dst, opt.minAge, opt.batch)
+	config := func(nats string) string {
+		return testkit.Template(t, "testdata/site.yaml", map[string]any{"Host": hostName, "State": s.state,
+			"Rescan": opt.rescan, "StaleAfter": opt.staleAfter, "Retry": opt.retry, "Concurrent": opt.concurrent,
+			"Route": routeName, "Src": s.src, "Dst": s.dst, "MinAge": opt.minAge, "Batch": opt.batch, "Nats": nats})
+	}
 	s.cfgRun = filepath.Join(dir, "ferry.yaml")
 	s.cfgRoles = filepath.Join(dir, "ferry-roles.yaml")
-	writeConfig(t, s.cfgRun, body+fmt.Sprintf("nats: {server: {listen: \"127.0.0.1:%d\"}}\n", s.port))
-	writeConfig(t, s.cfgRoles, body+fmt.Sprintf("nats: {url: \"nats://127.0.0.1:%d\"}\n", s.port))
+	writeConfig(t, s.cfgRun, config(fmt.Sprintf("nats: {server: {listen: \"127.0.0.1:%d\"}}", s.port)))
+	writeConfig(t, s.cfgRoles, config(fmt.Sprintf("nats: {url: \"nats://127.0.0.1:%d\"}", s.port)))
 	return s
 }
 
@@ -123,7 +111,7 @@ func writeConfig(t *testing.T, path, body string) {
 }
 
 // start runs a daemon: "run", "nats", or a role run apart.
-func (s *site) start(name string) *proc {
+func (s *site) start(name string) *testkit.Proc {
 	s.t.Helper()
 	cfg := s.cfgRoles
 	if name == "run" || name == "nats" {
@@ -148,9 +136,7 @@ func (s *site) write(rel string, data []byte) {
 	s.t.Helper()
 	p := s.path(rel)
 	s.mkdir(filepath.Dir(p))
-	if err := os.WriteFile(p, data, 0o644); err != nil {
-		s.t.Fatal(err)
-	}
+	testkit.WriteFile(s.t, p, data)
 }
 
 // heritrixWrite writes rel as Heritrix does: to rel.open, renamed when whole.
@@ -158,12 +144,7 @@ func (s *site) heritrixWrite(rel string, data []byte) {
 	s.t.Helper()
 	p := s.path(rel)
 	s.mkdir(filepath.Dir(p))
-	if err := os.WriteFile(p+".open", data, 0o644); err != nil {
-		s.t.Fatal(err)
-	}
-	if err := os.Rename(p+".open", p); err != nil {
-		s.t.Fatal(err)
-	}
+	testkit.HeritrixWrite(s.t, p, data)
 }
 
 // mkdir creates directories the unprivileged ferry, if any, may delete in.
@@ -184,38 +165,4 @@ func mkdirAll(t *testing.T, dir string) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// freePort returns a loopback port free a moment ago.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// mountTmpfs mounts a tmpfs of size bytes at dir, unmounted when the test
-// ends (after the processes using it are gone: cleanups run last first). It
-// reports false when mounting is not allowed here.
-func mountTmpfs(t *testing.T, dir string, size int64) bool {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		return false
-	}
-	mkdirAll(t, dir)
-	out, err := exec.Command("mount", "-t", "tmpfs", "-o", fmt.Sprintf("size=%d", size), "tmpfs", dir).CombinedOutput()
-	if err != nil {
-		t.Logf("couldn't mount a tmpfs (%v: %s); no destination-full faults", err, out)
-		return false
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
-			t.Logf("umount %s: %v: %s; detaching it", dir, err, out)
-			_ = exec.Command("umount", "-l", dir).Run()
-		}
-	})
-	return true
 }

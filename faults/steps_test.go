@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ferrydata/ferry/internal/testkit"
 )
 
 // Moments a step case changes its file: after the copy job is queued and
@@ -199,13 +201,13 @@ func TestBadInputBetweenSteps(t *testing.T) {
 		s.heritrixWrite(files[i].rel, files[i].data)
 	}
 	nats := s.start("nats")
-	if err := withJS(s.port, 90*time.Second, func(context.Context, *jsConn) error { return nil }); err != nil {
+	if err := withJS(s.port, 90*time.Second, func(context.Context, jsConn) error { return nil }); err != nil {
 		t.Fatalf("nats never came up: %v", err)
 	}
 	watcher, dispatcher := s.start("watcher"), s.start("dispatcher")
 	waitCount(t, s, "every copy job queued", "ferry.copy.>", len(cases))
-	watcher.kill() // no rescan may announce a changed file again: each case meets one job
-	dispatcher.kill()
+	watcher.Kill() // no rescan may announce a changed file again: each case meets one job
+	dispatcher.Kill()
 
 	mutate := func(when string) {
 		for i, c := range cases {
@@ -227,9 +229,9 @@ func TestBadInputBetweenSteps(t *testing.T) {
 	mutate(beforeVerify)
 	verifier := s.start("verifier")
 	waitCount(t, s, "every job done or dead-lettered", "ferry.>", 0)
-	for _, p := range []*proc{nats, mover, verifier} {
-		if !p.running() {
-			t.Fatalf("%s died: %v\n%s", p.name, p.err, tail(p.log, 20))
+	for _, p := range []*testkit.Proc{nats, mover, verifier} {
+		if !p.Running() {
+			t.Fatalf("%s died: %v\n%s", p.Name, p.Err(), testkit.TailFile(p.Log, 20))
 		}
 	}
 	code, out, errOut := s.ferry(time.Minute, "dead", "list")
@@ -252,10 +254,10 @@ func TestBadInputBetweenSteps(t *testing.T) {
 			checkStep(t, s, c, f, dead[f.rel])
 		})
 	}
-	for _, p := range []*proc{mover, verifier} {
+	for _, p := range []*testkit.Proc{mover, verifier} {
 		stopGracefully(t, p)
 	}
-	nats.kill()
+	nats.Kill()
 
 	// What is left must not keep a later `ferry run --once` from finishing.
 	code, out, errOut = s.ferry(3*time.Minute, "run", "--once", "--timeout", "40s")
@@ -263,7 +265,7 @@ func TestBadInputBetweenSteps(t *testing.T) {
 		knownBug(t, "ferry run --once waits forever for a file whose older version was dead-lettered "+
 			"(cmd/ferry/once.go collect needs rec.Same; ledger.ShouldAnnounce never announces the new version)")
 	} else if code != 0 && code != 1 {
-		t.Errorf("ferry run --once over the leftovers exited %d:\n%s\n%s", code, out, lastLines(errOut, 15))
+		t.Errorf("ferry run --once over the leftovers exited %d:\n%s\n%s", code, out, testkit.LastLines(errOut, 15))
 	}
 }
 
@@ -306,14 +308,14 @@ func checkStep(t *testing.T, s *site, c stepCase, f *stepFile, reasons []string)
 func waitCount(t *testing.T, s *site, what, filter string, n int) {
 	t.Helper()
 	stream := streamJobs
-	waitFor(t, 3*time.Minute, what, func() bool {
+	testkit.WaitFor(t, 3*time.Minute, what, func() bool {
 		var got, closed uint64
-		err := withJS(s.port, 10*time.Second, func(ctx context.Context, js *jsConn) error {
+		err := withJS(s.port, 10*time.Second, func(ctx context.Context, js jsConn) error {
 			var err error
-			if got, err = js.count(ctx, stream, filter); err != nil {
+			if got, err = js.Count(ctx, stream, filter); err != nil {
 				return err
 			}
-			closed, err = js.count(ctx, streamClosed, "ferry.>")
+			closed, err = js.Count(ctx, streamClosed, "ferry.>")
 			return err
 		})
 		return err == nil && got == uint64(n) && closed == 0

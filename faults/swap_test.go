@@ -5,6 +5,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ferrydata/ferry/internal/testkit"
 )
 
 // TestSwappedFile renames another file (other bytes, the same size and
@@ -31,7 +33,7 @@ func TestSwappedFile(t *testing.T) {
 	verifier := d.procs["verifier"]
 
 	// Wait for the copy to be whole, then for the verifier to open the source.
-	waitFor(t, 2*time.Minute, "the copy to be whole at the destination", func() bool {
+	testkit.WaitFor(t, 2*time.Minute, "the copy to be whole at the destination", func() bool {
 		got, _ := hashFile(s.dstPath(rel))
 		return got == h.closed[rel].sha
 	})
@@ -40,7 +42,7 @@ func TestSwappedFile(t *testing.T) {
 		t.Fatalf("never saw the verifier open %s to hash it", rel)
 	}
 	ok := h.swap(got, true, rand.New(rand.NewPCG(7, 7)))
-	_ = verifier.cmd.Process.Signal(syscall.SIGCONT)
+	_ = verifier.Signal(syscall.SIGCONT)
 	if !ok {
 		t.Fatalf("%s vanished while the verifier was frozen", rel)
 	}

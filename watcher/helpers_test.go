@@ -16,6 +16,7 @@ import (
 	"github.com/ferrydata/ferry/internal/config"
 	"github.com/ferrydata/ferry/internal/ledger"
 	"github.com/ferrydata/ferry/internal/metrics"
+	"github.com/ferrydata/ferry/internal/testkit"
 )
 
 const testRoute = "warcs"
@@ -87,10 +88,7 @@ func (h *harness) write(rel, data string) {
 // heritrixWrite writes name.open and renames it when complete, as Heritrix does.
 func (h *harness) heritrixWrite(rel, data string) {
 	h.t.Helper()
-	h.write(rel+".open", data)
-	if err := os.Rename(h.path(rel+".open"), h.path(rel)); err != nil {
-		h.t.Fatal(err)
-	}
+	testkit.HeritrixWrite(h.t, h.path(rel), []byte(data))
 }
 
 // records returns the ledger's records by path.

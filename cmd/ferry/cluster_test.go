@@ -19,6 +19,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ferrydata/ferry/internal/ledger"
+	"github.com/ferrydata/ferry/internal/testkit"
 )
 
 // crawlers is the distributed setup of the cluster tests: a 3-node NATS
@@ -27,7 +28,7 @@ import (
 type crawlers struct {
 	t          *testing.T
 	cluster    *natsCluster
-	js         jetstream.JetStream
+	js         *testkit.Inspector
 	dst        string // each host's files go to dst/<host>
 	hosts      []*roleHost
 	dispatcher *roleHost
@@ -38,14 +39,14 @@ type crawlers struct {
 // startCrawlers starts the cluster, the dispatcher and both hosts. With a
 // lab, the cluster and the dispatcher live in one network namespace and
 // each crawler host in its own, linked to the cluster's by a veth pair.
-func startCrawlers(t *testing.T, lab *netnsLab) *crawlers {
+func startCrawlers(t *testing.T, lab *testkit.NetnsLab) *crawlers {
 	t.Helper()
 	natsNS, hostNS, hostAddr := "", []string{"", ""}, []string{"127.0.0.1", "127.0.0.1"}
 	if lab != nil {
-		natsNS = lab.add("nats")
+		natsNS = lab.Add("nats")
 		for i := range hostNS {
-			hostNS[i] = lab.add(fmt.Sprintf("c%d", i+1))
-			hostAddr[i] = lab.link(natsNS, hostNS[i], i+1)
+			hostNS[i] = lab.Add(fmt.Sprintf("c%d", i+1))
+			hostAddr[i] = lab.Link(natsNS, hostNS[i], i+1)
 		}
 	}
 	c := &crawlers{t: t, cluster: startCluster(t, natsNS), prefix: map[string]string{}, want: map[string]map[string]string{}}
@@ -94,7 +95,7 @@ func (c *crawlers) arrived() int {
 // byte for byte, and only the files that must stay are left at the sources.
 func (c *crawlers) waitAllMoved(timeout time.Duration, stay map[string][]string) {
 	c.t.Helper()
-	waitFor(c.t, timeout, "every file of both hosts moved", func() bool {
+	testkit.WaitFor(c.t, timeout, "every file of both hosts moved", func() bool {
 		c.requireRunning()
 		for _, h := range c.hosts {
 			if !maps.Equal(tree(c.t, filepath.Join(c.dst, h.name)), c.want[h.name]) {
@@ -114,8 +115,8 @@ func (c *crawlers) requireRunning() {
 	c.t.Helper()
 	for _, h := range append([]*roleHost{c.dispatcher}, c.hosts...) {
 		for role, p := range h.procs {
-			if !p.running() {
-				c.t.Fatalf("%s %s exited: %v", h.name, role, p.err)
+			if !p.Running() {
+				c.t.Fatalf("%s %s exited: %v", h.name, role, p.Err())
 			}
 		}
 	}
@@ -169,15 +170,15 @@ func (c *crawlers) checkOwnFilesOnly() {
 				continue
 			}
 			for role, p := range h.procs {
-				text := p.text()
+				text := p.Text()
 				if strings.Contains(text, c.prefix[other.name]) || strings.Contains(text, other.name) {
-					c.t.Errorf("%s's %s log mentions %s's files:\n%s", h.name, role, other.name, p.tail(20))
+					c.t.Errorf("%s's %s log mentions %s's files:\n%s", h.name, role, other.name, p.Tail(20))
 				}
 			}
 		}
 		own := slices.Sorted(maps.Keys(c.want[h.name]))
 		for role, msg := range map[string]string{"mover": "file copied", "verifier": "file verified"} {
-			got := h.procs[role].logPaths(msg)
+			got := logPaths(h.procs[role], msg)
 			slices.Sort(got)
 			if !slices.Equal(got, own) {
 				c.t.Errorf("%s's %s logged %q for %d paths, want each of its %d files once", h.name, role, msg, len(got), len(own))
@@ -193,7 +194,7 @@ func (c *crawlers) stopAll() {
 		h.stopAll()
 	}
 	for _, n := range c.cluster.nodes {
-		if err := n.proc.stop(30 * time.Second); err != nil {
+		if err := n.proc.Stop(30 * time.Second); err != nil {
 			c.t.Errorf("nats %s did not exit cleanly on SIGTERM: %v", n.name, err)
 		}
 	}
@@ -210,10 +211,10 @@ func TestIntegrationClusterTwoHostsNetns(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration test: runs a NATS cluster and ferry roles as processes")
 	}
-	testTwoHosts(t, newNetnsLab(t))
+	testTwoHosts(t, testkit.NewNetnsLab(t))
 }
 
-func testTwoHosts(t *testing.T, lab *netnsLab) {
+func testTwoHosts(t *testing.T, lab *testkit.NetnsLab) {
 	c := startCrawlers(t, lab)
 	stay := map[string][]string{}
 	for _, h := range c.hosts {
@@ -337,11 +338,11 @@ func TestIntegrationClusterLeaderKill(t *testing.T) {
 		time.Sleep(40 * time.Millisecond)
 		if i == perHost/3 {
 			// Files are flowing: some are at the destination, more are queued.
-			waitFor(t, 30*time.Second, "the first copies", func() bool { return c.arrived() >= 4 })
+			testkit.WaitFor(t, 30*time.Second, "the first copies", func() bool { return c.arrived() >= 4 })
 			killed = c.cluster.leader(c.js, "FERRY_JOBS")
 			t.Logf("SIGKILL %s, leader of FERRY_JOBS, with %d of %d files at the destination (%s in)",
 				killed.name, c.arrived(), 2*(i+1), time.Since(start).Round(time.Millisecond))
-			killed.proc.kill()
+			killed.proc.Kill()
 		}
 	}
 	if c.arrived() == 2*perHost {
@@ -361,7 +362,7 @@ func TestIntegrationClusterLeaderKill(t *testing.T) {
 
 	// The node comes back with its store: it rejoins and catches up.
 	killed.start(t)
-	waitFor(t, 60*time.Second, "every stream with 3 current replicas again", func() bool {
+	testkit.WaitFor(t, 60*time.Second, "every stream with 3 current replicas again", func() bool {
 		return c.cluster.healthy(killed) && c.cluster.healed(c.js)
 	})
 	// And the healed cluster carries on.
@@ -411,7 +412,7 @@ func TestIntegrationRemoteSourceTwoWorkers(t *testing.T) {
 	// compete for the jobs on the shared consumers.
 	workers[0].start("watcher", "dispatcher")
 
-	waitFor(t, 60*time.Second, "every object copied and verified", func() bool {
+	testkit.WaitFor(t, 60*time.Second, "every object copied and verified", func() bool {
 		return maps.Equal(tree(t, dst), want) && len(tree(t, bucket)) == 0
 	})
 	recs := ledgerRecords(t, js)
@@ -431,7 +432,7 @@ func TestIntegrationRemoteSourceTwoWorkers(t *testing.T) {
 		msg := map[string]string{"mover": "file copied", "verifier": "file verified"}[role]
 		times := map[string]int{}
 		for _, h := range workers {
-			paths := h.procs[role].logPaths(msg)
+			paths := logPaths(h.procs[role], msg)
 			if counts[h.name] == nil {
 				counts[h.name] = map[string]int{}
 			}
@@ -469,7 +470,7 @@ func TestIntegrationClusterRestartAllNodes(t *testing.T) {
 	var wg sync.WaitGroup
 	for _, n := range c.cluster.nodes {
 		wg.Go(func() {
-			if err := n.proc.stop(30 * time.Second); err != nil {
+			if err := n.proc.Stop(30 * time.Second); err != nil {
 				t.Errorf("nats %s did not exit cleanly on SIGTERM: %v", n.name, err)
 			}
 		})
@@ -510,17 +511,17 @@ func TestIntegrationMoverSIGTERMHandsJobBack(t *testing.T) {
     batch: {files: 1, max_wait: 200ms}`, dst)})
 	h.start("mover", "verifier")
 	slow := h.procs["mover"]
-	slow.waitLogged(60*time.Second, "ferry role running")
+	slow.WaitLogged(60*time.Second, "ferry role running")
 	// At 0.5% of a CPU, copying the file outlasts the shutdown grace period.
-	cpuThrottle(t, slow.cmd.Process.Pid, 5)
+	testkit.CPUThrottle(t, slow.Pid(), 5)
 	h.start("watcher", "dispatcher")
 
 	rel := "job/warcs/WEB-00001.warc.gz"
 	data := randomBytes(t, 64<<20)
 	h.heritrixWrite(rel, data)
 	// Mid-job: the upload is under way at its partial name.
-	waitFor(t, 90*time.Second, "the slow mover copying the file", func() bool {
-		for _, name := range fileNames(t, dst) {
+	testkit.WaitFor(t, 90*time.Second, "the slow mover copying the file", func() bool {
+		for _, name := range testkit.FileNames(t, dst) {
 			if name == rel {
 				t.Fatal("the slow mover copied the whole file before it could be interrupted")
 			}
@@ -531,23 +532,23 @@ func TestIntegrationMoverSIGTERMHandsJobBack(t *testing.T) {
 		return false
 	})
 	fast := startProc(t, h.dir, "crawler01-mover2", "", nil, "--config", h.config, "mover")
-	fast.waitLogged(60*time.Second, "ferry role running")
+	fast.WaitLogged(60*time.Second, "ferry role running")
 
 	start := time.Now()
-	if err := slow.stop(60 * time.Second); err != nil {
+	if err := slow.Stop(60 * time.Second); err != nil {
 		t.Fatalf("the mover interrupted mid-job did not exit 0 on SIGTERM: %v", err)
 	}
 	t.Logf("the slow mover exited 0 %s after SIGTERM", time.Since(start).Round(time.Millisecond))
-	waitFor(t, 60*time.Second, "the other mover to finish the job", func() bool {
+	testkit.WaitFor(t, 60*time.Second, "the other mover to finish the job", func() bool {
 		return maps.Equal(tree(t, dst), map[string]string{rel: sha(data)}) && len(tree(t, h.src)) == 0
 	})
 	if r := ledgerRecords(t, js)[rel]; r.State != ledger.Moved {
 		t.Errorf("ledger state %s, want %s", r.State, ledger.Moved)
 	}
-	if got := slow.logPaths("file copied"); len(got) != 0 {
+	if got := logPaths(slow, "file copied"); len(got) != 0 {
 		t.Errorf("the interrupted mover copied %v: the job finished within the grace period, not handed back", got)
 	}
-	if got := fast.logPaths("file copied"); !slices.Equal(got, []string{rel}) {
+	if got := logPaths(fast, "file copied"); !slices.Equal(got, []string{rel}) {
 		t.Errorf("the second mover copied %v, want %s", got, rel)
 	}
 	if n := deadCount(t, js); n != 0 {
@@ -571,7 +572,7 @@ func authServer(t *testing.T, passwords map[string]string) string {
 		t.Fatal(err)
 	}
 	writeFile(t, filepath.Join(dir, "authorization.conf"), string(block))
-	port := freePorts(t, 1)[0]
+	port := testkit.FreePorts(t, 1)[0]
 	conf := filepath.Join(dir, "nats.conf")
 	writeFile(t, conf, fmt.Sprintf("listen: 127.0.0.1:%d\njetstream {store_dir: %q}\ninclude authorization.conf\n",
 		port, filepath.Join(dir, "js")))
@@ -612,18 +613,18 @@ func TestIntegrationAuthorizationExample(t *testing.T) {
 	bad := newRoleHost(t, root, "intruder", opts("crawler01", "wrong"))
 	p := startProc(t, bad.dir, "intruder-watcher", "", nil, "--config", bad.config, "watcher")
 	select {
-	case <-p.done:
+	case <-p.Done():
 	case <-time.After(30 * time.Second):
 		t.Fatal("a watcher with a wrong password is still running")
 	}
-	if p.err == nil || !strings.Contains(p.text(), "Authorization Violation") {
-		t.Errorf("a wrong password: exit %v, log:\n%s", p.err, p.text())
+	if p.Err() == nil || !strings.Contains(p.Text(), "Authorization Violation") {
+		t.Errorf("a wrong password: exit %v, log:\n%s", p.Err(), p.Text())
 	}
 
 	// The dispatcher sets up the streams; the crawlers may only read them.
 	c.dispatcher = newRoleHost(t, root, "dispatcher", opts("dispatcher", pw["dispatcher"]))
 	c.dispatcher.start("dispatcher")
-	c.dispatcher.procs["dispatcher"].waitLogged(60*time.Second, "ferry role running")
+	c.dispatcher.procs["dispatcher"].WaitLogged(60*time.Second, "ferry role running")
 	for i, name := range []string{"crawler01", "crawler02"} {
 		h := newRoleHost(t, root, name, opts(name, pw[name]))
 		h.start("watcher", "mover", "verifier")
@@ -642,8 +643,8 @@ func TestIntegrationAuthorizationExample(t *testing.T) {
 	c.checkOwnFilesOnly()
 	for _, h := range append([]*roleHost{c.dispatcher}, c.hosts...) {
 		for role, p := range h.procs {
-			if strings.Contains(p.text(), "Permissions Violation") {
-				t.Errorf("%s %s was refused something it needs:\n%s", h.name, role, p.tail(20))
+			if strings.Contains(p.Text(), "Permissions Violation") {
+				t.Errorf("%s %s was refused something it needs:\n%s", h.name, role, p.Tail(20))
 			}
 		}
 	}
@@ -661,17 +662,17 @@ func TestIntegrationAuthorizationExample(t *testing.T) {
 		t.Cleanup(cancel)
 		return ctx
 	}
-	_, err := js.Publish(ctx(), "ferry.closed.warcs.crawler02", []byte("{}"))
+	_, err := js.JS.Publish(ctx(), "ferry.closed.warcs.crawler02", []byte("{}"))
 	refused("announce crawler02's files", err)
-	_, err = js.Publish(ctx(), "ferry.copy.warcs.crawler02", []byte("{}"))
+	_, err = js.JS.Publish(ctx(), "ferry.copy.warcs.crawler02", []byte("{}"))
 	refused("publish copy jobs", err)
-	_, err = js.CreateOrUpdateConsumer(ctx(), "FERRY_JOBS", jetstream.ConsumerConfig{Durable: "copy-crawler02",
+	_, err = js.JS.CreateOrUpdateConsumer(ctx(), "FERRY_JOBS", jetstream.ConsumerConfig{Durable: "copy-crawler02",
 		FilterSubject: "ferry.copy.*.crawler02", AckPolicy: jetstream.AckExplicitPolicy})
 	refused("consume crawler02's jobs", err)
-	_, err = js.CreateOrUpdateConsumer(ctx(), "FERRY_JOBS", jetstream.ConsumerConfig{Durable: "copy-crawler01",
+	_, err = js.JS.CreateOrUpdateConsumer(ctx(), "FERRY_JOBS", jetstream.ConsumerConfig{Durable: "copy-crawler01",
 		FilterSubject: "ferry.copy.>", AckPolicy: jetstream.AckExplicitPolicy})
 	refused("widen its consumer to every host's jobs", err)
-	refused("delete a stream", js.DeleteStream(ctx(), "FERRY_JOBS"))
+	refused("delete a stream", js.JS.DeleteStream(ctx(), "FERRY_JOBS"))
 
 	for _, h := range c.hosts {
 		h.stopAll()
@@ -680,16 +681,12 @@ func TestIntegrationAuthorizationExample(t *testing.T) {
 }
 
 // authClient connects the test to url as user.
-func authClient(t *testing.T, url, user, password string) jetstream.JetStream {
+func authClient(t *testing.T, url, user, password string) *testkit.Inspector {
 	t.Helper()
-	nc, err := nats.Connect(url, nats.UserInfo(user, password), nats.ErrorHandler(func(*nats.Conn, *nats.Subscription, error) {}))
+	in, err := testkit.Connect(url, nats.UserInfo(user, password), nats.ErrorHandler(func(*nats.Conn, *nats.Subscription, error) {}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return js
+	t.Cleanup(in.Close)
+	return in
 }

@@ -133,16 +133,6 @@ func TestIntegrationStatusAndDeadLetterTools(t *testing.T) {
 	mustContain(t, s.ferryOK("status", "job/a.warc.gz"), "replayed")
 }
 
-// ferryOK runs the CLI and fails the test unless it exits 0.
-func (s *site) ferryOK(args ...string) string {
-	s.t.Helper()
-	code, out, errOut := s.runFerry(args...)
-	if code != 0 {
-		s.t.Fatalf("ferry %s: exit %d\n%s\n%s", strings.Join(args, " "), code, out, errOut)
-	}
-	return out
-}
-
 func decode(t *testing.T, out string, v any) {
 	t.Helper()
 	if err := json.Unmarshal([]byte(out), v); err != nil {

@@ -9,9 +9,6 @@ import (
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
-
-	"github.com/ferrydata/ferry/internal/bus/bustest"
-	"github.com/ferrydata/ferry/internal/config"
 )
 
 // Every verified file gives one arrival event with its copy's place and
@@ -29,22 +26,8 @@ func TestIntegrationArrivalEvents(t *testing.T) {
 		sum := md5.Sum(data)
 		want[rel] = hex.EncodeToString(sum[:])
 	}
-	if code, out, errOut := s.runFerry("run", "--once", "--timeout", "2m"); code != 0 {
-		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
-	}
-	cfg, err := config.Load(s.config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sys, err := openClient(context.Background(), cfg, bustest.Logger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sys.close()
-	events, err := sys.bus.MovedEvents(context.Background(), "*")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s.ferryOK("run", "--once", "--timeout", "2m")
+	events := s.movedEvents("*")
 	seen := map[string]int{}
 	for _, e := range events {
 		seen[e.Path]++

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 	"github.com/ferrydata/ferry/internal/bus"
 	"github.com/ferrydata/ferry/internal/bus/bustest"
 	"github.com/ferrydata/ferry/internal/config"
+	"github.com/ferrydata/ferry/internal/testkit"
 	"github.com/ferrydata/ferry/internal/transfer/transfertest"
 )
 
@@ -61,18 +61,9 @@ func newSite(t testing.TB, opt siteOptions) *site {
 		t.Fatal(err)
 	}
 	s.config = filepath.Join(dir, "ferry.yaml")
-	yaml := fmt.Sprintf(`host: crawler01
-state_dir: %s
-metrics: {listen: %q}
-rescan_interval: %s
-retry: %s
-%s
-routes:
-  - name: warcs
-    source: %s
-    destination: %q
-    batch: %s
-%s`, filepath.Join(dir, "state"), opt.metrics, opt.rescan, opt.retry, opt.top, s.src, s.dst, opt.batch, opt.routeExtra)
+	yaml := testkit.Template(t, "testdata/site.yaml", map[string]string{"State": filepath.Join(dir, "state"),
+		"Metrics": opt.metrics, "Rescan": opt.rescan, "Retry": opt.retry, "Top": opt.top, "Src": s.src, "Dst": s.dst,
+		"Batch": opt.batch, "RouteExtra": opt.routeExtra})
 	if err := os.WriteFile(s.config, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -82,28 +73,13 @@ routes:
 // heritrixWrite writes rel as Heritrix does: to rel.open, renamed when complete.
 func (s *site) heritrixWrite(rel string, data []byte) {
 	s.t.Helper()
-	path := filepath.Join(s.src, rel)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		s.t.Fatal(err)
-	}
-	if err := os.WriteFile(path+".open", data, 0o644); err != nil {
-		s.t.Fatal(err)
-	}
-	if err := os.Rename(path+".open", path); err != nil {
-		s.t.Fatal(err)
-	}
+	testkit.HeritrixWrite(s.t, filepath.Join(s.src, rel), data)
 }
 
 // write creates a file in the source directly (open, active and lock files).
 func (s *site) write(rel string, data []byte) {
 	s.t.Helper()
-	path := filepath.Join(s.src, rel)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		s.t.Fatal(err)
-	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		s.t.Fatal(err)
-	}
+	testkit.WriteFile(s.t, filepath.Join(s.src, rel), data)
 }
 
 // runFerry runs the CLI in this process and returns its exit code and output.
@@ -112,6 +88,16 @@ func (s *site) runFerry(args ...string) (int, string, string) {
 	var stdout, stderr bytes.Buffer
 	code := run(append([]string{"ferry", "--config", s.config}, args...), &stdout, &stderr)
 	return code, stdout.String(), stderr.String()
+}
+
+// ferryOK runs the CLI and fails the test unless it exits 0.
+func (s *site) ferryOK(args ...string) string {
+	s.t.Helper()
+	code, out, errOut := s.runFerry(args...)
+	if code != 0 {
+		s.t.Fatalf("ferry %s: exit %d\n%s\n%s", strings.Join(args, " "), code, out, errOut)
+	}
+	return out
 }
 
 // tree maps every regular file under root to the sha256 of its bytes.
@@ -151,36 +137,44 @@ func randomBytes(t testing.TB, n int) []byte {
 	return b
 }
 
-// waitFor polls cond until it holds or the timeout passes.
-func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// deadLetters reads the site's dead letters through a private embedded
-// server over its state dir (no ferry process may be running).
-func (s *site) deadLetters() []bus.StoredDeadLetter {
+// withBus runs fn with the site's JetStream opened through a private
+// embedded server over its state dir (no ferry process may be running),
+// closed when fn returns.
+func (s *site) withBus(fn func(ctx context.Context, b *bus.Bus) error) {
 	s.t.Helper()
 	cfg, err := config.Load(s.config)
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	sys, err := openClient(context.Background(), cfg, bustest.Logger(s.t))
+	ctx := context.Background()
+	sys, err := openClient(ctx, cfg, bustest.Logger(s.t))
 	if err != nil {
 		s.t.Fatal(err)
 	}
 	defer sys.close()
-	letters, err := sys.bus.DeadLetters(context.Background())
-	if err != nil {
+	if err := fn(ctx, sys.bus); err != nil {
 		s.t.Fatal(err)
 	}
+}
+
+// deadLetters reads the site's dead letters (see withBus).
+func (s *site) deadLetters() (letters []bus.StoredDeadLetter) {
+	s.t.Helper()
+	s.withBus(func(ctx context.Context, b *bus.Bus) (err error) {
+		letters, err = b.DeadLetters(ctx)
+		return err
+	})
 	return letters
+}
+
+// movedEvents reads the site's arrival events of route, "*" for all (see withBus).
+func (s *site) movedEvents(route string) (events []bus.MovedEvent) {
+	s.t.Helper()
+	s.withBus(func(ctx context.Context, b *bus.Bus) (err error) {
+		events, err = b.MovedEvents(ctx, route)
+		return err
+	})
+	return events
 }
 
 func mustContain(t *testing.T, got, want string) {

@@ -22,7 +22,7 @@ func TestIntegrationRunNotifiesSystemd(t *testing.T) {
 	cmd := s.startFerry("run")
 	notifytest.Expect(t, msgs, "READY=1", time.Minute)
 	notifytest.Expect(t, msgs, "WATCHDOG=1", 10*time.Second)
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := cmd.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	notifytest.Expect(t, msgs, "STOPPING=1", 10*time.Second)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ferrydata/ferry/internal/metrics"
+	"github.com/ferrydata/ferry/internal/testkit"
 )
 
 // `ferry nats` serves /metrics with its build and /readyz once JetStream
@@ -19,7 +20,7 @@ func TestIntegrationNatsAndRoleServeMetrics(t *testing.T) {
 		t.Skip("integration test: runs ferry as processes")
 	}
 	dir := t.TempDir()
-	ports := freePorts(t, 3)
+	ports := testkit.FreePorts(t, 3)
 	natsMetrics := fmt.Sprintf("127.0.0.1:%d", ports[1])
 	writeFile(t, filepath.Join(dir, "nats.yaml"), fmt.Sprintf(`host: n1
 state_dir: %s
@@ -27,7 +28,7 @@ metrics: {listen: %q}
 nats: {server: {listen: "127.0.0.1:%d"}}
 `, filepath.Join(dir, "nats-state"), natsMetrics, ports[0]))
 	startProc(t, dir, "nats", "", nil, "--config", filepath.Join(dir, "nats.yaml"), "nats")
-	waitFor(t, 30*time.Second, "ferry nats ready", func() bool { return httpStatus(natsMetrics, "/readyz") == http.StatusOK })
+	testkit.WaitFor(t, 30*time.Second, "ferry nats ready", func() bool { return httpStatus(natsMetrics, "/readyz") == http.StatusOK })
 	b := metrics.Build()
 	if body := scrape(t, natsMetrics); !strings.Contains(body, fmt.Sprintf(`ferry_build_info{goversion=%q,revision=%q,version=%q} 1`, b.GoVersion, b.Revision, b.Version)) {
 		t.Fatalf("ferry nats serves no build info:\n%s", body)
@@ -37,7 +38,7 @@ nats: {server: {listen: "127.0.0.1:%d"}}
 		top: fmt.Sprintf("nats: {url: \"nats://127.0.0.1:%d\"}", ports[0])})
 	roleMetrics := fmt.Sprintf("127.0.0.1:%d", ports[2])
 	startProc(t, s.dir, "verifier", "", nil, "--config", s.config, "verifier")
-	waitFor(t, 30*time.Second, "the verifier ready", func() bool { return httpStatus(roleMetrics, "/readyz") == http.StatusOK })
+	testkit.WaitFor(t, 30*time.Second, "the verifier ready", func() bool { return httpStatus(roleMetrics, "/readyz") == http.StatusOK })
 }
 
 // httpStatus is the status code of GET path, 0 when nothing answers.

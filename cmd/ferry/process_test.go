@@ -4,51 +4,23 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ferrydata/ferry/internal/testkit"
 )
 
-// startFerry runs the built binary with the site's config; its log goes to a
-// file that is printed if the test fails.
-func (s *site) startFerry(args ...string) *exec.Cmd {
+// startFerry runs the built binary with the site's config; its log goes to
+// a file of its own (Log) whose tail is printed if the test fails.
+func (s *site) startFerry(args ...string) *testkit.Proc {
 	s.t.Helper()
-	cmd, _ := s.startFerryLog(args...)
-	return cmd
-}
-
-// startFerryLog is startFerry that also returns the log file's path.
-func (s *site) startFerryLog(args ...string) (*exec.Cmd, string) {
-	s.t.Helper()
-	logPath := filepath.Join(s.dir, fmt.Sprintf("ferry-%d.log", time.Now().UnixNano()))
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	cmd := exec.Command(ferryBin, append([]string{"--config", s.config}, args...)...)
-	cmd.Dir = s.dir
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		s.t.Fatal(err)
-	}
-	s.t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		}
-		logFile.Close()
-		if s.t.Failed() {
-			data, _ := os.ReadFile(logPath)
-			s.t.Logf("ferry %s log:\n%s", strings.Join(args, " "), data)
-		}
-	})
-	return cmd, logPath
+	return testkit.Start(s.t, testkit.Command{Bin: ferryBin, Args: append([]string{"--config", s.config}, args...),
+		Dir: s.dir, Name: fmt.Sprintf("ferry-%d", time.Now().UnixNano())})
 }
 
 func TestIntegrationDaemonMovesFilesAsTheyClose(t *testing.T) {
@@ -78,13 +50,13 @@ func TestIntegrationDaemonMovesFilesAsTheyClose(t *testing.T) {
 	s.write("job/logs/crawl.log", []byte("new active"))
 	s.write("job/warcs/WEB-99999.warc.gz.open", []byte("being written"))
 
-	waitFor(t, 30*time.Second, "every closed file at the destination", func() bool {
+	testkit.WaitFor(t, 30*time.Second, "every closed file at the destination", func() bool {
 		return maps.Equal(tree(t, s.dst), want)
 	})
-	waitFor(t, 30*time.Second, "sources of verified files deleted", func() bool {
+	testkit.WaitFor(t, 30*time.Second, "sources of verified files deleted", func() bool {
 		return len(tree(t, s.src)) == 3 // crawl.log, crawl.log.lck, the .open WARC
 	})
-	waitFor(t, 30*time.Second, "metrics to show the moves and the backlog", func() bool {
+	testkit.WaitFor(t, 30*time.Second, "metrics to show the moves and the backlog", func() bool {
 		body := scrape(t, metricsAddr)
 		return strings.Contains(body, `ferry_files_moved_total{route="warcs"} 9`) &&
 			strings.Contains(body, `ferry_backlog_messages{kind="pending",route="warcs",stage="dispatch"} 0`) &&
@@ -92,7 +64,7 @@ func TestIntegrationDaemonMovesFilesAsTheyClose(t *testing.T) {
 			strings.Contains(body, `ferry_oldest_waiting_seconds{route="warcs"} 0`) &&
 			strings.Contains(body, `ferry_source_free_bytes{route="warcs"}`)
 	})
-	if err := daemon.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := daemon.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	if err := daemon.Wait(); err != nil {
@@ -109,12 +81,7 @@ func TestIntegrationDaemonMovesFilesAsTheyClose(t *testing.T) {
 // freeAddr returns a loopback address with a port that was free a moment ago.
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
+	return fmt.Sprintf("127.0.0.1:%d", testkit.FreePort(t))
 }
 
 // scrape returns the /metrics page, or "" while it cannot be read.
@@ -145,11 +112,11 @@ func TestIntegrationKilledMidRunConverges(t *testing.T) {
 		daemon := s.startFerry("run")
 		// Kill once some files are copied but not all: copies, deletes and
 		// ledger writes are in flight.
-		waitFor(t, 60*time.Second, "the first copies", func() bool {
+		testkit.WaitFor(t, 60*time.Second, "the first copies", func() bool {
 			n := len(tree(t, s.dst))
 			return n >= 3*(round+1) || n >= len(want)
 		})
-		_ = daemon.Process.Signal(syscall.SIGKILL)
+		_ = daemon.Signal(syscall.SIGKILL)
 		_ = daemon.Wait()
 		if round == 2 || len(tree(t, s.src)) == 0 {
 			break

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ferrydata/ferry/internal/testkit"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"gopkg.in/yaml.v3"
 )
@@ -39,7 +40,7 @@ func TestIntegrationPrometheusAlerts(t *testing.T) {
 	}
 	metricsAddr := freeAddr(t)
 	s := newSite(t, siteOptions{metrics: metricsAddr, rescan: "1h"})
-	tmpfs := os.Geteuid() == 0 && mountTmpfs(t, s.src, "16m")
+	tmpfs := os.Geteuid() == 0 && testkit.MountTmpfs(t, s.src, 16<<20)
 	data := randomBytes(t, 200_000)
 	s.heritrixWrite("job/a.warc.gz", data)
 	sys := startTestSystem(t, s)
@@ -51,7 +52,7 @@ func TestIntegrationPrometheusAlerts(t *testing.T) {
 	prom := startPrometheus(t, promBin, metricsAddr)
 	// The failure counter must be scraped at 0 first, as in production,
 	// where a route's series exist from the start.
-	waitFor(t, 30*time.Second, "Prometheus to scrape ferry", func() bool {
+	testkit.WaitFor(t, 30*time.Second, "Prometheus to scrape ferry", func() bool {
 		return len(prom.query(t, `ferry_verify_failures_total{reason="mismatch"} == 0`)) == 1
 	})
 
@@ -66,7 +67,7 @@ func TestIntegrationPrometheusAlerts(t *testing.T) {
 		runRolesUntil(t, sys, []string{"verifier"}, func() bool {
 			return testutil.ToFloat64(sys.metrics.VerifyFailures.WithLabelValues("warcs", "mismatch")) == 1
 		})
-		waitFor(t, 60*time.Second, "FerryVerifyFailures firing for the mismatch", func() bool {
+		testkit.WaitFor(t, 60*time.Second, "FerryVerifyFailures firing for the mismatch", func() bool {
 			for _, a := range prom.firing(t, "FerryVerifyFailures") {
 				if a["route"] == "warcs" && a["reason"] == "mismatch" && a["severity"] == "page" {
 					return true
@@ -120,18 +121,6 @@ func TestIntegrationPrometheusAlerts(t *testing.T) {
 			time.Sleep(250 * time.Millisecond)
 		}
 	})
-}
-
-// mountTmpfs mounts a tmpfs of size over dir until the test ends; false
-// when the mount fails (no CAP_SYS_ADMIN in a container).
-func mountTmpfs(t *testing.T, dir, size string) bool {
-	t.Helper()
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size="+size); err != nil {
-		t.Logf("couldn't mount a tmpfs source: %v", err)
-		return false
-	}
-	t.Cleanup(func() { _ = syscall.Unmount(dir, syscall.MNT_DETACH) })
-	return true
 }
 
 // derivedRules is the shipped rule file made fast enough for a test: every
@@ -206,7 +195,7 @@ scrape_configs:
 		}
 	})
 	prom := &prometheus{url: "http://" + addr}
-	waitFor(t, 60*time.Second, "Prometheus to be ready", func() bool {
+	testkit.WaitFor(t, 60*time.Second, "Prometheus to be ready", func() bool {
 		resp, err := http.Get(prom.url + "/-/ready")
 		if err != nil {
 			return false

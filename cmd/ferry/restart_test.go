@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ferrydata/ferry/internal/testkit"
 )
 
 // A `ferry run` killed under load, then started again, must not leave the
@@ -29,28 +31,28 @@ func TestIntegrationRestartResumesHeldJobs(t *testing.T) {
 			t.Skip("no kill caught a job in flight")
 		}
 		daemon := s.startFerry("run")
-		waitFor(t, 60*time.Second, "the first copy", func() bool { return len(tree(t, s.dst)) > 0 })
-		_ = daemon.Process.Signal(syscall.SIGKILL)
+		testkit.WaitFor(t, 60*time.Second, "the first copy", func() bool { return len(tree(t, s.dst)) > 0 })
+		_ = daemon.Signal(syscall.SIGKILL)
 		_ = daemon.Wait()
 		if len(tree(t, s.src)) == 0 {
 			t.Skip("the pipeline finished before the kill")
 		}
-		restarted, log := s.startFerryLog("run")
-		waitFor(t, 30*time.Second, "the restart to reclaim", func() bool {
-			data, _ := os.ReadFile(log)
+		restarted := s.startFerry("run")
+		testkit.WaitFor(t, 30*time.Second, "the restart to reclaim", func() bool {
+			data, _ := os.ReadFile(restarted.Log)
 			return strings.Contains(string(data), "ferry running")
 		})
-		data, _ := os.ReadFile(log)
+		data, _ := os.ReadFile(restarted.Log)
 		if !strings.Contains(string(data), "redelivering jobs held by the previous run") {
-			_ = restarted.Process.Signal(syscall.SIGKILL)
+			_ = restarted.Signal(syscall.SIGKILL)
 			_ = restarted.Wait()
 			continue
 		}
 		// Well under the ack wait: without the reclaim, held files wait 5 min.
 		start := time.Now()
-		waitFor(t, 60*time.Second, "every source moved after the restart", func() bool { return len(tree(t, s.src)) == 0 })
+		testkit.WaitFor(t, 60*time.Second, "every source moved after the restart", func() bool { return len(tree(t, s.src)) == 0 })
 		t.Logf("resumed and finished %s after the restart (ack wait %s)", time.Since(start).Round(time.Millisecond), ackWait)
-		_ = restarted.Process.Signal(syscall.SIGTERM)
+		_ = restarted.Signal(syscall.SIGTERM)
 		_ = restarted.Wait()
 		return
 	}

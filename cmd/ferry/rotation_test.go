@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ferrydata/ferry/internal/secrets/secretstest"
+	"github.com/ferrydata/ferry/internal/testkit"
 	"github.com/ferrydata/ferry/internal/transfer"
 	"github.com/ferrydata/ferry/internal/transfer/transfertest"
 )
@@ -56,11 +57,11 @@ func moveOne(t *testing.T, s *site, srv *transfertest.S3, rel string) {
 	t.Helper()
 	data := randomBytes(t, 20_000)
 	s.heritrixWrite(rel, data)
-	waitFor(t, 30*time.Second, rel+" copied to "+srv.Endpoint, func() bool {
+	testkit.WaitFor(t, 30*time.Second, rel+" copied to "+srv.Endpoint, func() bool {
 		got, err := os.ReadFile(srv.Path("warcs/" + rel))
 		return err == nil && bytes.Equal(got, data)
 	})
-	waitFor(t, 30*time.Second, rel+"'s source deleted", func() bool {
+	testkit.WaitFor(t, 30*time.Second, rel+"'s source deleted", func() bool {
 		_, err := os.Stat(filepath.Join(s.src, rel))
 		return os.IsNotExist(err)
 	})
@@ -75,11 +76,11 @@ func TestIntegrationMoveWithCredentialsOnlyInASecret(t *testing.T) {
 	value := s3Secret(t, srv)
 	sm.Put("ferry/s3", value)
 	s := secretSite(t, sm, "1h")
-	daemon, logPath := s.startFerryLog("run")
+	daemon := s.startFerry("run")
 	for i := range 3 {
 		moveOne(t, s, srv, fmt.Sprintf("job/WEB-%d.warc.gz", i))
 	}
-	if err := daemon.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := daemon.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	if err := daemon.Wait(); err != nil {
@@ -91,7 +92,7 @@ func TestIntegrationMoveWithCredentialsOnlyInASecret(t *testing.T) {
 	// The secret's values, and the AWS key that read it, appear in no log
 	// line and in no file under state_dir (JetStream's store, rclone's cache).
 	needles := []string{srv.Secret, srv.KeyID, secretstest.Secret, value}
-	logData, err := os.ReadFile(logPath)
+	logData, err := os.ReadFile(daemon.Log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,35 +139,35 @@ func TestIntegrationRotatedSecretIsPickedUp(t *testing.T) {
 	sm := secretstest.Start(t)
 	sm.Put("ferry/s3", s3Secret(t, a))
 	s := secretSite(t, sm, "5s")
-	daemon, logPath := s.startFerryLog("run")
+	daemon := s.startFerry("run")
 	logHas := func(what string, n int) func() bool {
 		return func() bool {
-			data, _ := os.ReadFile(logPath)
+			data, _ := os.ReadFile(daemon.Log)
 			return strings.Count(string(data), what) >= n
 		}
 	}
 	moveOne(t, s, a, "job/WEB-1.warc.gz")
 
 	sm.Put("ferry/s3", s3Secret(t, b))
-	if err := daemon.Process.Signal(syscall.SIGHUP); err != nil {
+	if err := daemon.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "the rotation on SIGHUP", logHas("rclone remotes rotated: new jobs use them\" trigger=SIGHUP", 1))
-	waitFor(t, 10*time.Second, "mover and verifier to reopen", logHas("routes reopened with the new rclone config", 2))
+	testkit.WaitFor(t, 10*time.Second, "the rotation on SIGHUP", logHas("rclone remotes rotated: new jobs use them\" trigger=SIGHUP", 1))
+	testkit.WaitFor(t, 10*time.Second, "mover and verifier to reopen", logHas("routes reopened with the new rclone config", 2))
 	moveOne(t, s, b, "job/WEB-2.warc.gz")
 
 	sm.Put("ferry/s3", s3Secret(t, a))
-	waitFor(t, 20*time.Second, "the rotation on refresh", logHas("rclone remotes rotated: new jobs use them\" trigger=refresh", 1))
-	waitFor(t, 10*time.Second, "mover and verifier to reopen again", logHas("routes reopened with the new rclone config", 4))
+	testkit.WaitFor(t, 20*time.Second, "the rotation on refresh", logHas("rclone remotes rotated: new jobs use them\" trigger=refresh", 1))
+	testkit.WaitFor(t, 10*time.Second, "mover and verifier to reopen again", logHas("routes reopened with the new rclone config", 4))
 	moveOne(t, s, a, "job/WEB-3.warc.gz")
 
 	// A rotation that would put the destination inside the source is
 	// refused: the remotes in use stay, and files still go to a.
 	sm.Put("ferry/s3", fmt.Sprintf(`{"store": {"type": "hasher", "remote": %q}}`, s.src))
-	if err := daemon.Process.Signal(syscall.SIGHUP); err != nil {
+	if err := daemon.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 20*time.Second, "the overlapping rotation refused", logHas("refusing rotated rclone.secrets", 1))
+	testkit.WaitFor(t, 20*time.Second, "the overlapping rotation refused", logHas("refusing rotated rclone.secrets", 1))
 	moveOne(t, s, a, "job/WEB-4.warc.gz")
 
 	for _, p := range []string{a.Path("warcs/job/WEB-2.warc.gz"), b.Path("warcs/job/WEB-1.warc.gz"), b.Path("warcs/job/WEB-3.warc.gz")} {
@@ -174,7 +175,7 @@ func TestIntegrationRotatedSecretIsPickedUp(t *testing.T) {
 			t.Errorf("%s exists: a file went where the secret did not say", p)
 		}
 	}
-	if err := daemon.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := daemon.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	if err := daemon.Wait(); err != nil {
@@ -210,7 +211,7 @@ routes:
 	if err := os.WriteFile(s.config, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	daemon, logPath := s.startFerryLog("run")
+	daemon := s.startFerry("run")
 	// Through the S3 API: rclone serve s3 caches its listings (rclone's
 	// VFS), so bytes written behind its back may go unseen for minutes.
 	put := func(srv *transfertest.S3, rel string) []byte {
@@ -227,7 +228,7 @@ routes:
 	}
 	moved := func(srv *transfertest.S3, rel string, data []byte) {
 		t.Helper()
-		waitFor(t, 30*time.Second, rel+" moved from "+srv.Endpoint, func() bool {
+		testkit.WaitFor(t, 30*time.Second, rel+" moved from "+srv.Endpoint, func() bool {
 			got, err := os.ReadFile(filepath.Join(s.dst, rel))
 			_, srcErr := os.Stat(srv.Path("in/" + rel))
 			return err == nil && bytes.Equal(got, data) && os.IsNotExist(srcErr)
@@ -236,15 +237,15 @@ routes:
 	moved(a, "WEB-1.warc.gz", put(a, "WEB-1.warc.gz"))
 
 	sm.Put("ferry/src", source(b))
-	if err := daemon.Process.Signal(syscall.SIGHUP); err != nil {
+	if err := daemon.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "mover and verifier to reopen", func() bool {
-		data, _ := os.ReadFile(logPath)
+	testkit.WaitFor(t, 10*time.Second, "mover and verifier to reopen", func() bool {
+		data, _ := os.ReadFile(daemon.Log)
 		return strings.Count(string(data), "routes reopened with the new rclone config") >= 2
 	})
 	moved(b, "WEB-2.warc.gz", put(b, "WEB-2.warc.gz"))
-	if err := daemon.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := daemon.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	if err := daemon.Wait(); err != nil {
@@ -266,7 +267,7 @@ func TestIntegrationSIGHUPWhileStartingKeepsRunning(t *testing.T) {
 	}
 	defer silent.Close()
 	s := newSite(t, siteOptions{top: fmt.Sprintf("nats: {url: \"nats://%s\"}", silent.Addr())})
-	daemon, logPath := s.startFerryLog("run")
+	daemon := s.startFerry("run")
 	accepted := make(chan net.Conn, 1)
 	go func() {
 		if c, err := silent.Accept(); err == nil {
@@ -279,7 +280,7 @@ func TestIntegrationSIGHUPWhileStartingKeepsRunning(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("ferry run never tried to connect to nats")
 	}
-	if err := daemon.Process.Signal(syscall.SIGHUP); err != nil {
+	if err := daemon.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
 	err = daemon.Wait() // the client gives up on the silent server by itself
@@ -289,7 +290,7 @@ func TestIntegrationSIGHUPWhileStartingKeepsRunning(t *testing.T) {
 			t.Fatalf("ferry run was killed by %s while starting", ws.Signal())
 		}
 	}
-	data, _ := os.ReadFile(logPath)
+	data, _ := os.ReadFile(daemon.Log)
 	if !strings.Contains(string(data), "couldn't connect to nats") {
 		t.Fatalf("ferry run ended (%v) but not by failing its connection:\n%s", err, data)
 	}

@@ -11,7 +11,6 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	"github.com/ferrydata/ferry/internal/bus/bustest"
+	"github.com/ferrydata/ferry/internal/testkit"
 	"github.com/ferrydata/ferry/internal/transfer"
 	"github.com/ferrydata/ferry/internal/transfer/transfertest"
 )
@@ -91,27 +91,15 @@ func parkForTest(parked, release chan struct{}) {
 	<-release
 }
 
-// waitExit waits up to d for cmd to end; ok is false if it still runs.
-// It may be called again on the same cmd: one goroutine per cmd waits.
-func waitExit(cmd *exec.Cmd, d time.Duration) (code int, ok bool) {
-	ch := make(chan struct{})
-	if prev, loaded := exits.LoadOrStore(cmd, ch); loaded {
-		ch = prev.(chan struct{})
-	} else {
-		go func() { _ = cmd.Wait(); close(ch) }()
-	}
+// waitExit waits up to d for p to end; ok is false if it still runs.
+func waitExit(p *testkit.Proc, d time.Duration) (code int, ok bool) {
 	select {
-	case <-ch:
-		return cmd.ProcessState.ExitCode(), true
+	case <-p.Done():
+		return p.ExitCode(), true
 	case <-time.After(d):
 		return 0, false
 	}
 }
-
-// exits holds, by *exec.Cmd, a channel closed once its Wait returned:
-// a second concurrent Wait could reap the process and leave ProcessState
-// unset for the first.
-var exits sync.Map
 
 // stuckS3 is an S3 endpoint that accepts connections and never answers, as
 // a stopped (SIGSTOP) or wedged server does. It returns the rclone config
@@ -163,7 +151,7 @@ func stuckS3(t *testing.T, dir string) (conf string, waiting <-chan struct{}) {
 
 // waitStuck waits until ferry has sent a request to a stuck endpoint and
 // then a little longer, so it is waiting on the answer when stopped.
-func waitStuck(t *testing.T, waiting <-chan struct{}, cmd *exec.Cmd) {
+func waitStuck(t *testing.T, waiting <-chan struct{}, cmd *testkit.Proc) {
 	t.Helper()
 	select {
 	case <-waiting:
@@ -236,10 +224,10 @@ func TestIntegrationOnceEndsWhenThePipelineStops(t *testing.T) {
 	s := newSite(t, siteOptions{dst: dst, top: "shutdown_grace: 4s"})
 	data := randomBytes(t, 4096)
 	s.heritrixWrite("job/a.warc.gz", data)
-	cmd, log := s.startFerryLog("run", "--once", "--timeout", "2m")
+	cmd := s.startFerry("run", "--once", "--timeout", "2m")
 	code, ok := waitExit(cmd, 20*time.Second)
 	if !ok {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Signal(syscall.SIGTERM)
 		if code, ok = waitExit(cmd, 4*time.Second+3*time.Second); !ok {
 			t.Fatal("ferry run --once hangs after its pipeline stopped, and SIGTERM does not end it")
 		}
@@ -247,14 +235,14 @@ func TestIntegrationOnceEndsWhenThePipelineStops(t *testing.T) {
 	if code != 2 {
 		t.Fatalf("exit %d, want 2 (an error)", code)
 	}
-	out, _ := os.ReadFile(log)
+	out, _ := os.ReadFile(cmd.Log)
 	switch {
 	case strings.Contains(string(out), "pipeline stopped with 1 files pending"):
 		mustContain(t, string(out), "it is a file")
 	case strings.Contains(string(out), "overlap probe"):
 		t.Logf("refused at start-up, not by the pipeline: this no longer tests a stopping pipeline")
 	default:
-		t.Fatalf("no pipeline stop in the log:\n%s", out)
+		t.Fatalf("no pipeline stop in the cmd.Log:\n%s", out)
 	}
 	if got, err := os.ReadFile(filepath.Join(s.src, "job/a.warc.gz")); err != nil || sha(got) != sha(data) {
 		t.Fatalf("source not kept intact: %v", err)
@@ -297,7 +285,7 @@ func TestIntegrationHungOnceStops(t *testing.T) {
 				waitStuck(t, waiting, cmd)
 				stopped, wait := time.Now(), grace+3*time.Second
 				if stop.sigterm {
-					if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+					if err := cmd.Signal(syscall.SIGTERM); err != nil {
 						t.Fatal(err)
 					}
 				} else {
@@ -334,13 +322,13 @@ func TestIntegrationSecondSignalExitsAtOnce(t *testing.T) {
 	cmd := s.startFerry("run", "--once")
 	waitStuck(t, waiting, cmd)
 	start := time.Now()
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := cmd.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := waitExit(cmd, 500*time.Millisecond); ok {
 		t.Fatal("the first SIGTERM ended the run at once: nothing here tests a second one")
 	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := cmd.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	code, ok := waitExit(cmd, 3*time.Second)

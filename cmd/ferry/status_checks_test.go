@@ -2,11 +2,8 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"testing"
 
-	"github.com/ferrydata/ferry/internal/bus/bustest"
-	"github.com/ferrydata/ferry/internal/config"
 	"github.com/ferrydata/ferry/internal/validate/validatetest"
 )
 
@@ -23,9 +20,7 @@ func TestIntegrationFlaggedFileStatusAndEvent(t *testing.T) {
 	warc := validatetest.Write(t, 4, body, true)
 	s.heritrixWrite("job/good.warc.gz", warc.Data)
 	s.heritrixWrite("job/cut.warc.gz", warc.Truncated())
-	if code, out, errOut := s.runFerry("run", "--once", "--timeout", "2m"); code != 0 {
-		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
-	}
+	s.ferryOK("run", "--once", "--timeout", "2m")
 
 	var files []fileStatus
 	decode(t, s.ferryOK("status", "--json", "--file", "job/cut.warc.gz"), &files)
@@ -41,19 +36,7 @@ func TestIntegrationFlaggedFileStatusAndEvent(t *testing.T) {
 	mustContain(t, s.ferryOK("status", "--file", "job/cut.warc.gz"), "checks warc: INVALID (warc at offset")
 	mustContain(t, s.ferryOK("status", "job/good.warc.gz"), "checks warc: valid")
 
-	cfg, err := config.Load(s.config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sys, err := openClient(context.Background(), cfg, bustest.Logger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sys.close()
-	events, err := sys.bus.MovedEvents(context.Background(), "warcs")
-	if err != nil {
-		t.Fatal(err)
-	}
+	events := s.movedEvents("warcs")
 	got := map[string]string{}
 	for _, e := range events {
 		switch {

@@ -13,9 +13,7 @@ func TestIntegrationStatusOfMovedAndUnknownFiles(t *testing.T) {
 	}
 	s := newSite(t, siteOptions{top: "ledger: {keep: 1h}"})
 	s.heritrixWrite("job/warcs/WEB-1.warc.gz", []byte("warc"))
-	if code, out, errOut := s.runFerry("run", "--once"); code != 0 {
-		t.Fatalf("run --once exited %d: %s %s", code, out, errOut)
-	}
+	s.ferryOK("run", "--once")
 	code, out, errOut := s.runFerry("status", "WEB-1.warc.gz")
 	if code != 0 || !strings.Contains(out, "moved") {
 		t.Fatalf("status of a moved file: exit %d: %s %s", code, out, errOut)

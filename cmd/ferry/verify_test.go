@@ -13,6 +13,7 @@ import (
 	"github.com/ferrydata/ferry/internal/bus/bustest"
 	"github.com/ferrydata/ferry/internal/config"
 	"github.com/ferrydata/ferry/internal/ledger"
+	"github.com/ferrydata/ferry/internal/testkit"
 	"github.com/ferrydata/ferry/internal/transfer"
 	"github.com/ferrydata/ferry/internal/transfer/transfertest"
 )
@@ -130,7 +131,7 @@ func runRolesUntil(t *testing.T, sys *system, names []string, done func() bool) 
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan error, 1)
 	go func() { stopped <- runAll(ctx, roles, roleGrace(sys.grace()), sys.log) }()
-	waitFor(t, 30*time.Second, "roles "+names[0]+" to finish", done)
+	testkit.WaitFor(t, 30*time.Second, "roles "+names[0]+" to finish", done)
 	cancel()
 	if err := <-stopped; err != nil && !errors.Is(err, context.Canceled) {
 		t.Fatal(err)

@@ -55,9 +55,7 @@ func TestIntegrationSameSizeAndMtimeIsANewFile(t *testing.T) {
 	if err := os.Chtimes(filepath.Join(s.src, "job/a.warc.gz"), mtime, mtime); err != nil {
 		t.Fatal(err)
 	}
-	if code, out, errOut := s.runFerry("run", "--once", "--timeout", "2m"); code != 0 {
-		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
-	}
+	s.ferryOK("run", "--once", "--timeout", "2m")
 
 	second := randomBytes(t, 10_000)
 	s.heritrixWrite("job/a.warc.gz", second)

@@ -17,9 +17,7 @@ import (
 // with its run context, and an answer that never comes must not stop
 // every later scan.
 func TestIntegrationWriteAllEndsWithoutAnswer(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs JetStream; skipped under -short")
-	}
+	skipShort(t)
 	ctx := context.Background()
 	srv, err := bus.StartServer(bus.ServerConfig{Name: "test", StoreDir: t.TempDir()})
 	if err != nil {

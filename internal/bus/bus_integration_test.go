@@ -10,13 +10,13 @@ import (
 
 	"github.com/ferrydata/ferry/internal/bus"
 	"github.com/ferrydata/ferry/internal/bus/bustest"
+	"github.com/ferrydata/ferry/internal/testkit"
 )
 
+// skipShort skips the tests that need a JetStream server under -short.
 func skipShort(t *testing.T) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("needs JetStream; skipped under -short")
-	}
+	testkit.SkipShort(t, "needs JetStream; skipped under -short")
 }
 
 func backlog(t *testing.T, b *bus.Bus) uint64 {
@@ -123,7 +123,7 @@ func TestIntegrationDeadLetters(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := b.PublishRaw(ctx, bus.DeadSubject(bus.StageVerify, "r", "h"), []byte("garbage")); err != nil {
+	if err := bustest.PublishRaw(ctx, b, bus.DeadSubject(bus.StageVerify, "r", "h"), []byte("garbage")); err != nil {
 		t.Fatal(err)
 	}
 	dls := deadLetters(t, b)

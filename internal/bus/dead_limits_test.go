@@ -2,37 +2,19 @@ package bus
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
 // FERRY_DEAD is bounded, and a stream an older ferry made without limits
 // gets them at the next start; the oldest letters go first.
 func TestIntegrationDeadStreamLimits(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs JetStream; skipped under -short")
-	}
+	srv := startTestServer(t)
 	t.Parallel()
 	ctx := context.Background()
-	srv, err := StartServer(ServerConfig{Name: "test", StoreDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Stop)
-	nc, err := nats.Connect("", nats.InProcessServer(srv))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := rawClient(t, srv)
 	old := jetstream.StreamConfig{Name: StreamDead, Subjects: []string{"ferry.dead.>"}, Retention: jetstream.LimitsPolicy,
 		Duplicates: 10 * time.Minute, Storage: jetstream.FileStorage, Replicas: 1}
 	if _, err := js.CreateStream(ctx, old); err != nil {
@@ -40,12 +22,7 @@ func TestIntegrationDeadStreamLimits(t *testing.T) {
 	}
 	connect := func(lim DeadLimits) *Bus {
 		t.Helper()
-		b, err := Connect(ctx, ConnConfig{Server: srv, Name: t.Name(), Dead: lim}, discard())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(b.Close)
-		return b
+		return connectTest(ctx, t, srv, ConnConfig{Dead: lim})
 	}
 	limits := func() jetstream.StreamConfig {
 		t.Helper()
@@ -78,5 +55,3 @@ func TestIntegrationDeadStreamLimits(t *testing.T) {
 		t.Fatalf("%d dead letters kept, the first %q; want the newest 3", len(dls), dls[0].Raw)
 	}
 }
-
-func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

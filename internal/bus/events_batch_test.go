@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -13,37 +12,18 @@ import (
 // at the next start; a job's events are then stored as one batch, and the
 // same events published again (a redelivered job) are not stored twice.
 func TestIntegrationMovedEventsBatchAfterUpgrade(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs JetStream; skipped under -short")
-	}
+	srv := startTestServer(t)
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	srv, err := StartServer(ServerConfig{Name: "test", StoreDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Stop)
-	nc, err := nats.Connect("", nats.InProcessServer(srv))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := rawClient(t, srv)
 	old := jetstream.StreamConfig{Name: StreamEvents, Subjects: []string{"ferry.events.>"},
 		Retention: jetstream.LimitsPolicy, MaxAge: DefaultEventsKeep, Discard: jetstream.DiscardOld,
 		Duplicates: 2 * time.Minute, Storage: jetstream.FileStorage, Replicas: 1}
 	if _, err := js.CreateStream(ctx, old); err != nil {
 		t.Fatal(err)
 	}
-	b, err := Connect(ctx, ConnConfig{Server: srv, Name: t.Name()}, discard())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
+	b := connectTest(ctx, t, srv, ConnConfig{})
 	s, err := js.Stream(ctx, StreamEvents)
 	if err != nil {
 		t.Fatal(err)

@@ -11,9 +11,7 @@ import (
 // Alive is what systemd's watchdog is fed on: an open connection answers,
 // a closed one must not pass.
 func TestIntegrationAlive(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration test: embedded JetStream")
-	}
+	skipShort(t)
 	b := bustest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

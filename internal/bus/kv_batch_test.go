@@ -12,9 +12,7 @@ import (
 )
 
 func TestIntegrationWriteAll(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs JetStream; skipped under -short")
-	}
+	skipShort(t)
 	ctx := context.Background()
 	kv := bustest.Start(t).Ledger()
 	var writes []bus.Write
@@ -59,9 +57,7 @@ func TestIntegrationWriteAll(t *testing.T) {
 }
 
 func TestIntegrationWriteAllTTL(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs JetStream; skipped under -short")
-	}
+	skipShort(t)
 	ctx := context.Background()
 	kv := bustest.Start(t).Ledger()
 	if _, err := kv.Create(ctx, "file.r.h.created", []byte("v"), time.Second); err != nil {

@@ -14,29 +14,18 @@ import (
 // delivered to it: the watcher announces its file again, since the file's
 // ledger key changed too.
 func TestIntegrationConsumerAfterTokenChange(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs JetStream; skipped under -short")
-	}
+	srv := startTestServer(t)
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	srv, err := StartServer(ServerConfig{Name: "test", StoreDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Stop)
-	b, err := Connect(ctx, ConnConfig{Server: srv, Name: t.Name()}, discard())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
+	b := connectTest(ctx, t, srv, ConnConfig{})
 	const host, legacy = "c1.example.org", "c1_example_org"
-	_, err = b.js.CreateOrUpdateConsumer(ctx, StreamJobs, jetstream.ConsumerConfig{Durable: "copy-" + legacy,
+	_, err := b.js.CreateOrUpdateConsumer(ctx, StreamJobs, jetstream.ConsumerConfig{Durable: "copy-" + legacy,
 		FilterSubject: "ferry.copy.*." + legacy, AckPolicy: jetstream.AckExplicitPolicy})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := b.PublishRaw(ctx, "ferry.copy.warcs."+legacy, []byte(`{"v":1}`)); err != nil {
+	if _, err := b.js.Publish(ctx, "ferry.copy.warcs."+legacy, []byte(`{"v":1}`)); err != nil {
 		t.Fatal(err)
 	}
 	j := Job{ID: "j1", Route: "warcs", Host: host, Files: []File{{Path: "a.warc.gz", Size: 1, ModTime: 1}}}
@@ -61,7 +50,7 @@ func TestIntegrationConsumerAfterTokenChange(t *testing.T) {
 		t.Errorf("RouteBacklog = %d, %v; want 0 (the old subject is not the host's any more)", n, err)
 	}
 	// An admin drops what the old ferry left: the message and the consumer.
-	if err := b.PublishRaw(ctx, "ferry.closed.warcs."+legacy, []byte(`{"v":1}`)); err != nil {
+	if _, err := b.js.Publish(ctx, "ferry.closed.warcs."+legacy, []byte(`{"v":1}`)); err != nil {
 		t.Fatal(err)
 	}
 	if err := b.PublishJob(ctx, StageVerify, j); err != nil { // a current job stays

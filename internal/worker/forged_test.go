@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ferrydata/ferry/internal/bus"
+	"github.com/ferrydata/ferry/internal/bus/bustest"
 	"github.com/ferrydata/ferry/internal/fault"
 	"github.com/ferrydata/ferry/internal/transfer"
 	"github.com/ferrydata/ferry/internal/worker"
@@ -68,7 +69,7 @@ func TestIntegrationForgedJobsAreDeadLettered(t *testing.T) {
 		return worker.Outcome{}
 	})
 	for _, c := range cases {
-		if err := r.bus.PublishRaw(context.Background(), jobSubject, c.data); err != nil {
+		if err := bustest.PublishRaw(context.Background(), r.bus, jobSubject, c.data); err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
 	}

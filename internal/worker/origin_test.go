@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ferrydata/ferry/internal/bus"
+	"github.com/ferrydata/ferry/internal/bus/bustest"
 	"github.com/ferrydata/ferry/internal/fault"
 	"github.com/ferrydata/ferry/internal/ledger"
 	"github.com/ferrydata/ferry/internal/transfer"
@@ -55,7 +56,7 @@ func TestIntegrationJobNamingAnotherHostIsInvalid(t *testing.T) {
 		{V: bus.Version, ID: "forged3", Route: shared, Host: host, Files: []bus.File{f}},
 	}
 	for _, j := range forgedJobs {
-		if err := r.bus.PublishRaw(ctx, bus.JobSubject(bus.StageCopy, route, host), mustJSON(t, j)); err != nil {
+		if err := bustest.PublishRaw(ctx, r.bus, bus.JobSubject(bus.StageCopy, route, host), mustJSON(t, j)); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/ferrydata/ferry/internal/bus/bustest"
 	"github.com/ferrydata/ferry/internal/ledger"
 	"github.com/ferrydata/ferry/internal/metrics"
+	"github.com/ferrydata/ferry/internal/testkit"
 	"github.com/ferrydata/ferry/internal/worker"
 )
 
@@ -24,9 +25,7 @@ var jobSubject = bus.JobSubject(bus.StageCopy, route, host)
 
 func skipShort(t *testing.T) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("needs JetStream; skipped under -short")
-	}
+	testkit.SkipShort(t, "needs JetStream; skipped under -short")
 }
 
 // policy is short enough that a dead worker is noticed within a second.
@@ -153,13 +152,7 @@ func (r *rig) crash() {
 // waitFor polls cond until it holds, failing the test after 15s.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testkit.WaitFor(t, 15*time.Second, what, cond)
 }
 
 func job(id string, paths ...string) bus.Job {

@@ -1,14 +1,25 @@
-// Package bustest starts a real embedded JetStream server for tests.
+// Package bustest starts a real embedded JetStream server for tests, and
+// puts raw bytes on it: what a forger, a broken client or an older ferry
+// would publish. Production code never publishes unchecked bytes, so that
+// door lives here, not in bus.
 package bustest
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 	"testing"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ferrydata/ferry/internal/bus"
 )
+
+// servers maps each bus Start made to its server, for PublishRaw.
+var servers sync.Map // *bus.Bus → *bus.Server
 
 // Start runs an embedded JetStream server in a temp dir and connects to it.
 // Both are stopped when the test ends.
@@ -23,8 +34,34 @@ func Start(tb testing.TB) *bus.Bus {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(b.Close)
+	servers.Store(b, srv)
+	tb.Cleanup(func() {
+		servers.Delete(b)
+		b.Close()
+	})
 	return b
+}
+
+// PublishRaw publishes data as it is, with no encoding or checks, on the
+// server of b, a bus Start made.
+func PublishRaw(ctx context.Context, b *bus.Bus, subject string, data []byte) error {
+	srv, ok := servers.Load(b)
+	if !ok {
+		return fmt.Errorf("couldn't publish to %s: the bus was not made by bustest.Start", subject)
+	}
+	nc, err := nats.Connect("", nats.InProcessServer(srv.(*bus.Server)))
+	if err != nil {
+		return fmt.Errorf("couldn't connect to publish to %s: %w", subject, err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	if _, err := js.Publish(ctx, subject, data); err != nil {
+		return fmt.Errorf("couldn't publish to %s: %w", subject, err)
+	}
+	return nil
 }
 
 // Logger discards logs unless the test runs verbose.
