@@ -25,3 +25,8 @@ func HookSyncFilesystem(seen func(dir string)) (restore func()) {
 	}
 	return func() { syncFilesystem = old }
 }
+
+// SetTestHookOpened runs f between a Remove's open and its fstat.
+func SetTestHookOpened(f func()) {
+	testHookOpened = f
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"time"
 
 	"github.com/ferrydata/ferry/internal/fault"
@@ -13,6 +14,10 @@ import (
 // testHookQuarantined, when set, runs between the rename to the private
 // name and the unlink: tests crash there.
 var testHookQuarantined func()
+
+// testHookOpened, when set, runs between a Remove's open and its fstat:
+// tests move the file there, as another verifier of it would.
+var testHookOpened func()
 
 // Remove unlinks rel only if it is the file hashed and no writer has it open.
 //
@@ -44,11 +49,20 @@ func (s *localSource) Remove(ctx context.Context, rel string, hashed FileInfo, l
 		return s.changed(rel, "it", err)
 	}
 	defer unix.Close(fd)
+	if testHookOpened != nil {
+		testHookOpened()
+	}
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
 		return s.fail("remove", rel, err)
 	}
 	if now := statInfo(rel, &st); st.Mode&unix.S_IFMT != unix.S_IFREG || !now.SameObject(hashed) {
+		if movedAway(dir, name) {
+			// Another verifier of this file moved it aside (a rename
+			// changes ctime) between this open and its fstat: not a change
+			// of the file. The retry finds it gone, or back at its name.
+			return s.fail("remove", rel, fmt.Errorf("it was moved away while being removed: %w", fs.ErrNotExist))
+		}
 		return fmt.Errorf("couldn't remove %s in %s: it is not the file hashed (now %s, hashed %s): %w",
 			rel, s, now.describe(), hashed.describe(), fault.ErrSourceChanged)
 	}
@@ -75,6 +89,14 @@ func (s *localSource) Remove(ctx context.Context, rel string, hashed FileInfo, l
 		return rm.inPlace()
 	}
 	return s.fail("remove", rel, err)
+}
+
+// movedAway reports whether name is gone from dir: the file just opened
+// by it was renamed away (or deleted) since.
+func movedAway(dir int, name string) bool {
+	var q unix.Stat_t
+	err := unix.Fstatat(dir, name, &q, unix.AT_SYMLINK_NOFOLLOW)
+	return errors.Is(err, unix.ENOENT)
 }
 
 // errNoRenameAside: the filesystem can neither rename without replacing
