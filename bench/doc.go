@@ -4,6 +4,8 @@
 // run --once` with the default config, each run as a child process whose
 // wall time, CPU and peak RSS are read from its rusage; then the latency of
 // one file closed on an idle `ferry run`, and a backlog of waiting files.
+// `-only ledger-state -backlog N` (opt-in) measures the bus's memory per
+// moved file in this process, without files or transfers (ledgerstate.go).
 //
 // It prints markdown (bench/RESULTS.md is one such output) and fails loudly
 // when a tool exits non-zero, leaves a source behind, or the destination
