@@ -6,6 +6,8 @@
 // one file closed on an idle `ferry run`, the CPU content validators add
 // (gzip, warc) on a tree of gowarc-written WARCs with the bytes ferry's
 // verifier read back, and a backlog of waiting files.
+// `-only ledger-state -backlog N` (opt-in) measures the bus's memory per
+// moved file in this process, without files or transfers (ledgerstate.go).
 //
 // It prints markdown (bench/RESULTS.md is one such output) and fails loudly
 // when a tool exits non-zero, leaves a source behind, or the destination

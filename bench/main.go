@@ -104,6 +104,11 @@ func run(args []string, out, errOut io.Writer) error {
 				return err
 			}
 		}
+		if o.only["ledger-state"] { // opt-in: minutes per 100,000 files
+			if err := ledgerState(o, out, n); err != nil {
+				return err
+			}
+		}
 		if o.wants("backlog-split") {
 			if err := backlogSplit(o, out, n); err != nil {
 				return err
@@ -120,7 +125,7 @@ func parseFlags(args []string, errOut io.Writer) (options, error) {
 	fs.StringVar(&o.ferry, "ferry", "bin/ferry", "the ferry binary")
 	fs.StringVar(&o.rclone, "rclone", "bin/rclone", "the rclone CLI (at ferry's rclone version)")
 	fs.IntVar(&o.reps, "n", 3, "runs of each tool per workload (the median is reported)")
-	only := fs.String("only", "", "comma-separated workloads: link, small-local, small-s3, mixed, validate, latency, backlog, backlog-split (default all)")
+	only := fs.String("only", "", "comma-separated workloads: link, small-local, small-s3, mixed, validate, latency, backlog, backlog-split, ledger-state (default all but ledger-state)")
 	fs.StringVar(&o.rate, "rate", "200mbit", "the shaped link's rate in each direction (tc syntax)")
 	backlogs := fs.String("backlog", "20000", "comma-separated numbers of waiting files for the backlog benchmark")
 	fs.IntVar(&o.latencyN, "latency-files", 20, "files closed one at a time in the latency benchmark")
