@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 
 	"github.com/rclone/rclone/backend/local"
 	"github.com/rclone/rclone/fs"
@@ -122,11 +123,54 @@ func (d *Destination) Durable(_ context.Context, rel string) error {
 		}
 		return nil
 	}
-	if err := syncFile(filepath.Join(root, filepath.FromSlash(rel))); err != nil {
+	path := filepath.Join(root, filepath.FromSlash(rel))
+	if key, err := copyOf(path); err == nil {
+		if _, synced := durableCopies.LoadAndDelete(key); synced {
+			durableCopiesHeld.Add(-1)
+			return nil // this process synced it and its name, and it is unchanged since
+		}
+	}
+	if err := syncFile(path); err != nil {
 		return fmt.Errorf("couldn't sync the copy of %s on %s to disk: %w", rel, d, err)
 	}
 	if err := syncDirs(root, rel); err != nil {
 		return fmt.Errorf("couldn't make the copy of %s on %s durable: %w", rel, d, err)
 	}
 	return nil
+}
+
+// durableCopies are the copies this process synced with their names
+// (commitLocal), by path, inode and ctime: any write, rename, link or
+// change of the file since gives it a new ctime, and Durable syncs it
+// again. Durable takes a copy's entry out when it finds it, so in `ferry
+// run` the set holds only copies waiting for their verification; where
+// the verifier runs elsewhere nobody takes them out, so the set stops
+// growing at maxDurableCopies and later copies are synced twice.
+var (
+	durableCopies     sync.Map
+	durableCopiesHeld atomic.Int64
+)
+
+const maxDurableCopies = 4096
+
+// copyOf is the key of the copy at path now.
+func copyOf(path string) (entryKey, error) {
+	st, err := os.Lstat(path)
+	if err != nil {
+		return entryKey{}, err
+	}
+	ino, ctime := inode(st)
+	return entryKey{path: path, ino: ino, stamp: ctime}, nil
+}
+
+// rememberSynced records the copy at path as synced with its name.
+func rememberSynced(path string) {
+	if durableCopiesHeld.Load() >= maxDurableCopies {
+		return
+	}
+	if key, err := copyOf(path); err == nil && key.ino != 0 {
+		if _, loaded := durableCopies.LoadOrStore(key, true); !loaded {
+			durableCopiesHeld.Add(1)
+		}
+	}
 }

@@ -82,15 +82,40 @@ func TestLocalCopyIsSyncedBeforeItsNameAndBeforeTheDelete(t *testing.T) {
 	// (The root is synced again too: job's ctime changed when it gained
 	// logs, and a changed directory is not trusted to be the one synced.)
 
-	calls = nil
-	if err := d.Durable(t.Context(), "job/warcs/a.warc.gz"); err != nil {
+	// Durable, before the delete: nothing to do for a copy this process
+	// synced and nobody touched since; a copy changed since (here its
+	// mode: any change gives it a new ctime) is synced again with its
+	// directory, and so is one written by someone else.
+	durable := func() []string {
+		t.Helper()
+		calls = nil
+		if err := d.Durable(t.Context(), "job/warcs/a.warc.gz"); err != nil {
+			t.Fatal(err)
+		}
+		var paths []string
+		for _, c := range calls {
+			paths = append(paths, c.path)
+		}
+		return paths
+	}
+	if paths := durable(); len(paths) > 0 {
+		t.Fatalf("Durable of a copy Put synced just now synced %v again, want nothing", paths)
+	}
+	if err := os.Chmod(final, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var paths []string
-	for _, c := range calls {
-		paths = append(paths, c.path)
+	if paths := durable(); !slices.Contains(paths, final) || !slices.Contains(paths, filepath.Dir(final)) {
+		t.Fatalf("Durable of a copy changed since synced %v, want the copy %s and its directory", paths, final)
 	}
-	if !slices.Contains(paths, final) || !slices.Contains(paths, filepath.Dir(final)) {
-		t.Fatalf("Durable synced %v, want the copy %s and its directory", paths, final)
+	other := filepath.Join(root, "job", "warcs", "b.warc.gz")
+	if err := os.WriteFile(other, []byte("left by a killed attempt"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	calls = nil
+	if err := d.Durable(t.Context(), "job/warcs/b.warc.gz"); err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) == 0 || calls[0].path != other {
+		t.Fatalf("Durable of a copy written by another synced %+v, want %s first", calls, other)
 	}
 }

@@ -97,6 +97,7 @@ func (d *Destination) commitLocal(ctx context.Context, obj fs.Object, root, rel 
 		if serr := syncDirs(root, rel); serr != nil {
 			return fmt.Errorf("couldn't make the copy of %s on %s durable: %w", rel, d, serr)
 		}
+		rememberSynced(filepath.Join(root, filepath.FromSlash(rel)))
 	}
 	if errors.Is(err, iofs.ErrExist) {
 		err = fmt.Errorf("couldn't put %s on %s: an object appeared during the upload: %w", rel, d, fault.ErrConflict)
