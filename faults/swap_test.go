@@ -5,8 +5,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/ferrydata/ferry/internal/testkit"
 )
 
 // TestSwappedFile renames another file (other bytes, the same size and
@@ -32,12 +30,11 @@ func TestSwappedFile(t *testing.T) {
 	d.start(topoRoles)
 	verifier := d.procs["verifier"]
 
-	// Wait for the copy to be whole, then for the verifier to open the source.
-	testkit.WaitFor(t, 2*time.Minute, "the copy to be whole at the destination", func() bool {
-		got, _ := hashFile(s.dstPath(rel))
-		return got == h.closed[rel].sha
-	})
-	got, caught := catchOpen(verifier, map[string]string{s.path(rel): rel}, time.Minute)
+	// Watch for the verifier's open of the source from the start: it opens
+	// it only once the copy is whole, and hashes the source while it reads
+	// the copy back, so a test that first waited for the whole copy (hashing
+	// 96 MiB per look) could look too late.
+	got, caught := catchOpen(verifier, map[string]string{s.path(rel): rel}, 3*time.Minute)
 	if !caught {
 		t.Fatalf("never saw the verifier open %s to hash it", rel)
 	}
