@@ -184,7 +184,7 @@ func printComparison(out io.Writer, w workload, reps int, rs []result) {
 	perGB := func(u usage) float64 { return u.cpu.Seconds() / (float64(bytes) / 1e9) }
 	switch w.name {
 	case "link":
-		target(out, "ferry's share of upload-only >= 0.90", share >= 0.90, "%.2f", share)
+		target(out, "ferry's share of upload-only >= 0.90", share >= 0.90, "%.3f", share)
 		target(out, "ferry's CPU s per verified GB <= the recipe's", perGB(ferry) <= perGB(recipe), "%.1f vs %.1f", perGB(ferry), perGB(recipe))
 		target(out, "ferry's peak RSS <= 150 MB", ferry.rssKB <= 150*1024, "%.0f MB", float64(ferry.rssKB)/1024)
 	case "small-local", "small-s3":
