@@ -42,10 +42,13 @@ func localBeneath(f fs.Fs) (string, bool) {
 }
 
 // durableEntries are the directories whose own entry in their parent is
-// known synced, by path, inode and ctime: a directory removed and made
+// known synced, by path, inode and generation: a directory removed and made
 // again is a new entry even where the inode number is reused (ext4 does),
-// as its ctime is new. A copy's ancestors gain an entry only when rclone
-// makes a new directory, so each is synced into its parent about once.
+// as its generation is new. A copy's ancestors gain an entry only when
+// rclone makes a new directory, so each is synced into its parent about
+// once. Where the filesystem keeps no generation the key is the ctime,
+// which also changes whenever the directory gains an entry: then every
+// copy syncs its ancestors again (slower, as safe).
 var durableEntries sync.Map
 
 // syncDirs makes rel's name durable under root: rel's directory always (it
@@ -58,12 +61,10 @@ func syncDirs(root, rel string) error {
 	}
 	root = filepath.Clean(root)
 	for dir != root && filepath.Dir(dir) != dir {
-		st, err := os.Lstat(dir)
+		key, err := entryOf(dir)
 		if err != nil {
-			return fmt.Errorf("couldn't look at directory %s: %w", dir, err)
+			return err
 		}
-		ino, ctime := inode(st)
-		key := entryKey{dir, ino, ctime}
 		parent := filepath.Dir(dir)
 		if _, done := durableEntries.Load(key); !done {
 			if err := syncFile(parent); err != nil {
@@ -79,7 +80,21 @@ func syncDirs(root, rel string) error {
 type entryKey struct {
 	path  string
 	ino   uint64
-	ctime int64
+	stamp int64 // the generation, or else the ctime
+	isGen bool
+}
+
+// entryOf is the key of directory dir's entry in its parent now.
+func entryOf(dir string) (entryKey, error) {
+	if ino, gen, ok := dirGeneration(dir); ok {
+		return entryKey{dir, ino, int64(gen), true}, nil
+	}
+	st, err := os.Lstat(dir)
+	if err != nil {
+		return entryKey{}, fmt.Errorf("couldn't look at directory %s: %w", dir, err)
+	}
+	ino, ctime := inode(st)
+	return entryKey{path: dir, ino: ino, stamp: ctime}, nil
 }
 
 func inode(st os.FileInfo) (ino uint64, ctimeNs int64) {
