@@ -83,19 +83,30 @@ type entryKey struct {
 	ino   uint64
 	stamp int64 // the generation, or else the ctime
 	isGen bool
+	// parent is the parent's ctime: a generation survives the directory
+	// being moved away and back (mv job job.old; mv job.old job), which
+	// makes its entry again; the parent's ctime changes with any entry made
+	// or removed in it, which is rare (a new directory), unlike the
+	// directory's own ctime (every copy).
+	parent int64
 }
 
 // entryOf is the key of directory dir's entry in its parent now.
 func entryOf(dir string) (entryKey, error) {
+	pst, err := os.Lstat(filepath.Dir(dir))
+	if err != nil {
+		return entryKey{}, fmt.Errorf("couldn't look at directory %s: %w", filepath.Dir(dir), err)
+	}
+	_, parent := inode(pst)
 	if ino, gen, ok := dirGeneration(dir); ok {
-		return entryKey{dir, ino, int64(gen), true}, nil
+		return entryKey{dir, ino, int64(gen), true, parent}, nil
 	}
 	st, err := os.Lstat(dir)
 	if err != nil {
 		return entryKey{}, fmt.Errorf("couldn't look at directory %s: %w", dir, err)
 	}
 	ino, ctime := inode(st)
-	return entryKey{path: dir, ino: ino, stamp: ctime}, nil
+	return entryKey{path: dir, ino: ino, stamp: ctime, parent: parent}, nil
 }
 
 func inode(st os.FileInfo) (ino uint64, ctimeNs int64) {

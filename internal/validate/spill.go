@@ -15,10 +15,16 @@ import (
 // remove at the end (which then finds it gone). It returns how many entries
 // it removed; a directory that does not exist holds none.
 func CleanSpillDir(dir string) (int, error) {
-	entries, err := os.ReadDir(dir)
+	// Never through a symlink: its target (a crawler's directory, by an
+	// operator's slip) would lose files that were never copied.
+	fi, err := os.Lstat(dir)
 	if os.IsNotExist(err) {
 		return 0, nil
 	}
+	if err == nil && !fi.IsDir() {
+		return 0, fmt.Errorf("the validators' spill directory %s is a %s, not a directory: nothing in it is removed", dir, fi.Mode().Type())
+	}
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return 0, fmt.Errorf("couldn't list the validators' spill directory: %w", err)
 	}
