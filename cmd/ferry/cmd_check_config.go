@@ -77,6 +77,9 @@ func checkStorage(ctx context.Context, cfg *config.Config, log *slog.Logger, pro
 		return err
 	}
 	routes := routeStorage(cfg)
+	if err := transfer.CheckStateDir(cfg.StateDir, cfg.ValidateSpillDir(), routes); err != nil {
+		return err
+	}
 	if probe {
 		return transfer.ProbeOverlap(ctx, routes)
 	}
