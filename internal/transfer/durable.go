@@ -117,10 +117,12 @@ func inode(st os.FileInfo) (ino uint64, ctimeNs int64) {
 // Durable makes sure the copy at rel survives a power cut before its source
 // is deleted: on a local destination its bytes and every directory entry
 // down to it are synced. Put calls it for a copy written at its own name
-// (--inplace), commitLocal syncs the others, and the verifier calls it again
-// right before each delete, for copies this process did not write. Remote stores answer an upload
-// once it is stored; an SFTP server's page cache is its own (rclone sends
-// no fsync@openssh.com).
+// (--inplace), commitLocal syncs the others, and the verifier calls it
+// right before each delete: a copy this process synced and nobody changed
+// since (durableCopies) is left as it is; any other, such as one a killed
+// attempt left, is synced. Remote stores answer an upload once it is
+// stored; an SFTP server's page cache is its own (rclone sends no
+// fsync@openssh.com).
 func (d *Destination) Durable(_ context.Context, rel string) error {
 	root, ok := localRoot(d.f)
 	if !ok {

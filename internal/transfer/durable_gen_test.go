@@ -3,9 +3,7 @@ package transfer
 import (
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
-	"time"
 )
 
 // A directory that only gains entries keeps its generation, so its entry
@@ -19,9 +17,7 @@ func TestCopiesIntoOneDirectorySyncItsParentOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.Put(t.Context(), "job/warcs/a.warc.gz", strings.NewReader("bytes"), 5, time.Now(), nil); err != nil {
-		t.Fatal(err)
-	}
+	putCopy(t, d, "job/warcs/a.warc.gz")
 	if _, _, ok := dirGeneration(filepath.Join(root, "job", "warcs")); !ok {
 		t.Skip("this filesystem keeps no inode generation: every copy syncs its ancestors (ctime keys)")
 	}
@@ -29,9 +25,7 @@ func TestCopiesIntoOneDirectorySyncItsParentOnce(t *testing.T) {
 	hookFsync(t, func(path string) { synced = append(synced, path) })
 	for _, name := range []string{"b", "c", "d"} {
 		synced = nil
-		if _, err := d.Put(t.Context(), "job/warcs/"+name+".warc.gz", strings.NewReader("bytes"), 5, time.Now(), nil); err != nil {
-			t.Fatal(err)
-		}
+		putCopy(t, d, "job/warcs/"+name+".warc.gz")
 		leaf := filepath.Join(root, "job", "warcs")
 		if !slices.Contains(synced, leaf) {
 			t.Fatalf("copy %s synced %v, want its directory %s (it gained the copy's name)", name, synced, leaf)

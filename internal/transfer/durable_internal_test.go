@@ -25,6 +25,24 @@ func hookFsync(t *testing.T, seen func(path string)) {
 	t.Cleanup(func() { fsync = old })
 }
 
+// putCopy is the mover's Put of a small copy at rel; a failure ends the test.
+func putCopy(t *testing.T, d *Destination, rel string) {
+	t.Helper()
+	if _, err := d.Put(t.Context(), rel, strings.NewReader("bytes"), 5, time.Now(), nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// copyAndMakeDurable is a copy's Put and then the verifier's Durable of it
+// before the delete.
+func copyAndMakeDurable(t *testing.T, d *Destination, rel string) {
+	t.Helper()
+	putCopy(t, d, rel)
+	if err := d.Durable(t.Context(), rel); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // A local copy is synced to disk before it takes its final name, and its
 // directories after; Durable, run before a delete, syncs the copy and its
 // directory again (a copy left by an earlier attempt may never have been).
@@ -45,9 +63,7 @@ func TestLocalCopyIsSyncedBeforeItsNameAndBeforeTheDelete(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.Put(t.Context(), "job/warcs/a.warc.gz", strings.NewReader("bytes"), 5, time.Now(), nil); err != nil {
-		t.Fatal(err)
-	}
+	putCopy(t, d, "job/warcs/a.warc.gz")
 	if len(calls) < 2 {
 		t.Fatalf("Put synced %v, want the upload and its directory", calls)
 	}

@@ -4,9 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
-	"time"
 )
 
 // Attack on durableEntries (session 17): a destination directory removed
@@ -25,9 +23,7 @@ func TestRedteam17DirectoryMadeAgainWithItsOldInodeIsSyncedIntoItsParent(t *test
 		t.Fatal(err)
 	}
 	job := filepath.Join(root, "job")
-	if _, err := d.Put(t.Context(), "job/warcs/a.warc.gz", strings.NewReader("bytes"), 5, time.Now(), nil); err != nil {
-		t.Fatal(err)
-	}
+	putCopy(t, d, "job/warcs/a.warc.gz")
 	st, err := os.Lstat(job)
 	if err != nil {
 		t.Fatal(err)
@@ -58,12 +54,7 @@ func TestRedteam17DirectoryMadeAgainWithItsOldInodeIsSyncedIntoItsParent(t *test
 	}
 
 	synced = nil
-	if _, err := d.Put(t.Context(), "job/warcs/b.warc.gz", strings.NewReader("bytes"), 5, time.Now(), nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.Durable(t.Context(), "job/warcs/b.warc.gz"); err != nil {
-		t.Fatal(err)
-	}
+	copyAndMakeDurable(t, d, "job/warcs/b.warc.gz")
 	if !slices.Contains(synced, root) {
 		t.Fatalf("job/ was removed and made again (same inode %d); Put and Durable synced %v but not %s, which gained job/'s new entry: a power cut after the delete can lose the copy", firstIno, synced, root)
 	}

@@ -4,9 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
-	"time"
 )
 
 // Attack on s18-small's generation keys (session 18): an operator moves a
@@ -23,9 +21,7 @@ func TestRedteam18DirectoryMovedAwayAndBackIsSyncedIntoItsParent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.Put(t.Context(), "job/warcs/a.warc.gz", strings.NewReader("bytes"), 5, time.Now(), nil); err != nil {
-		t.Fatal(err)
-	}
+	putCopy(t, d, "job/warcs/a.warc.gz")
 	job, away := filepath.Join(root, "job"), filepath.Join(root, "job.old")
 	if err := os.Rename(job, away); err != nil {
 		t.Fatal(err)
@@ -34,12 +30,7 @@ func TestRedteam18DirectoryMovedAwayAndBackIsSyncedIntoItsParent(t *testing.T) {
 		t.Fatal(err)
 	}
 	synced = nil
-	if _, err := d.Put(t.Context(), "job/warcs/b.warc.gz", strings.NewReader("bytes"), 5, time.Now(), nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.Durable(t.Context(), "job/warcs/b.warc.gz"); err != nil {
-		t.Fatal(err)
-	}
+	copyAndMakeDurable(t, d, "job/warcs/b.warc.gz")
 	if !slices.Contains(synced, root) {
 		t.Fatalf("job/ was moved away and back; Put and Durable synced %v but not %s, whose entry for job/ was made again: a power cut after the delete can lose the copy", synced, root)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ferrydata/ferry/internal/testkit"
 	"github.com/ferrydata/ferry/internal/validate"
 	"github.com/ferrydata/ferry/internal/validate/validatetest"
 )
@@ -44,16 +45,10 @@ func TestCleanSpillDirRemovesWhatAKilledValidationLeft(t *testing.T) {
 	}
 	// The child stalls once it has handed over the first half; gowarc may
 	// still be writing it to the spill file.
-	deadline := time.Now().Add(time.Minute)
-	for {
-		if left, _ := os.ReadDir(dir); len(left) > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the child's validation never spilled to", dir)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testkit.WaitFor(t, time.Minute, "the child's validation to spill to "+dir, func() bool {
+		left, _ := os.ReadDir(dir)
+		return len(left) > 0
+	})
 	_ = cmd.Process.Kill()
 	_ = cmd.Wait()
 
