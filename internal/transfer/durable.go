@@ -118,9 +118,9 @@ func inode(st os.FileInfo) (ino uint64, ctimeNs int64) {
 // is deleted: on a local destination its bytes and every directory entry
 // down to it are synced. Put calls it for a copy written at its own name
 // (--inplace), commitLocal syncs the others, and the verifier calls it
-// right before each delete: a copy this process synced and nobody changed
-// since (durableCopies) is left as it is; any other, such as one a killed
-// attempt left, is synced. Remote stores answer an upload once it is
+// right before each delete: the bytes of a copy this process synced and
+// nobody changed since (durableCopies) are not synced twice; any other
+// copy, such as one a killed attempt left, is synced whole. Remote stores answer an upload once it is
 // stored; an SFTP server's page cache is its own (rclone sends no
 // fsync@openssh.com).
 func (d *Destination) Durable(_ context.Context, rel string) error {
@@ -137,14 +137,20 @@ func (d *Destination) Durable(_ context.Context, rel string) error {
 		return nil
 	}
 	path := filepath.Join(root, filepath.FromSlash(rel))
+	synced := false
 	if key, err := copyOf(path); err == nil {
-		if _, synced := durableCopies.LoadAndDelete(key); synced {
+		if _, synced = durableCopies.LoadAndDelete(key); synced {
 			durableCopiesHeld.Add(-1)
-			return nil // this process synced it and its name, and it is unchanged since
 		}
 	}
-	if err := syncFile(path); err != nil {
-		return fmt.Errorf("couldn't sync the copy of %s on %s to disk: %w", rel, d, err)
+	// A copy this process synced and nobody changed since needs no second
+	// fsync of its bytes; its directories are synced again all the same: a
+	// directory above it moved away and back leaves the copy's own ctime
+	// as it was.
+	if !synced {
+		if err := syncFile(path); err != nil {
+			return fmt.Errorf("couldn't sync the copy of %s on %s to disk: %w", rel, d, err)
+		}
 	}
 	if err := syncDirs(root, rel); err != nil {
 		return fmt.Errorf("couldn't make the copy of %s on %s durable: %w", rel, d, err)

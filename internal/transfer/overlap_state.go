@@ -39,6 +39,14 @@ func CheckStateDir(stateDir, spillDir string, routes []RouteStorage) error {
 				errs = append(errs, fmt.Errorf("state_dir %s %s, the source of %s: ferry's own files "+
 					"must be somewhere else: %w", stateDir, how, r, fault.ErrOverlap))
 			}
+			if how := localOverlap(spill, false, dirs[i]); how != "" {
+				// A spill dir inside a source without the state dir (a
+				// symlink). A bind mount of a source's subdirectory over it
+				// looks like a plain directory: CleanSpillDir removes only
+				// spill files for that reason.
+				errs = append(errs, fmt.Errorf("the validators' spill directory %s %s, the source of %s, "+
+					"and ferry empties it at start: %w", spillDir, how, r, fault.ErrOverlap))
+			}
 			if how := localOverlap(dirs[i], false, spill); how != "" {
 				errs = append(errs, fmt.Errorf("the source of %s %s, the validators' spill directory, "+
 					"which ferry empties at start: %w", r, how, fault.ErrOverlap))

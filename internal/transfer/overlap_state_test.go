@@ -44,6 +44,10 @@ func TestCheckStateDir(t *testing.T) {
 			t.Logf("%v", err)
 		})
 	}
+	// The spill directory alone a symlink into a source.
+	if err := transfer.CheckStateDir(filepath.Join(root, "state"), link, routes); !errors.Is(err, fault.ErrOverlap) {
+		t.Fatalf("a spill directory linked into the source: %v, want fault.ErrOverlap", err)
+	}
 	// A source that is the spill directory, or inside it.
 	spillSrc := []transfer.RouteStorage{{Name: "odd", Source: filepath.Join(root, "state", "validate", "in"), Destination: filepath.Join(root, "dst")}}
 	if err := transfer.CheckStateDir(filepath.Join(root, "state"), filepath.Join(root, "state", "validate"), spillSrc); !errors.Is(err, fault.ErrOverlap) {
