@@ -121,37 +121,44 @@ func sameLimits(have, want jetstream.StreamConfig) bool {
 // atomic batches (KV.WriteAll) and per-record TTLs (moved files' records
 // expire after ledger.keep).
 // allowTTL reports whether the stream took them.
+//
+// A bucket that exists is never passed to CreateOrUpdateKeyValue: its config
+// lacks the TTL flag, and the server refuses to turn TTLs off again (10052),
+// so a daemon started beside the one that turned them on would fail for
+// good. The stream is updated from its own config instead.
 func (b *Bus) ensureLedger(ctx context.Context, want jetstream.KeyValueConfig) (kv jetstream.KeyValue, allowTTL bool, err error) {
 	kv, err = b.js.KeyValue(ctx, want.Bucket)
-	if err == nil {
-		st, serr := kv.Status(ctx)
-		have := jetstream.KeyValueConfig{}
-		if serr == nil {
-			have = st.Config()
-		}
-		if serr != nil || have.History != want.History || have.Storage != want.Storage || have.Replicas != want.Replicas {
-			kv, err = nil, errors.New("not as wanted")
-		}
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		// Another daemon creating it first makes this a 10058, which
+		// retrySetup retries: the next look finds the bucket.
+		kv, err = b.js.CreateKeyValue(ctx, want)
 	}
 	if err != nil {
-		if kv, err = b.js.CreateOrUpdateKeyValue(ctx, want); err != nil {
-			return nil, false, err
-		}
+		return nil, false, err
 	}
 	s, err := b.js.Stream(ctx, "KV_"+want.Bucket)
 	if err != nil {
 		return nil, false, err
 	}
-	cfg := s.CachedInfo().Config
-	if cfg.AllowAtomicPublish && cfg.AllowMsgTTL {
+	have := s.CachedInfo().Config
+	if have.Storage != want.Storage {
+		return nil, false, fmt.Errorf("ledger bucket %s is stored on %s, not %s; it cannot be converted in place", want.Bucket, have.Storage, want.Storage)
+	}
+	shaped := have.Replicas == want.Replicas && have.MaxMsgsPerSubject == int64(want.History)
+	if shaped && have.AllowAtomicPublish && have.AllowMsgTTL {
 		return kv, true, nil
 	}
-	// Without them writes go one by one and records never expire: a user
-	// who may not update streams (a crawler host) goes on.
+	cfg := have
+	cfg.Replicas, cfg.MaxMsgsPerSubject = want.Replicas, int64(want.History)
 	cfg.AllowAtomicPublish, cfg.AllowMsgTTL = true, true
 	if _, err := b.js.UpdateStream(ctx, cfg); err != nil {
+		if !shaped {
+			return nil, false, err
+		}
+		// Without them writes go one by one and records never expire: a
+		// user who may not update streams (a crawler host) goes on.
 		b.log.Warn("couldn't allow atomic batches and TTLs in the ledger; records will not expire", "err", err)
-		return kv, s.CachedInfo().Config.AllowMsgTTL, nil
+		return kv, have.AllowMsgTTL, nil
 	}
 	return kv, true, nil
 }
