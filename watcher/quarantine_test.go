@@ -39,3 +39,33 @@ func TestIntegrationQuarantinedFileIsRestored(t *testing.T) {
 		t.Fatal("the private name has a ledger record")
 	}
 }
+
+// In a process whose verifier is the only one (ferry run on its own
+// embedded server), a private name made before the process started was left
+// by a killed run: it is put back at once, so `run --once` after a crash
+// converges. One made after the start may be a live delete's: it waits out
+// the grace.
+func TestIntegrationQuarantinedBeforeStartIsRestoredAtOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: starts JetStream")
+	}
+	const before, after = "job/.ferry-rm-0123456789abcdef-a.warc.gz", "job/.ferry-rm-fedcba9876543210-b.warc.gz"
+	h := newHarness(t, nil)
+	h.write(before, "verified, then the run was killed")
+	time.Sleep(20 * time.Millisecond) // ctime is coarse
+	h.w.cfg.LeftBefore = time.Now()   // as cmd/ferry's wiring sets it, at the start
+	time.Sleep(20 * time.Millisecond)
+	h.write(after, "a live delete's")
+
+	seen := seenPaths(h.scan())
+	if _, err := os.Stat(h.path("job/a.warc.gz")); err != nil {
+		t.Fatalf("a file quarantined before the start was not restored at once: %v", err)
+	}
+	// The scan that put it back counts it: `run --once` waits for it.
+	if !slices.Equal(seen, []string{"job/a.warc.gz"}) {
+		t.Fatalf("the restoring scan saw %v, want [job/a.warc.gz]", seen)
+	}
+	if _, err := os.Stat(h.path(after)); err != nil {
+		t.Fatalf("a file quarantined after the start was moved within the grace: %v", err)
+	}
+}

@@ -272,6 +272,7 @@ func (w *Watcher) listLocal(ctx context.Context, r *route, dir string, out *foun
 	}
 	defer d.Close()
 	var subdirs []string
+	var restored map[string]bool // names put back during this listing
 	for {
 		entries, err := d.ReadDir(dirChunk)
 		for _, e := range entries {
@@ -282,8 +283,20 @@ func (w *Watcher) listLocal(ctx context.Context, r *route, dir string, out *foun
 			switch {
 			case e.IsDir():
 				subdirs = append(subdirs, path)
+			case restored[path]:
+				// Looked at when it was put back.
 			case transfer.IsQuarantined(e.Name()):
-				w.restore(r, path)
+				// Looked at now: this listing may have passed its name,
+				// or may list it later (then it is skipped above).
+				if back := w.restore(r, path); back != "" {
+					if restored == nil {
+						restored = map[string]bool{}
+					}
+					restored[back] = true
+					if err := w.checkLocal(ctx, r, back, out); err != nil {
+						return subdirs, err
+					}
+				}
 			default:
 				if err := w.checkLocal(ctx, r, path, out); err != nil {
 					return subdirs, err
@@ -380,17 +393,24 @@ func (w *Watcher) consider(ctx context.Context, r *route, c Candidate, path stri
 // restore puts back a file a verifier renamed to a private name to delete
 // it and then crashed (see transfer.RestoreQuarantined): under its own name
 // it is announced, verified and deleted again, or kept if it is not the
-// file that was verified.
-func (w *Watcher) restore(r *route, path string) {
+// file that was verified. It returns the restored file's path, or "".
+func (w *Watcher) restore(r *route, path string) string {
 	rel, err := filepath.Rel(r.root, path)
 	if err != nil {
-		return
+		return ""
 	}
-	restored, err := transfer.RestoreQuarantined(r.root, filepath.ToSlash(rel), w.cfg.QuarantineGrace)
+	minAge := w.cfg.QuarantineGrace
+	if !w.cfg.LeftBefore.IsZero() {
+		// Renamed at least this long ago: before this process started.
+		minAge = min(minAge, max(time.Since(w.cfg.LeftBefore), 0))
+	}
+	restored, err := transfer.RestoreQuarantined(r.root, filepath.ToSlash(rel), minAge)
 	switch {
 	case err != nil:
 		r.fileLog(filepath.ToSlash(rel)).Warn("couldn't restore a file left by an interrupted delete", "err", err)
 	case restored != "":
 		r.fileLog(restored).Info("restored a file left by an interrupted delete")
+		return filepath.Join(r.root, filepath.FromSlash(restored))
 	}
+	return ""
 }

@@ -44,6 +44,11 @@ type Config struct {
 	// QuarantineGrace: a file left under a delete's private name is put back
 	// once that old; 0 means transfer.QuarantineGrace.
 	QuarantineGrace time.Duration
+	// LeftBefore, if set, is when the process whose verifier is the only
+	// one deleting these sources started (ferry run on its own embedded
+	// server): a file quarantined before it was left by a dead process and
+	// is put back at once, without the grace.
+	LeftBefore time.Time
 	// MaxQueued: scans announce files while fewer messages than this of the
 	// route and host are queued; 0 means DefaultMaxQueued.
 	MaxQueued int

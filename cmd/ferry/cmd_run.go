@@ -41,14 +41,20 @@ func runDaemon(ctx context.Context, sys *system) error {
 	return runAll(ctx, roles, roleGrace(sys.grace()), sys.log)
 }
 
-// reclaimJobs makes the jobs a dead predecessor held run again at once,
-// instead of after their ack wait, when this process is surely their only
-// consumer: an embedded server with no client listener and no cluster (the
-// state dir's lock keeps a second `ferry run` out). With nats.url, a
-// listener or a cluster, another process may hold those jobs legitimately.
-func (s *system) reclaimJobs(ctx context.Context) error {
+// soleProcess reports whether this process is surely the only one working
+// on its queues and sources: an embedded server with no client listener and
+// no cluster (the state dir's lock keeps a second `ferry run` out). With
+// nats.url, a listener or a cluster, another process may hold jobs or be
+// deleting a file legitimately.
+func (s *system) soleProcess() bool {
 	sc := s.cfg.NATS.Server
-	if s.server == nil || sc.Listen != "" || sc.Cluster.Listen != "" || len(sc.Cluster.Routes) > 0 {
+	return s.server != nil && sc.Listen == "" && sc.Cluster.Listen == "" && len(sc.Cluster.Routes) == 0
+}
+
+// reclaimJobs makes the jobs a dead predecessor held run again at once,
+// instead of after their ack wait, when this process is their only consumer.
+func (s *system) reclaimJobs(ctx context.Context) error {
+	if !s.soleProcess() {
 		return nil
 	}
 	held, err := s.bus.ReclaimJobs(ctx)
