@@ -80,10 +80,23 @@ func (m *Mover) copyOne(ctx context.Context, job bus.Job, r *worker.OpenRoute, f
 	}
 	sum, err := m.copyFile(ctx, job, r, f, progress)
 	if err != nil {
+		if errors.Is(err, fault.ErrSourceMissing) && m.doneMeanwhile(ctx, job, f) {
+			return fileResult{skip: true}
+		}
 		return fileResult{err: err}
 	}
 	worker.FileLog(ctx, m.deps.Log, f).Info("file copied", "bytes", sum.Size, string(r.Hash), sum.Hash)
 	return fileResult{hash: sum.Hash, record: f.Size >= ledger.SlowFileSize}
+}
+
+// doneMeanwhile reports whether a file whose source went missing during
+// its copy was moved or verified by a duplicate job meanwhile (its verifier
+// deleted the source after this job read the record): done, not a fault.
+// Duplicate jobs of a file are normal after a crash (a redelivered job
+// beside the one its redelivered announcement made).
+func (m *Mover) doneMeanwhile(ctx context.Context, job bus.Job, f bus.File) bool {
+	rec, _, err := m.deps.Ledger.Get(ctx, job.Route, job.Host, f.Path)
+	return err == nil && rec != nil && rec.Same(f) && (rec.State == ledger.Moved || rec.State == ledger.Verified)
 }
 
 // copyFile copies one file unless an identical copy is already there, and

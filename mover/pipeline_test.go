@@ -235,3 +235,46 @@ func TestIntegrationTransfersBoundFilesInFlight(t *testing.T) {
 		t.Errorf("copy job = %+v", out)
 	}
 }
+
+// movedMeanwhileSource is a real local source where, just before the mover
+// opens the file named moved, a duplicate job's verifier records it Moved
+// and deletes it: after a crash a redelivered job and the one a
+// redelivered announcement made can carry the same file.
+type movedMeanwhileSource struct {
+	transfer.Source
+	moved  string
+	dir    string
+	ledger *ledger.Ledger
+	file   bus.File
+}
+
+func (s *movedMeanwhileSource) Open(ctx context.Context, rel string) (io.ReadCloser, transfer.FileInfo, error) {
+	if rel == s.moved {
+		if err := s.ledger.Set(ctx, "r", testHost, s.file, ledger.Moved, func(r *ledger.Record) { r.JobID = "20261202T031500-ba9876543210" }); err != nil {
+			return nil, transfer.FileInfo{}, err
+		}
+		if err := os.Remove(filepath.Join(s.dir, rel)); err != nil {
+			return nil, transfer.FileInfo{}, err
+		}
+	}
+	return s.Source.Open(ctx, rel)
+}
+
+// A file whose source goes missing during its copy because a duplicate job
+// moved it meanwhile is done, not a source_missing dead letter (it was one
+// in cmd/ferry's TestIntegrationKilledMidRunConverges).
+func TestIntegrationSourceMovedByADuplicateJobMeanwhile(t *testing.T) {
+	r := newPipelineRig(t, 10, "a.warc.gz", "b.warc.gz")
+	close(r.src.open)
+	route := *r.mover.routes.Route("r")
+	route.Src = &movedMeanwhileSource{Source: r.src, moved: "a.warc.gz", dir: r.src.Source.String(),
+		ledger: r.ledger, file: r.job.Files[0]}
+	r.mover.routes = worker.Live(worker.Routes{"r": &route})
+	out := <-r.run()
+	if len(out.Pending) > 0 || len(out.Dead) > 0 || out.Err != nil {
+		t.Fatalf("copy job = %+v, want a.warc.gz done and b.warc.gz handed on", out)
+	}
+	if j := r.verifyJobs(1); len(j[0].Files) != 1 || j[0].Files[0].Path != "b.warc.gz" {
+		t.Fatalf("verify jobs = %+v, want b.warc.gz alone", j)
+	}
+}

@@ -40,32 +40,34 @@ func TestIntegrationQuarantinedFileIsRestored(t *testing.T) {
 	}
 }
 
-// In a process whose verifier is the only one (ferry run on its own
-// embedded server), a private name made before the process started was left
-// by a killed run: it is put back at once, so `run --once` after a crash
-// converges. One made after the start may be a live delete's: it waits out
-// the grace.
-func TestIntegrationQuarantinedBeforeStartIsRestoredAtOnce(t *testing.T) {
+// Once nothing can be deleting them (`ferry run --once` on its own embedded
+// server with its queues empty), files under a private name renamed before
+// a given time are put back at once, and the scan that puts one back
+// announces it. One renamed after that time waits out the grace.
+func TestIntegrationQuarantinedBeforeAGivenTimeIsRestoredAtOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration test: starts JetStream")
 	}
 	const before, after = "job/.ferry-rm-0123456789abcdef-a.warc.gz", "job/.ferry-rm-fedcba9876543210-b.warc.gz"
 	h := newHarness(t, nil)
 	h.write(before, "verified, then the run was killed")
+	if seen := seenPaths(h.scan()); len(seen) != 0 || h.w.Quarantined() != 1 {
+		t.Fatalf("within the grace a scan saw %v and left %d private names, want none and 1", seen, h.w.Quarantined())
+	}
 	time.Sleep(20 * time.Millisecond) // ctime is coarse
-	h.w.cfg.LeftBefore = time.Now()   // as cmd/ferry's wiring sets it, at the start
+	h.w.RestoreLeftBefore(time.Now())
 	time.Sleep(20 * time.Millisecond)
-	h.write(after, "a live delete's")
+	h.write(after, "renamed later")
 
 	seen := seenPaths(h.scan())
 	if _, err := os.Stat(h.path("job/a.warc.gz")); err != nil {
-		t.Fatalf("a file quarantined before the start was not restored at once: %v", err)
+		t.Fatalf("a file renamed before the time given was not restored at once: %v", err)
+	}
+	if _, err := os.Stat(h.path(after)); err != nil || h.w.Quarantined() != 1 {
+		t.Fatalf("a file renamed after the time given was moved within the grace (%v), or not counted (%d)", err, h.w.Quarantined())
 	}
 	// The scan that put it back counts it: `run --once` waits for it.
 	if !slices.Equal(seen, []string{"job/a.warc.gz"}) {
 		t.Fatalf("the restoring scan saw %v, want [job/a.warc.gz]", seen)
-	}
-	if _, err := os.Stat(h.path(after)); err != nil {
-		t.Fatalf("a file quarantined after the start was moved within the grace: %v", err)
 	}
 }

@@ -63,6 +63,7 @@ func (w *Watcher) Scan(ctx context.Context) ([]Seen, []Problem, error) {
 // announcers through a short channel and keeps none.
 func (w *Watcher) ScanEach(ctx context.Context, fn func(Seen)) ([]Problem, error) {
 	w.republish(ctx)
+	w.quarantined.Store(0)
 	var problems []Problem
 	var errs []error
 	for _, r := range w.routes {
@@ -400,9 +401,9 @@ func (w *Watcher) restore(r *route, path string) string {
 		return ""
 	}
 	minAge := w.cfg.QuarantineGrace
-	if !w.cfg.LeftBefore.IsZero() {
-		// Renamed at least this long ago: before this process started.
-		minAge = min(minAge, max(time.Since(w.cfg.LeftBefore), 0))
+	if before := w.leftBefore.Load(); before != 0 {
+		// Renamed at least this long ago: before that time.
+		minAge = min(minAge, max(time.Since(time.Unix(0, before)), 0))
 	}
 	restored, err := transfer.RestoreQuarantined(r.root, filepath.ToSlash(rel), minAge)
 	switch {
@@ -411,6 +412,9 @@ func (w *Watcher) restore(r *route, path string) string {
 	case restored != "":
 		r.fileLog(restored).Info("restored a file left by an interrupted delete")
 		return filepath.Join(r.root, filepath.FromSlash(restored))
+	}
+	if _, err := os.Lstat(path); err == nil {
+		w.quarantined.Add(1) // too young, or its name taken
 	}
 	return ""
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -44,11 +45,6 @@ type Config struct {
 	// QuarantineGrace: a file left under a delete's private name is put back
 	// once that old; 0 means transfer.QuarantineGrace.
 	QuarantineGrace time.Duration
-	// LeftBefore, if set, is when the process whose verifier is the only
-	// one deleting these sources started (ferry run on its own embedded
-	// server): a file quarantined before it was left by a dead process and
-	// is put back at once, without the grace.
-	LeftBefore time.Time
 	// MaxQueued: scans announce files while fewer messages than this of the
 	// route and host are queued; 0 means DefaultMaxQueued.
 	MaxQueued int
@@ -117,7 +113,25 @@ type Watcher struct {
 	fsw     *fsnotify.Watcher          // set while Run runs, if a route is local
 	done    chan struct{}              // set while Run runs; closed when it returns
 	recheck chan target                // timers hand their path to Run's loop
+
+	// Files under a delete's private name: put back at once if renamed
+	// before leftBefore (unix ns; 0: never), and how many a scan left
+	// where they are (too young).
+	leftBefore  atomic.Int64
+	quarantined atomic.Int64
 }
+
+// RestoreLeftBefore makes scans put back at once, without the grace, a file
+// under a delete's private name renamed before t. Call it only when no
+// delete can be at work on such a file: in `ferry run --once` on its own
+// embedded server once its queues are empty. Earlier, a redelivered job of
+// the file would meet it with a new ctime (the rename back) and dead-letter
+// it as another file.
+func (w *Watcher) RestoreLeftBefore(t time.Time) { w.leftBefore.Store(t.UnixNano()) }
+
+// Quarantined reports how many files under a delete's private name the last
+// scan left where they are, too young to put back.
+func (w *Watcher) Quarantined() int { return int(w.quarantined.Load()) }
 
 // route is a Route with its rules compiled and its source resolved.
 type route struct {

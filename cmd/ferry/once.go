@@ -62,7 +62,8 @@ type onceWait struct {
 	show     func(summary)
 	problems map[string]watcher.Problem // of every scan, by route, path and reason
 	tally    *tally
-	scans    int // scans begun
+	scans    int  // scans begun
+	restored bool // leftovers of killed deletes were put back (see restoreLeftovers)
 }
 
 // scan runs the watcher's scan, keeps its problems, and counts the files it
@@ -147,6 +148,9 @@ func (o *onceWait) wait(ctx context.Context, pipeline *background) (summary, err
 			return sum, err
 		}
 		if settled && backlog == 0 && !behind {
+			if o.restoreLeftovers(ctx) {
+				continue
+			}
 			sum.NotMoved = sortedProblems(o.problems)
 			return sum, nil
 		}
@@ -178,4 +182,24 @@ func (o *onceWait) wait(ctx context.Context, pipeline *background) (summary, err
 			}
 		}
 	}
+}
+
+// restoreLeftovers puts back, once, the files a delete killed mid-way (an
+// earlier run's) left under its private name, which scans leave alone for
+// transfer.QuarantineGrace, and rescans so the run waits for them to be
+// verified and deleted again. Only when this process is the only one and
+// its queues are empty: no delete can be at work on such a file, and no
+// job of it is still queued to meet it under a new ctime. It reports
+// whether it rescanned.
+func (o *onceWait) restoreLeftovers(ctx context.Context) bool {
+	if o.restored || o.watcher.Quarantined() == 0 || !o.sys.soleProcess() {
+		return false
+	}
+	o.restored = true
+	o.sys.log.Info("putting back files left by a delete that was killed", "files", o.watcher.Quarantined())
+	o.watcher.RestoreLeftBefore(time.Now())
+	if err := o.scan(ctx); err != nil {
+		o.sys.log.Warn("couldn't rescan after putting back files", "err", err)
+	}
+	return true
 }

@@ -143,3 +143,29 @@ func TestIntegrationKilledMidRunConverges(t *testing.T) {
 		t.Fatalf("a kill dead-lettered files: %+v", letters)
 	}
 }
+
+// A delete killed between its rename to a private name and its unlink
+// leaves the file there (transfer.QuarantinePrefix); scans leave such a file
+// alone for a minute. `run --once` after the kill puts it back once its
+// queues are empty and moves it, instead of ending with it left over.
+func TestIntegrationRunOnceFinishesADeleteLeftByAKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: runs ferry")
+	}
+	s := newSite(t, siteOptions{})
+	data := randomBytes(t, 10_000)
+	s.heritrixWrite("job/warcs/a.warc.gz", data)
+	s.heritrixWrite("job/warcs/b.warc.gz", data[:5000])
+	private := "job/warcs/.ferry-rm-0123456789abcdef-a.warc.gz"
+	if err := os.Rename(filepath.Join(s.src, "job/warcs/a.warc.gz"), filepath.Join(s.src, private)); err != nil {
+		t.Fatal(err)
+	}
+	s.ferryOK("run", "--once", "--timeout", "1m")
+	if left := tree(t, s.src); len(left) != 0 {
+		t.Fatalf("sources left behind: %v", left)
+	}
+	want := map[string]string{"job/warcs/a.warc.gz": sha(data), "job/warcs/b.warc.gz": sha(data[:5000])}
+	if got := tree(t, s.dst); !maps.Equal(got, want) {
+		t.Fatalf("destination = %v, want %v", got, want)
+	}
+}

@@ -199,11 +199,6 @@ func (s *system) workerRoutes() ([]worker.Route, error) {
 func (s *system) newWatcher() (*watcher.Watcher, error) {
 	cfg := watcher.Config{RescanInterval: time.Duration(s.cfg.RescanInterval), StaleAfter: time.Duration(s.cfg.StaleAfter),
 		MaxQueued: s.cfg.MaxQueued}
-	if s.soleProcess() {
-		// No verifier but this process's, which has not started: a file
-		// under a delete's private name now was left by a killed run.
-		cfg.LeftBefore = time.Now()
-	}
 	for _, r := range s.cfg.Routes {
 		cfg.Routes = append(cfg.Routes, watcher.Route{Name: r.Name, Source: r.Source, Host: r.RouteHost(s.cfg.Host),
 			Include: r.Include, Exclude: r.Exclude, MinAge: time.Duration(r.MinAge), DeletesSource: r.DeletesSource()})
