@@ -1,12 +1,20 @@
 package main
 
 import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+
+	"github.com/ferrydata/ferry/internal/bus"
+	"github.com/ferrydata/ferry/internal/ledger"
+	"github.com/ferrydata/ferry/internal/transfer"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Red team (session 19): a leftover of a killed delete whose original name
@@ -152,5 +160,67 @@ func TestRedteamRunOnceDoesNotEndCleanWithALeftoverInTheSource(t *testing.T) {
 				t.Fatalf("run --once exited 0 with %v left in the source, not named in its summary:\n%s", left, stdout)
 			}
 		})
+	}
+}
+
+// Red team (session 19): the state a kill between a delete's rename and its
+// unlink really leaves, built by hand: the copy made and recorded Copied,
+// its verify job still queued (redelivered to the next run), the source
+// under its private name, and a duplicate announcement of it queued too.
+// `run --once` must end with the file moved once (source gone, the copy
+// the bytes), nothing dead-lettered, exit 0.
+func TestRedteamRunOnceAfterAKilledDeleteWithItsJobsStillQueued(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: runs ferry")
+	}
+	s := newSite(t, siteOptions{})
+	data := randomBytes(t, 20_000)
+	const rel, private = "job/warcs/a.warc.gz", "job/warcs/.ferry-rm-0123456789abcdef-a.warc.gz"
+	s.heritrixWrite(rel, data)
+	s.heritrixWrite("job/warcs/b.warc.gz", data[:3000])
+	st, err := os.Stat(filepath.Join(s.src, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := bus.File{Path: rel, Size: st.Size(), ModTime: st.ModTime().UnixNano()}
+	_, ino, ctime := transfer.StatIdentity(st)
+	f.Ino, f.CTime = ino, ctime.UnixNano()
+	sum := md5.Sum(data)
+	f.Hash = hex.EncodeToString(sum[:])
+	if err := os.MkdirAll(filepath.Join(s.dst, "job/warcs"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(s.dst, rel), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const copyJob = "20261203T080000-0123456789ab"
+	s.withBus(func(ctx context.Context, b *bus.Bus) error {
+		l := ledger.New(b.Ledger())
+		if err := l.Set(ctx, "warcs", "crawler01", f, ledger.Copied, func(r *ledger.Record) { r.JobID, r.Hash = copyJob, f.Hash }); err != nil {
+			return err
+		}
+		if err := b.PublishJob(ctx, bus.StageVerify, bus.Job{ID: copyJob + "-0123456789abcdef", Route: "warcs", Host: "crawler01", Files: []bus.File{f}}); err != nil {
+			return err
+		}
+		announced := f
+		announced.Hash = ""
+		return b.PublishClosed(ctx, bus.Closed{V: bus.Version, Route: "warcs", Host: "crawler01", File: announced, Announced: time.Now().UnixNano()})
+	})
+	if err := os.Rename(filepath.Join(s.src, rel), filepath.Join(s.src, private)); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := s.runFerry("run", "--once", "--timeout", "1m")
+	src, dst := tree(t, s.src), tree(t, s.dst)
+	if !strings.Contains(stderr, "putting back files left by a delete") {
+		t.Errorf("the run did not put the leftover back (the state was not the one meant)\nstderr:\n%s", tail(stderr))
+	}
+	if dst[rel] != sha(data) {
+		t.Fatalf("the copy is not the file's bytes: destination %v (source %v)\nstdout:\n%s\nstderr:\n%s", dst, src, stdout, tail(stderr))
+	}
+	if len(src) != 0 || code != 0 {
+		t.Fatalf("run --once exited %d leaving source %v\nstdout:\n%s\nstderr:\n%s", code, src, stdout, tail(stderr))
+	}
+	if letters := s.deadLetters(); len(letters) != 0 {
+		t.Fatalf("dead letters: %+v", letters)
 	}
 }
