@@ -30,6 +30,9 @@ type Problem struct {
 const (
 	ReasonUnreadable   = "unreadable"    // a directory or entry could not be listed or stat'ed
 	ReasonSymlinkedDir = "symlinked_dir" // a link to a directory: never followed, its files never moved
+	// A file under a delete's private name (a delete was killed) that was
+	// not put back: too young yet, or its name is taken.
+	ReasonInterruptedDelete = "interrupted_delete"
 )
 
 // found is where a walk puts what it finds: problems here, closed files to
@@ -289,14 +292,19 @@ func (w *Watcher) listLocal(ctx context.Context, r *route, dir string, out *foun
 			case transfer.IsQuarantined(e.Name()):
 				// Looked at now: this listing may have passed its name,
 				// or may list it later (then it is skipped above).
-				if back := w.restore(r, path); back != "" {
+				back := w.restore(r, path, out)
+				for back != "" {
 					if restored == nil {
 						restored = map[string]bool{}
 					}
 					restored[back] = true
-					if err := w.checkLocal(ctx, r, back, out); err != nil {
-						return subdirs, err
+					if !transfer.IsQuarantined(filepath.Base(back)) {
+						if err := w.checkLocal(ctx, r, back, out); err != nil {
+							return subdirs, err
+						}
+						break
 					}
+					back = w.restore(r, back, out) // a private name behind a private name
 				}
 			default:
 				if err := w.checkLocal(ctx, r, path, out); err != nil {
@@ -395,7 +403,7 @@ func (w *Watcher) consider(ctx context.Context, r *route, c Candidate, path stri
 // it and then crashed (see transfer.RestoreQuarantined): under its own name
 // it is announced, verified and deleted again, or kept if it is not the
 // file that was verified. It returns the restored file's path, or "".
-func (w *Watcher) restore(r *route, path string) string {
+func (w *Watcher) restore(r *route, path string, out *found) string {
 	rel, err := filepath.Rel(r.root, path)
 	if err != nil {
 		return ""
@@ -415,6 +423,7 @@ func (w *Watcher) restore(r *route, path string) string {
 	}
 	if _, err := os.Lstat(path); err == nil {
 		w.quarantined.Add(1) // too young, or its name taken
+		out.problems = append(out.problems, Problem{Route: r.Name, Path: filepath.ToSlash(rel), Reason: ReasonInterruptedDelete})
 	}
 	return ""
 }

@@ -198,6 +198,11 @@ func (o *onceWait) restoreLeftovers(ctx context.Context) bool {
 	o.restored = true
 	o.sys.log.Info("putting back files left by a delete that was killed", "files", o.watcher.Quarantined())
 	o.watcher.RestoreLeftBefore(time.Now())
+	for k, p := range o.problems {
+		if p.Reason == watcher.ReasonInterruptedDelete {
+			delete(o.problems, k) // the rescan names those still left
+		}
+	}
 	if err := o.scan(ctx); err != nil {
 		o.sys.log.Warn("couldn't rescan after putting back files", "err", err)
 	}
