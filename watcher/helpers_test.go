@@ -178,6 +178,23 @@ func (h *harness) scan() []Seen {
 	return seen
 }
 
+// scanLeft is scan, also counting the files it left under a delete's
+// private name (ReasonInterruptedDelete).
+func (h *harness) scanLeft() ([]Seen, int) {
+	h.t.Helper()
+	seen, problems, err := h.w.Scan(context.Background())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	left := 0
+	for _, p := range problems {
+		if p.Reason == ReasonInterruptedDelete {
+			left++
+		}
+	}
+	return seen, left
+}
+
 func seenPaths(seen []Seen) []string {
 	var paths []string
 	for _, s := range seen {

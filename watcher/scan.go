@@ -66,7 +66,6 @@ func (w *Watcher) Scan(ctx context.Context) ([]Seen, []Problem, error) {
 // announcers through a short channel and keeps none.
 func (w *Watcher) ScanEach(ctx context.Context, fn func(Seen)) ([]Problem, error) {
 	w.republish(ctx)
-	w.quarantined.Store(0)
 	var problems []Problem
 	var errs []error
 	for _, r := range w.routes {
@@ -422,7 +421,7 @@ func (w *Watcher) restore(r *route, path string, out *found) string {
 		return filepath.Join(r.root, filepath.FromSlash(restored))
 	}
 	if _, err := os.Lstat(path); err == nil {
-		w.quarantined.Add(1) // too young, or its name taken
+		// Too young, or its name taken.
 		out.problems = append(out.problems, Problem{Route: r.Name, Path: filepath.ToSlash(rel), Reason: ReasonInterruptedDelete})
 	}
 	return ""

@@ -114,11 +114,9 @@ type Watcher struct {
 	done    chan struct{}              // set while Run runs; closed when it returns
 	recheck chan target                // timers hand their path to Run's loop
 
-	// Files under a delete's private name: put back at once if renamed
-	// before leftBefore (unix ns; 0: never), and how many a scan left
-	// where they are (too young).
-	leftBefore  atomic.Int64
-	quarantined atomic.Int64
+	// Files under a delete's private name renamed before leftBefore (unix
+	// ns; 0: never) are put back at once.
+	leftBefore atomic.Int64
 }
 
 // RestoreLeftBefore makes scans put back at once, without the grace, a file
@@ -128,10 +126,6 @@ type Watcher struct {
 // the file would meet it with a new ctime (the rename back) and dead-letter
 // it as another file.
 func (w *Watcher) RestoreLeftBefore(t time.Time) { w.leftBefore.Store(t.UnixNano()) }
-
-// Quarantined reports how many files under a delete's private name the last
-// scan left where they are, too young to put back.
-func (w *Watcher) Quarantined() int { return int(w.quarantined.Load()) }
 
 // route is a Route with its rules compiled and its source resolved.
 type route struct {

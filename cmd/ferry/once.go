@@ -192,17 +192,22 @@ func (o *onceWait) wait(ctx context.Context, pipeline *background) (summary, err
 // job of it is still queued to meet it under a new ctime. It reports
 // whether it rescanned.
 func (o *onceWait) restoreLeftovers(ctx context.Context) bool {
-	if o.restored || o.watcher.Quarantined() == 0 || !o.sys.soleProcess() {
+	if o.restored || !o.sys.soleProcess() {
 		return false
 	}
-	o.restored = true
-	o.sys.log.Info("putting back files left by a delete that was killed", "files", o.watcher.Quarantined())
-	o.watcher.RestoreLeftBefore(time.Now())
+	left := 0
 	for k, p := range o.problems {
 		if p.Reason == watcher.ReasonInterruptedDelete {
+			left++
 			delete(o.problems, k) // the rescan names those still left
 		}
 	}
+	if left == 0 {
+		return false
+	}
+	o.restored = true
+	o.sys.log.Info("putting back files left by a delete that was killed", "files", left)
+	o.watcher.RestoreLeftBefore(time.Now())
 	if err := o.scan(ctx); err != nil {
 		o.sys.log.Warn("couldn't rescan after putting back files", "err", err)
 	}
