@@ -89,14 +89,15 @@ func (m *Mover) copyOne(ctx context.Context, job bus.Job, r *worker.OpenRoute, f
 	return fileResult{hash: sum.Hash, record: f.Size >= ledger.SlowFileSize}
 }
 
-// doneMeanwhile reports whether a file whose source went missing during
-// its copy was moved or verified by a duplicate job meanwhile (its verifier
-// deleted the source after this job read the record): done, not a fault.
-// Duplicate jobs of a file are normal after a crash (a redelivered job
-// beside the one its redelivered announcement made).
+// doneMeanwhile reports whether the ledger, read again, says the mover owes
+// nothing more to a file whose source went missing during its copy: a
+// duplicate job moved it meanwhile (its verifier deleted the source after
+// this job read the record), so it is done, not a fault. Duplicate jobs of
+// a file are normal after a crash (a redelivered job beside the one its
+// redelivered announcement made).
 func (m *Mover) doneMeanwhile(ctx context.Context, job bus.Job, f bus.File) bool {
 	rec, _, err := m.deps.Ledger.Get(ctx, job.Route, job.Host, f.Path)
-	return err == nil && rec != nil && rec.Same(f) && (rec.State == ledger.Moved || rec.State == ledger.Verified)
+	return err == nil && ledger.CopyTaskOf(rec, f, job.ID) == ledger.CopyNone
 }
 
 // copyFile copies one file unless an identical copy is already there, and
