@@ -137,6 +137,11 @@ func (b *Bus) ensureLedger(ctx context.Context, want jetstream.KeyValueConfig) (
 		return nil, false, err
 	}
 	s, err := b.js.Stream(ctx, "KV_"+want.Bucket)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		// The bucket was just found or made, on a cluster whose nodes do
+		// not agree on it yet (R3 streams created together): retry.
+		return nil, false, fmt.Errorf("%w: %w", errSetupRace, err)
+	}
 	if err != nil {
 		return nil, false, err
 	}
@@ -202,12 +207,19 @@ func (b *Bus) retrySetup(ctx context.Context, create func(context.Context) error
 // look and its create: the retry finds it and takes it as it is.
 var transientAPIErrors = []jetstream.ErrorCode{10004, 10008, 10009, 10058}
 
+// errSetupRace marks a set-up error that another daemon's set-up beside
+// this one explains, which a retry cures.
+var errSetupRace = errors.New("set up beside another daemon")
+
 // Unavailable reports whether err means NATS did not answer in time or is
 // briefly unable to (a node lost, a leader being elected), so the request
 // may succeed later: a timeout, no responder yet, or one of
 // transientAPIErrors. A refusal such as too few servers for the replicas is
 // final.
 func Unavailable(err error) bool {
+	if errors.Is(err, errSetupRace) {
+		return true
+	}
 	var apiErr *jetstream.APIError
 	if errors.As(err, &apiErr) {
 		// No peers for placement only because one is offline: a node

@@ -22,6 +22,8 @@ func TestUnavailable(t *testing.T) {
 		{"cluster temporarily unavailable", &jetstream.APIError{Code: 503, ErrorCode: 10008}, true},
 		{"meta leader lost", &jetstream.APIError{Code: 500, ErrorCode: 10009}, true},
 		{"a stream created beside this daemon's create", &jetstream.APIError{Code: 400, ErrorCode: 10058}, true},
+		{"the ledger's stream not yet known to the node asked", fmt.Errorf("%w: %w", errSetupRace, &jetstream.APIError{Code: 404, ErrorCode: 10059}), true},
+		{"a stream not found outside set-up", &jetstream.APIError{Code: 404, ErrorCode: 10059}, false},
 		{"too few servers for the replicas", &jetstream.APIError{Code: 503, ErrorCode: 10023}, false},
 		{"a peer offline while the cluster starts", &jetstream.APIError{Code: 400, ErrorCode: 10005,
 			Description: "no suitable peers for placement, peer offline"}, true},
