@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -133,96 +135,140 @@ func TestIntegrationDuplicateVerifyJobsDeleteOnce(t *testing.T) {
 	}
 }
 
-// gatedRemoveSource is a real local source whose Remove waits until gate
-// is closed: a verifier that passed MayDelete and is about to delete.
-type gatedRemoveSource struct {
+// gatedSource is a real local source that stops at one step of a verify
+// (the Remove, or right after the Open that hashes) and says so on
+// arrived, until gate is closed.
+type gatedSource struct {
 	transfer.Source
-	gate <-chan struct{}
+	atOpen bool // stop after Open (mid-hash), not at Remove
+	// With atOpen: the open file's identity is taken after the gate, as
+	// if the other job's rename came between the open and its fstat.
+	fstatLate bool
+	arrived   chan<- struct{}
+	gate      <-chan struct{}
 }
 
-func (s gatedRemoveSource) Remove(ctx context.Context, rel string, hashed transfer.FileInfo, checks ...transfer.LastCheck) error {
+func (s gatedSource) wait() {
+	if s.arrived != nil {
+		s.arrived <- struct{}{}
+	}
 	<-s.gate
+}
+
+func (s gatedSource) Open(ctx context.Context, rel string) (io.ReadCloser, transfer.FileInfo, error) {
+	rd, info, err := s.Source.Open(ctx, rel)
+	if !s.atOpen || err != nil {
+		return rd, info, err
+	}
+	s.wait()
+	if s.fstatLate {
+		st, err := rd.(*os.File).Stat()
+		if err != nil {
+			return nil, info, err
+		}
+		sys := st.Sys().(*syscall.Stat_t)
+		info.CTime = time.Unix(sys.Ctim.Sec, sys.Ctim.Nsec)
+	}
+	return rd, info, nil
+}
+
+func (s gatedSource) Remove(ctx context.Context, rel string, hashed transfer.FileInfo, checks ...transfer.LastCheck) error {
+	if !s.atOpen {
+		s.wait()
+	}
 	return s.Source.Remove(ctx, rel, hashed, checks...)
 }
 
-// The tightest race of two verify jobs of one file: both pass MayDelete,
-// one deletes, then the other's delete runs. The second deletes nothing,
-// dead-letters nothing, and its retry records the file moved.
+// The tightest races of two verify jobs of one file: the second stops at
+// its delete (both passed MayDelete) or with the source open for hashing
+// (and the first's rename seen in its fstat, as in a CI run of a6227c1),
+// while the first moves the file; then the second goes on. It deletes
+// nothing, dead-letters nothing, and it (or its retry) records the file
+// moved.
 func TestIntegrationDuplicateVerifyJobsBothPassMayDelete(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration test: JetStream and rclone")
 	}
 	transfertest.Init(t)
-	ctx := t.Context()
 	b := bustest.Start(t)
 	l := ledger.New(b.Ledger())
-	srcDir, dstDir := t.TempDir(), t.TempDir()
-	const rel, content = "a.warc.gz", "the bytes of a"
-	p := filepath.Join(srcDir, rel)
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	open := func(gate <-chan struct{}) *Verifier {
-		local, err := transfer.OpenLocalSource(srcDir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		d, err := transfer.OpenDestination(ctx, dstDir, transfer.MD5)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return &Verifier{
-			deps: worker.Deps{Bus: b, Ledger: l, Log: bustest.Logger(t), Metrics: metrics.New()},
-			routes: worker.Live(worker.Routes{"r": {Route: worker.Route{Name: "r", Host: "h1", Hash: transfer.MD5, DeleteSource: true},
-				Src: gatedRemoveSource{local, gate}, Dst: d}}),
-		}
-	}
-	first, second := make(chan struct{}), make(chan struct{})
-	va, vb := open(first), open(second)
-	st, err := va.routes.Route("r").Src.Stat(ctx, rel)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := va.routes.Route("r").Dst.Put(ctx, rel, strings.NewReader(content), int64(len(content)), st.ModTime, nil); err != nil {
-		t.Fatal(err)
-	}
-	h := md5.Sum([]byte(content))
-	f := bus.File{Path: rel, Size: st.Size, ModTime: st.ModTime.UnixNano(), Ino: st.Ino, CTime: st.CTime.UnixNano(),
-		Hash: hex.EncodeToString(h[:])}
-	ja := bus.Job{ID: "20261202T031500-0123456789ab-aaaaaaaaaaaaaaaa", Route: "r", Host: "h1", Files: []bus.File{f}}
-	jb := ja
-	jb.ID = "20261202T031500-0123456789ab-bbbbbbbbbbbbbbbb"
-	// Both reach their delete: b waits at its gate while a deletes.
-	outB := make(chan worker.Outcome, 1)
-	go func() { outB <- vb.verifyJob(ctx, jb, &transfer.Progress{}) }()
-	close(first)
-	outA := va.verifyJob(ctx, ja, &transfer.Progress{})
-	if len(outA.Dead) > 0 || len(outA.Pending) > 0 {
-		t.Fatalf("first job = %+v", outA)
-	}
-	close(second)
-	got := <-outB
-	t.Logf("second job, first attempt = %+v", got)
-	if len(got.Dead) > 0 {
-		t.Errorf("second job dead-lettered a file the first moved: %+v", got.Dead)
-	}
-	if len(got.Pending) > 0 {
-		got = vb.verifyJob(ctx, jb, &transfer.Progress{})
-		if len(got.Dead) > 0 || len(got.Pending) > 0 {
-			t.Errorf("second job, retried = %+v", got)
-		}
-	}
-	if _, err := os.Lstat(p); !os.IsNotExist(err) {
-		t.Errorf("source still there: %v", err)
-	}
-	if left, _ := os.ReadDir(srcDir); len(left) > 0 {
-		t.Errorf("%d files left in the source, want none", len(left))
-	}
-	if sum, _, err := va.routes.Route("r").Dst.ReadBack(ctx, rel, nil); err != nil || sum.Hash != f.Hash {
-		t.Errorf("copy = %+v, %v", sum, err)
-	}
-	if rec, _, err := l.Get(ctx, "r", "h1", rel); err != nil || rec.State != ledger.Moved {
-		t.Errorf("record = %+v, %v; want moved", rec, err)
+	for _, tc := range []struct {
+		name              string
+		atOpen, fstatLate bool
+	}{{"at its delete", false, false}, {"mid-hash", true, false}, {"between its open and fstat", true, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := t.Context()
+			srcDir, dstDir := t.TempDir(), t.TempDir()
+			const rel, content = "a.warc.gz", "the bytes of a"
+			p := filepath.Join(srcDir, rel)
+			if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			open := func(src func(transfer.Source) transfer.Source) *Verifier {
+				local, err := transfer.OpenLocalSource(srcDir)
+				if err != nil {
+					t.Fatal(err)
+				}
+				d, err := transfer.OpenDestination(ctx, dstDir, transfer.MD5)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return &Verifier{
+					deps: worker.Deps{Bus: b, Ledger: l, Log: bustest.Logger(t), Metrics: metrics.New()},
+					routes: worker.Live(worker.Routes{"r": {Route: worker.Route{Name: "r", Host: "h1", Hash: transfer.MD5, DeleteSource: true},
+						Src: src(local), Dst: d}}),
+				}
+			}
+			arrived, gate := make(chan struct{}), make(chan struct{})
+			va := open(func(s transfer.Source) transfer.Source { return s })
+			vb := open(func(s transfer.Source) transfer.Source {
+				return gatedSource{Source: s, atOpen: tc.atOpen, fstatLate: tc.fstatLate, arrived: arrived, gate: gate}
+			})
+			st, err := va.routes.Route("r").Src.Stat(ctx, rel)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := va.routes.Route("r").Dst.Put(ctx, rel, strings.NewReader(content), int64(len(content)), st.ModTime, nil); err != nil {
+				t.Fatal(err)
+			}
+			h := md5.Sum([]byte(content))
+			f := bus.File{Path: rel, Size: st.Size, ModTime: st.ModTime.UnixNano(), Ino: st.Ino, CTime: st.CTime.UnixNano(),
+				Hash: hex.EncodeToString(h[:])}
+			ja := bus.Job{ID: "20261202T031500-0123456789ab-aaaaaaaaaaaaaaaa", Route: "r", Host: "h1", Files: []bus.File{f}}
+			jb := ja
+			jb.ID = "20261202T031500-0123456789ab-bbbbbbbbbbbbbbbb"
+			outB := make(chan worker.Outcome, 1)
+			go func() { outB <- vb.verifyJob(ctx, jb, &transfer.Progress{}) }()
+			<-arrived
+			outA := va.verifyJob(ctx, ja, &transfer.Progress{})
+			if len(outA.Dead) > 0 || len(outA.Pending) > 0 {
+				t.Fatalf("first job = %+v", outA)
+			}
+			close(gate)
+			got := <-outB
+			t.Logf("second job, first attempt = %+v", got)
+			if len(got.Dead) > 0 {
+				t.Errorf("second job dead-lettered a file the first moved: %+v", got.Dead)
+			}
+			if len(got.Pending) > 0 {
+				got = vb.verifyJob(ctx, jb, &transfer.Progress{})
+				if len(got.Dead) > 0 || len(got.Pending) > 0 {
+					t.Errorf("second job, retried = %+v", got)
+				}
+			}
+			if _, err := os.Lstat(p); !os.IsNotExist(err) {
+				t.Errorf("source still there: %v", err)
+			}
+			if left, _ := os.ReadDir(srcDir); len(left) > 0 {
+				t.Errorf("%d files left in the source, want none", len(left))
+			}
+			if sum, _, err := va.routes.Route("r").Dst.ReadBack(ctx, rel, nil); err != nil || sum.Hash != f.Hash {
+				t.Errorf("copy = %+v, %v", sum, err)
+			}
+			if rec, _, err := l.Get(ctx, "r", "h1", rel); err != nil || rec.State != ledger.Moved {
+				t.Errorf("record = %+v, %v; want moved", rec, err)
+			}
+		})
 	}
 }
 
@@ -387,5 +433,91 @@ func TestIntegrationStalledFileKeepsDeletedSiblingMoved(t *testing.T) {
 	}
 	if rec, _, err := l.Get(ctx, "r", "h1", "a.warc.gz"); err != nil || rec.State != ledger.Moved {
 		t.Errorf("record of a.warc.gz = %+v, %v; want moved", rec, err)
+	}
+}
+
+// linkAsideSource is a real local source on which, at the verifier's
+// second Stat (the one after hashing), another verifier of the file is
+// halfway through moving it aside where renameat2 is missing: linked to
+// its private name (the ctime changes, the path is still there). Right
+// after that Stat, the other verifier finishes its delete.
+type linkAsideSource struct {
+	transfer.Source
+	t     *testing.T
+	path  string
+	stats *int
+}
+
+func (s linkAsideSource) Stat(ctx context.Context, rel string) (transfer.FileInfo, error) {
+	*s.stats++
+	if *s.stats != 2 {
+		return s.Source.Stat(ctx, rel)
+	}
+	priv := filepath.Join(filepath.Dir(s.path), transfer.QuarantinePrefix+"0123456789abcdef-"+filepath.Base(s.path))
+	if err := os.Link(s.path, priv); err != nil {
+		s.t.Fatal(err)
+	}
+	info, err := s.Source.Stat(ctx, rel)
+	if err := errors.Join(os.Remove(s.path), os.Remove(priv)); err != nil {
+		s.t.Fatal(err)
+	}
+	return info, err
+}
+
+// A duplicate verify job's link-and-unlink delete, seen half done by this
+// one's last stat of the source (as a CI run of a6227c1 saw): the source
+// changed while hashed, then it is gone. The copy reads back good, so the
+// file is moved: no dead letter, and nothing else is deleted.
+func TestIntegrationDuplicateVerifyJobDeletesByLinkMeanwhile(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: JetStream and rclone")
+	}
+	transfertest.Init(t)
+	ctx := t.Context()
+	b := bustest.Start(t)
+	l := ledger.New(b.Ledger())
+	srcDir, dstDir := t.TempDir(), t.TempDir()
+	const rel, content = "a.warc.gz", "the bytes of a"
+	p := filepath.Join(srcDir, rel)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	local, err := transfer.OpenLocalSource(srcDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := transfer.OpenDestination(ctx, dstDir, transfer.MD5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stats int
+	v := &Verifier{
+		deps: worker.Deps{Bus: b, Ledger: l, Log: bustest.Logger(t), Metrics: metrics.New()},
+		routes: worker.Live(worker.Routes{"r": {Route: worker.Route{Name: "r", Host: "h1", Hash: transfer.MD5, DeleteSource: true},
+			Src: linkAsideSource{Source: local, t: t, path: p, stats: &stats}, Dst: d}}),
+	}
+	st, err := local.Stat(ctx, rel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Put(ctx, rel, strings.NewReader(content), int64(len(content)), st.ModTime, nil); err != nil {
+		t.Fatal(err)
+	}
+	h := md5.Sum([]byte(content))
+	f := bus.File{Path: rel, Size: st.Size, ModTime: st.ModTime.UnixNano(), Ino: st.Ino, CTime: st.CTime.UnixNano(),
+		Hash: hex.EncodeToString(h[:])}
+	job := bus.Job{ID: "20261202T031500-0123456789ab-bbbbbbbbbbbbbbbb", Route: "r", Host: "h1", Files: []bus.File{f}}
+	got := v.verifyJob(ctx, job, &transfer.Progress{})
+	if stats < 2 {
+		t.Fatalf("the source was stat'ed %d times, want the stat after hashing", stats)
+	}
+	if len(got.Dead) > 0 || len(got.Pending) > 0 {
+		t.Errorf("job = %+v, want the file moved at once", got)
+	}
+	if sum, _, err := d.ReadBack(ctx, rel, nil); err != nil || sum.Hash != f.Hash {
+		t.Errorf("copy = %+v, %v", sum, err)
+	}
+	if rec, _, err := l.Get(ctx, "r", "h1", rel); err != nil || rec.State != ledger.Moved {
+		t.Errorf("record = %+v, %v; want moved", rec, err)
 	}
 }

@@ -75,18 +75,30 @@ type verified struct {
 	checks *ledger.Checks
 }
 
-// verifyFile reads the copy back and hashes the source at the same time,
-// and deletes the source only if MayDelete says yes. It returns the file's
-// new state.
+// verifyFile verifies one file (verifyPresent) and handles a source that
+// is gone, before or while it is verified (vanished).
 func (v *Verifier) verifyFile(ctx context.Context, r *worker.OpenRoute, job bus.Job, f bus.File, progress *transfer.Progress) (verified, error) {
 	if f.Size >= ledger.SlowFileSize {
 		_ = v.record(ctx, job, f, ledger.Verifying) // a hint only: logged if it fails
 	}
-	before, err := r.Src.Stat(ctx, f.Path)
-	if errors.Is(err, fault.ErrSourceMissing) {
-		state, err := v.vanished(ctx, r, f, progress, err)
-		return verified{state: state}, err
+	state, err := v.verifyPresent(ctx, r, job, f, progress)
+	if errors.Is(err, fault.ErrSourceChanged) || errors.Is(err, fault.ErrSourceMissing) {
+		// A duplicate job of this file may have deleted it while this one
+		// hashed it (its rename changes the ctime of the open file, then
+		// the path is gone): not the file's failure if the copy is good.
+		if _, serr := r.Src.Stat(ctx, f.Path); errors.Is(serr, fault.ErrSourceMissing) {
+			state, err := v.vanished(ctx, r, f, progress, err)
+			return verified{state: state}, err
+		}
 	}
+	return state, err
+}
+
+// verifyPresent reads the copy back and hashes the source at the same
+// time, and deletes the source only if MayDelete says yes. It returns the
+// file's new state.
+func (v *Verifier) verifyPresent(ctx context.Context, r *worker.OpenRoute, job bus.Job, f bus.File, progress *transfer.Progress) (verified, error) {
+	before, err := r.Src.Stat(ctx, f.Path)
 	if err != nil {
 		return verified{}, fmt.Errorf("couldn't stat source %s: %w", f.Path, err)
 	}
