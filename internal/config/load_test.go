@@ -50,7 +50,7 @@ func TestParseDefaults(t *testing.T) {
 		{"exclude", r.Exclude, []string{"*.open", "*.lck", "crawl.log"}},
 		{"delete_source", r.DeletesSource(), true},
 		{"hash", r.Hash, "md5"},
-		{"batch", r.Batch, Batch{Files: 20, Bytes: 8 << 30, MaxWait: Duration(10 * time.Second)}},
+		{"batch", r.Batch, Batch{Files: 100, Bytes: 8 << 30, MaxWait: Duration(10 * time.Second)}},
 		{"transfers", r.Transfers, 4},
 		{"upload_window", int(r.UploadWindow), 16 << 20},
 		{"bwlimit", r.BwLimit, ""},
