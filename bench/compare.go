@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -46,10 +47,11 @@ func compare(o options, w workload) ([]result, error) {
 	}
 	defer dest.close()
 
+	all := append(slices.Clone(tools), o.others...)
 	runs := map[string][]usage{}
 	for rep := range o.reps {
-		for _, t := range tools {
-			u, err := runOnce(o, t, dest, want, master, filepath.Join(dir, fmt.Sprintf("%s-%d", t.name, rep)))
+		for _, t := range all {
+			u, err := runOnce(o, t, dest, want, master, filepath.Join(dir, fmt.Sprintf("%s-%d", strings.ReplaceAll(t.name, " ", "-"), rep)))
 			if err != nil {
 				return nil, fmt.Errorf("%s, %s run %d: %w", w.name, t.name, rep+1, err)
 			}
@@ -58,7 +60,7 @@ func compare(o options, w workload) ([]result, error) {
 		}
 	}
 	var out []result
-	for _, t := range tools {
+	for _, t := range all {
 		out = append(out, result{tool: t.name, usage: medians(runs[t.name])})
 	}
 	return out, nil
@@ -172,7 +174,7 @@ func printComparison(out io.Writer, w workload, reps int, rs []result) {
 	for _, r := range rs {
 		secs := r.wall.Seconds()
 		ratio := ""
-		if r.tool == "ferry" {
+		if strings.HasPrefix(r.tool, "ferry") {
 			ratio = fmt.Sprintf("%.2f", secs/recipe.wall.Seconds())
 		}
 		fmt.Fprintf(out, "| %s | %.2f | %.1f | %.1f | %.2f | %.2f | %.1f | %.0f | %s |\n", r.tool, secs,

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"regexp"
 	"runtime"
 	"strings"
 	"time"
@@ -22,11 +23,18 @@ type options struct {
 	latencyN  int             // files closed one at a time
 	tmp       string
 	progressW io.Writer
+	// others are more ferry binaries (-compare), each run beside the
+	// three tools as one more row: a change measured side by side with
+	// the ferry it changes, in one run on the same data.
+	others []tool
 }
 
 func (o options) progress(format string, args ...any) {
 	fmt.Fprintf(o.progressW, "bench: "+format+"\n", args...)
 }
+
+// bucketSafe is a name that may be part of an S3 bucket's name.
+var bucketSafe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 
 const (
 	kB = 1000
@@ -130,6 +138,7 @@ func parseFlags(args []string, errOut io.Writer) (options, error) {
 	backlogs := fs.String("backlog", "20000", "comma-separated numbers of waiting files for the backlog benchmark")
 	fs.IntVar(&o.latencyN, "latency-files", 20, "files closed one at a time in the latency benchmark")
 	fs.StringVar(&o.tmp, "tmp", os.TempDir(), "where the trees, destinations and state dirs go")
+	others := fs.String("compare", "", "comma-separated name=binary (name: a-z, 0-9, -): more ferry binaries, run interleaved with the tools as rows \"ferry name\" (comparison workloads)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -141,6 +150,16 @@ func parseFlags(args []string, errOut io.Writer) (options, error) {
 		if name != "" {
 			o.only[name] = true
 		}
+	}
+	for _, spec := range strings.Split(*others, ",") {
+		if spec == "" {
+			continue
+		}
+		name, bin, ok := strings.Cut(spec, "=")
+		if !ok || bin == "" || !bucketSafe.MatchString(name) {
+			return o, fmt.Errorf("-compare %q: want name=binary, the name of a-z, 0-9 and - (it names S3 buckets)", spec)
+		}
+		o.others = append(o.others, otherFerry(name, bin))
 	}
 	for _, s := range strings.Split(*backlogs, ",") {
 		var n int

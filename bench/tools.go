@@ -89,6 +89,14 @@ func runFerry(r runSpec) (usage, error) {
 	return runChild(r.inNS([]string{r.bins.ferry, "--config", config, "run", "--once"}), r.env, r.logs)
 }
 
+// otherFerry is runFerry with another ferry binary, as a row of its own.
+func otherFerry(name, bin string) tool {
+	return tool{name: "ferry " + name, deletes: true, run: func(r runSpec) (usage, error) {
+		r.bins.ferry = bin
+		return runFerry(r)
+	}}
+}
+
 func writeFerryConfig(dir, src, dst string) (string, error) {
 	return writeFerryConfigWith(dir, src, dst, "127.0.0.1:0", "")
 }
