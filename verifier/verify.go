@@ -157,7 +157,8 @@ const copyHeadBytes = 64 << 10
 // on a server) that every earlier check took for somewhere else.
 func copyStays(dst *transfer.Destination, rel string, copied transfer.FileInfo) transfer.LastCheck {
 	return func(ctx context.Context) error {
-		now, err := dst.Identity(ctx, rel)
+		found, err := dst.Lookup(ctx, rel)
+		now := found.Info
 		switch {
 		case errors.Is(err, fault.ErrNotFound):
 			return fmt.Errorf("the copy of %s vanished when the source was moved aside: it is the source itself: %w", rel, fault.ErrOverlap)
@@ -165,7 +166,8 @@ func copyStays(dst *transfer.Destination, rel string, copied transfer.FileInfo) 
 			return fmt.Errorf("couldn't look at the copy of %s once more: %w", rel, err)
 		case now.SameObject(copied):
 			// A HEAD or an open may be answered from a cache; bytes are not.
-			if err := dst.ReadHead(ctx, rel, copyHeadBytes); err != nil {
+			// The object just looked up is read, not looked up again.
+			if err := found.ReadHead(ctx, copyHeadBytes); err != nil {
 				if errors.Is(err, fault.ErrNotFound) {
 					return fmt.Errorf("the copy of %s vanished when the source was moved aside: it is the source itself: %w", rel, fault.ErrOverlap)
 				}

@@ -25,18 +25,33 @@ import (
 // it was read back (a second writer on a backend whose final write can't
 // refuse to replace) is caught there. A missing object is fault.ErrNotFound.
 func (d *Destination) Identity(ctx context.Context, rel string) (FileInfo, error) {
+	found, err := d.Lookup(ctx, rel)
+	return found.Info, err
+}
+
+// Found is an object at the destination as one lookup found it (one HEAD
+// on S3), whose head can then be read without looking it up again.
+type Found struct {
+	Info FileInfo // as Identity gives it
+	d    *Destination
+	rel  string
+	obj  fs.Object
+}
+
+// Lookup is Identity that also keeps the object found, for ReadHead.
+func (d *Destination) Lookup(ctx context.Context, rel string) (Found, error) {
 	if err := relpath.Check(rel); err != nil {
-		return FileInfo{}, err
+		return Found{}, err
 	}
 	obj, err := d.f.NewObject(ctx, rel)
 	if err != nil {
-		return FileInfo{}, identityErr(rel, d, err)
+		return Found{}, identityErr(rel, d, err)
 	}
 	fi, err := objectIdentity(ctx, obj)
 	if err != nil {
-		return FileInfo{}, identityErr(rel, d, err)
+		return Found{}, identityErr(rel, d, err)
 	}
-	return fi, nil
+	return Found{Info: fi, d: d, rel: rel, obj: obj}, nil
 }
 
 func identityErr(rel string, d *Destination, err error) error {

@@ -114,27 +114,20 @@ func classify(err error) error {
 	return err
 }
 
-// ReadHead reads the first n bytes of rel (all of it if shorter) from the
-// backend itself, not the hasher, and fails unless they all arrive. The
-// verifier calls it with the source moved aside: a "copy" that is the
-// source seen through a caching server or a FUSE mount may still answer a
-// HEAD or an open from its cache, but reading bytes needs the file. It is
-// no evidence of the bytes: ReadBack is.
-func (d *Destination) ReadHead(ctx context.Context, rel string, n int64) error {
-	if err := relpath.Check(rel); err != nil {
-		return err
-	}
-	obj, err := d.f.NewObject(ctx, rel)
-	if err != nil {
-		return fmt.Errorf("couldn't read the head of %s on %s: %w", rel, d, classify(err))
-	}
-	want := min(n, obj.Size())
+// ReadHead reads the first n bytes of the object found (all of it if
+// shorter) from the backend itself, not the hasher, and fails unless they
+// all arrive. The verifier calls it with the source moved aside: a "copy"
+// that is the source seen through a caching server or a FUSE mount may
+// still answer a HEAD or an open from its cache, but reading bytes needs
+// the file. It is no evidence of the bytes: ReadBack is.
+func (f Found) ReadHead(ctx context.Context, n int64) error {
+	want := min(n, f.obj.Size())
 	if want <= 0 {
 		return nil
 	}
-	rc, err := obj.Open(ctx, &rfs.RangeOption{Start: 0, End: want - 1})
+	rc, err := f.obj.Open(ctx, &rfs.RangeOption{Start: 0, End: want - 1})
 	if err != nil {
-		return fmt.Errorf("couldn't read the head of %s on %s: %w", rel, d, classify(err))
+		return fmt.Errorf("couldn't read the head of %s on %s: %w", f.rel, f.d, classify(err))
 	}
 	defer func() { _ = rc.Close() }()
 	got, err := io.Copy(io.Discard, io.LimitReader(rc, want))
@@ -142,7 +135,7 @@ func (d *Destination) ReadHead(ctx context.Context, rel string, n int64) error {
 		err = fmt.Errorf("read %d of %d bytes", got, want)
 	}
 	if err != nil {
-		return fmt.Errorf("couldn't read the head of %s on %s: %w", rel, d, err)
+		return fmt.Errorf("couldn't read the head of %s on %s: %w", f.rel, f.d, err)
 	}
 	return nil
 }
