@@ -12,15 +12,17 @@ import (
 
 // Evidence is everything measured in one verification of one file.
 type Evidence struct {
-	Want    bus.File          // as announced, with the hash the mover read while copying
-	Type    transfer.HashType // the route's hash
-	Dest    transfer.Sum      // of the bytes just read back from the destination
-	Source  transfer.Sum      // of the source bytes read just now
-	Before  transfer.FileInfo // source stat before hashing it
-	Hashed  transfer.FileInfo // identity of the source file actually hashed (its open descriptor)
-	After   transfer.FileInfo // source stat after hashing it
-	Copy    transfer.FileInfo // identity of the destination object read back
-	CopyNow transfer.FileInfo // the destination's identity again, right before the delete
+	Want   bus.File          // as announced, with the hash the mover read while copying
+	Type   transfer.HashType // the route's hash
+	Dest   transfer.Sum      // of the bytes just read back from the destination
+	Source transfer.Sum      // of the source bytes read just now
+	Before transfer.FileInfo // source stat before hashing it
+	Hashed transfer.FileInfo // identity of the source file actually hashed (its open descriptor)
+	After  transfer.FileInfo // source stat after hashing it
+	// Copy is the identity of the destination object read back (unchanged
+	// across the read: ReadBack checks). That it is still there, unchanged,
+	// is checked last, inside the delete (copyStays), not here.
+	Copy transfer.FileInfo
 	// The route's content validators, their verdict on the bytes read back,
 	// and whether a broken file moves all the same (see contentRule).
 	Validate    []string
@@ -42,10 +44,6 @@ func MayDelete(e Evidence) error {
 		// "copy" is the source itself, and deleting it would delete both.
 		return fmt.Errorf("%s: the copy is the source itself (device %d, inode %d): %w",
 			e.Want.Path, e.Copy.Dev, e.Copy.Ino, fault.ErrOverlap)
-	case !e.Copy.SameObject(e.CopyNow):
-		// Another writer replaced the copy after it was read back (a backend
-		// whose final write cannot refuse to replace): what was verified is gone.
-		return fmt.Errorf("%s: the copy changed after it was read back: %w", e.Want.Path, fault.ErrConflict)
 	case e.Want.Ino != 0 && (e.Before.Ino != e.Want.Ino || e.Before.CTime.UnixNano() != e.Want.CTime):
 		return fmt.Errorf("%s: another file (inode %d) stands where inode %d was copied: %w",
 			e.Want.Path, e.Before.Ino, e.Want.Ino, fault.ErrSourceChanged)

@@ -25,7 +25,7 @@ func TestMayDeleteContent(t *testing.T) {
 	good := func() Evidence {
 		sum := transfer.Sum{Size: 43, Hash: h, Type: transfer.MD5}
 		return Evidence{Want: bus.File{Path: "a.warc.gz", Size: 43, ModTime: mtime.UnixNano(), Hash: h}, Type: transfer.MD5,
-			Dest: sum, Source: sum, Before: id, Hashed: id, After: id, Copy: copyID, CopyNow: copyID,
+			Dest: sum, Source: sum, Before: id, Hashed: id, After: id, Copy: copyID,
 			Validate: []string{"gzip", "warc"}, Content: valid}
 	}
 	tests := []struct {

@@ -31,9 +31,9 @@ import (
 //     posix-rename, which replaces, or removes the target first.
 //   - anything else with a Move (HDFS: its Go client renames with
 //     OverwriteDest; crypt or chunker over any backend): a last look at
-//     rel, then Move. Not atomic; the
-//     verifier's re-read of the copy's Identity right before the source
-//     delete is what catches the loser of that race.
+//     rel, then Move. Not atomic; the delete's last look at the copy's
+//     identity (the verifier's copyStays, run by Source.Remove) is what
+//     catches the loser of that race.
 
 // ifNoneMatch makes an S3 upload refuse to replace an existing key.
 var ifNoneMatch = &fs.HTTPOption{Key: "If-None-Match", Value: "*"}

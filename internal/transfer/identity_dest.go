@@ -20,10 +20,11 @@ import (
 
 // Identity is what rel at the destination is now: size, mtime and, where
 // the backend has them, device/inode/ctime (local) or a tag (S3's stored
-// MD5/ETag, an object ID). The verifier compares it with the identity
-// ReadBack returned, right before the source delete: a copy replaced since
-// it was read back (a second writer on a backend whose final write can't
-// refuse to replace) is caught there. A missing object is fault.ErrNotFound.
+// MD5/ETag, an object ID). The delete's last check (the verifier's
+// copyStays) compares it with the identity ReadBack returned: a copy
+// replaced since it was read back (a second writer on a backend whose final
+// write can't refuse to replace) is caught there. A missing object is
+// fault.ErrNotFound.
 func (d *Destination) Identity(ctx context.Context, rel string) (FileInfo, error) {
 	found, err := d.Lookup(ctx, rel)
 	return found.Info, err
