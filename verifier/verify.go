@@ -118,7 +118,13 @@ func (v *Verifier) verifyPresent(ctx context.Context, r *worker.OpenRoute, job b
 	}
 	// That the copy read back is still there as it was is the delete's last
 	// check (copyStays), with the source moved aside: a look here as well
-	// would be one more request per file and no later than that one.
+	// would be one more request per file and no later than that one. A
+	// route that keeps its sources runs no delete, so it looks here.
+	if !r.DeleteSource {
+		if err := copyUnchanged(ctx, r.Dst, f.Path, m.copied); err != nil {
+			return verified{}, err
+		}
+	}
 	ev := Evidence{Want: f, Type: r.Hash, Dest: m.dest, Source: m.source, Before: before, Hashed: m.hashed, After: after,
 		Copy: m.copied, Validate: r.Validate, Content: m.content, FlagInvalid: r.FlagInvalid}
 	if err := MayDelete(ev); err != nil {
@@ -142,6 +148,19 @@ func (v *Verifier) verifyPresent(ctx context.Context, r *worker.OpenRoute, job b
 	worker.FileLog(ctx, v.deps.Log, f).Info("file verified", "bytes", m.dest.Size,
 		string(r.Hash), m.dest.Hash, "source_deleted", r.DeleteSource)
 	return verified{state: state, checks: ledger.ChecksOf(m.content)}, nil
+}
+
+// copyUnchanged fails unless the copy at rel is still the object read back
+// (copied): another writer replaced it after verification.
+func copyUnchanged(ctx context.Context, dst *transfer.Destination, rel string, copied transfer.FileInfo) error {
+	now, err := dst.Identity(ctx, rel)
+	if err != nil {
+		return fmt.Errorf("couldn't look at the copy of %s again: %w", rel, err)
+	}
+	if !now.SameObject(copied) {
+		return fmt.Errorf("%s: the copy changed after it was read back: %w", rel, fault.ErrConflict)
+	}
+	return nil
 }
 
 // copyHeadBytes is how much of the copy copyStays reads: enough to need
