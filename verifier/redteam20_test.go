@@ -293,23 +293,17 @@ func TestRedteam20VanishedWhileADuplicateDeleteIsRefused(t *testing.T) {
 	jobA := bus.Job{ID: "20261203T120000-0123456789ab-aaaaaaaaaaaaaaaa", Route: "r", Host: "h1", Files: []bus.File{f}}
 	jobB := bus.Job{ID: "20261203T120000-0123456789ab-bbbbbbbbbbbbbbbb", Route: "r", Host: "h1", Files: []bus.File{f}}
 	var outA, outB worker.Outcome
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); outB = vB.verifyJob(ctx, jobB, &transfer.Progress{}) }()
+	doneB := make(chan worker.Outcome, 1)
+	go func() { doneB <- vB.verifyJob(ctx, jobB, &transfer.Progress{}) }()
 	<-bArr // B has the source open, mid-hash
+	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); outA = vA.verifyJob(ctx, jobA, &transfer.Progress{}) }()
 	<-aArr // A has the source at its private name
 	close(bGate)
-	for outB.Err == nil && len(outB.Dead) == 0 && len(outB.Pending) == 0 {
-		rec, _, err := l.Get(ctx, "r", "h1", rel)
-		if err == nil && rec.State == ledger.Moved {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	outB = <-doneB // B ends while A waits at its last check
 	rec, _, err := l.Get(ctx, "r", "h1", rel)
-	t.Logf("with A's delete at its last check, B recorded %q", rec.State)
+	t.Logf("with A's delete at its last check, B recorded %q (%v)", rec.State, err)
 	close(aGate)
 	wg.Wait()
 	t.Logf("A: %+v", outA)
