@@ -2,15 +2,12 @@ package verifier
 
 import (
 	"context"
-	"crypto/md5"
-	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/ferrydata/ferry/internal/bus"
 	"github.com/ferrydata/ferry/internal/fault"
 	"github.com/ferrydata/ferry/internal/transfer"
 	"github.com/ferrydata/ferry/internal/transfer/transfertest"
@@ -66,49 +63,16 @@ func TestIntegrationCopyReplacedBeforeTheDeleteKeepsTheSource(t *testing.T) {
 	for _, dest := range []string{"local", "s3"} {
 		for name, replace := range replacements {
 			t.Run(dest+"/"+name, func(t *testing.T) {
-				ctx := t.Context()
-				srcDir := t.TempDir()
-				var spec, copyPath string
-				if dest == "local" {
-					spec = t.TempDir()
-					copyPath = filepath.Join(spec, rel)
-				} else {
-					s3 := transfertest.StartS3Server(t)
-					spec, copyPath = s3.Remote, s3.Path(rel)
-				}
-				p := filepath.Join(srcDir, rel)
-				mtime := time.Now().Add(-time.Hour).Truncate(time.Second)
-				if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.Chtimes(p, mtime, mtime); err != nil {
-					t.Fatal(err)
-				}
-				local, err := transfer.OpenLocalSource(srcDir)
-				if err != nil {
-					t.Fatal(err)
-				}
-				dst, err := transfer.OpenDestination(ctx, spec, transfer.MD5)
-				if err != nil {
-					t.Fatal(err)
-				}
-				moverPut(t, dst, rel, content, mtime)
-				st, err := local.Stat(ctx, rel)
-				if err != nil {
-					t.Fatal(err)
-				}
-				h := md5.Sum([]byte(content))
-				f := bus.File{Path: rel, Size: st.Size, ModTime: st.ModTime.UnixNano(), Ino: st.Ino, CTime: st.CTime.UnixNano(),
-					Hash: hex.EncodeToString(h[:])}
-				err = verifyOne(ctx, replaceCopyAtRemove{Source: local, t: t, copyPath: copyPath, replace: replace}, dst, f)
+				rig := copyTo(t, dest, rel, content)
+				err := verifyOne(t.Context(), replaceCopyAtRemove{Source: rig.src, t: t, copyPath: rig.copyPath, replace: replace}, rig.dst, rig.file)
 				t.Logf("verify = %v", err)
 				if err == nil || !(errors.Is(err, fault.ErrConflict) || errors.Is(err, fault.ErrOverlap)) {
 					t.Errorf("verify = %v, want a conflict (or overlap): the copy changed after its read-back", err)
 				}
-				if got, err := os.ReadFile(p); err != nil || string(got) != content {
+				if got, err := os.ReadFile(rig.srcPath); err != nil || string(got) != content {
 					t.Errorf("source = %q, %v; want it kept whole", got, err)
 				}
-				if left, _ := os.ReadDir(srcDir); len(left) != 1 {
+				if left, _ := os.ReadDir(filepath.Dir(rig.srcPath)); len(left) != 1 {
 					t.Errorf("source dir holds %d entries, want the source alone (nothing left aside)", len(left))
 				}
 			})

@@ -2,8 +2,6 @@ package verifier
 
 import (
 	"context"
-	"crypto/md5"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -147,50 +145,17 @@ func TestRedteam20CopyReplacedAfterReadBack(t *testing.T) {
 	for _, dest := range []string{"local", "s3"} {
 		for _, deletes := range []bool{true, false} {
 			t.Run(fmt.Sprintf("%s/delete_source=%v", dest, deletes), func(t *testing.T) {
-				ctx := t.Context()
-				srcDir := t.TempDir()
-				var spec, copyPath string
-				if dest == "local" {
-					spec = t.TempDir()
-					copyPath = filepath.Join(spec, rel)
-				} else {
-					s3 := transfertest.StartS3Server(t)
-					spec, copyPath = s3.Remote, s3.Path(rel)
-				}
-				p := filepath.Join(srcDir, rel)
-				mtime := time.Now().Add(-time.Hour).Truncate(time.Second)
-				if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.Chtimes(p, mtime, mtime); err != nil {
-					t.Fatal(err)
-				}
-				local, err := transfer.OpenLocalSource(srcDir)
-				if err != nil {
-					t.Fatal(err)
-				}
-				dst, err := transfer.OpenDestination(ctx, spec, transfer.MD5)
-				if err != nil {
-					t.Fatal(err)
-				}
-				moverPut(t, dst, rel, content, mtime)
-				st, err := local.Stat(ctx, rel)
-				if err != nil {
-					t.Fatal(err)
-				}
-				h := md5.Sum([]byte(content))
-				f := bus.File{Path: rel, Size: st.Size, ModTime: st.ModTime.UnixNano(), Ino: st.Ino, CTime: st.CTime.UnixNano(),
-					Hash: hex.EncodeToString(h[:])}
+				rig := copyTo(t, dest, rel, content)
 				var stats atomic.Int32
-				src := replaceCopyAfterReadBack{Source: local, t: t, copyPath: copyPath, stats: &stats}
-				r := &worker.OpenRoute{Route: worker.Route{Name: "r", Hash: transfer.MD5, DeleteSource: deletes}, Src: src, Dst: dst}
+				src := replaceCopyAfterReadBack{Source: rig.src, t: t, copyPath: rig.copyPath, stats: &stats}
+				r := &worker.OpenRoute{Route: worker.Route{Name: "r", Hash: transfer.MD5, DeleteSource: deletes}, Src: src, Dst: rig.dst}
 				v := &Verifier{deps: worker.Deps{Log: slog.New(slog.DiscardHandler), Metrics: metrics.New()}}
-				got, err := v.verifyFile(ctx, r, bus.Job{Route: "r"}, f, &transfer.Progress{})
+				got, err := v.verifyFile(t.Context(), r, bus.Job{Route: "r"}, rig.file, &transfer.Progress{})
 				t.Logf("verify = %q, %v (stats %d)", got.state, err, stats.Load())
 				if stats.Load() < 2 {
 					t.Fatalf("the source was stat'ed %d times: the copy was never replaced", stats.Load())
 				}
-				if got, err := os.ReadFile(p); err != nil || string(got) != content {
+				if got, err := os.ReadFile(rig.srcPath); err != nil || string(got) != content {
 					t.Errorf("source = %q, %v; want it kept whole", got, err)
 				}
 				if err == nil || !errors.Is(err, fault.ErrConflict) {
@@ -253,26 +218,11 @@ func TestRedteam20VanishedWhileADuplicateDeleteIsRefused(t *testing.T) {
 	if err := os.Chtimes(p, mtime, mtime); err != nil {
 		t.Fatal(err)
 	}
-	open := func() (transfer.Source, *transfer.Destination) {
-		src, err := transfer.OpenLocalSource(srcDir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		d, err := transfer.OpenDestination(ctx, dstDir, transfer.MD5)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return src, d
-	}
 	verifier := func(src transfer.Source, d *transfer.Destination) *Verifier {
-		return &Verifier{
-			deps: worker.Deps{Bus: b, Ledger: l, Log: bustest.Logger(t), Metrics: metrics.New()},
-			routes: worker.Live(worker.Routes{"r": {Route: worker.Route{Name: "r", Host: "h1", Hash: transfer.MD5, DeleteSource: true},
-				Src: src, Dst: d}}),
-		}
+		return ledgerVerifier(t, b, l, "r", src, d)
 	}
-	srcA, dA := open()
-	srcB, dB := open()
+	srcA, dA := openPair(t, srcDir, dstDir)
+	srcB, dB := openPair(t, srcDir, dstDir)
 	if _, err := dA.Put(ctx, rel, strings.NewReader(content), int64(len(content)), mtime, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -280,9 +230,7 @@ func TestRedteam20VanishedWhileADuplicateDeleteIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := md5.Sum([]byte(content))
-	f := bus.File{Path: rel, Size: st.Size, ModTime: st.ModTime.UnixNano(), Ino: st.Ino, CTime: st.CTime.UnixNano(),
-		Hash: hex.EncodeToString(h[:])}
+	f := copiedFile(rel, st, content)
 	if _, err := l.Announce(ctx, "r", "h1", f, ledger.Policy{StaleAfter: time.Hour, DeletesSource: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -409,17 +357,9 @@ func TestRedteam20GoneMidHashIsMovedAndNothingElseIsLost(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			h := md5.Sum([]byte(content))
-			f := bus.File{Path: rel, Size: st.Size, ModTime: st.ModTime.UnixNano(), Ino: st.Ino, CTime: st.CTime.UnixNano(),
-				Hash: hex.EncodeToString(h[:])}
+			f := copiedFile(rel, st, content)
 			route := "r" + fmt.Sprint(len(tc))
-			verifier := func(src transfer.Source) *Verifier {
-				return &Verifier{
-					deps: worker.Deps{Bus: b, Ledger: l, Log: bustest.Logger(t), Metrics: metrics.New()},
-					routes: worker.Live(worker.Routes{route: {Route: worker.Route{Name: route, Host: "h1", Hash: transfer.MD5, DeleteSource: true},
-						Src: src, Dst: d}}),
-				}
-			}
+			verifier := func(src transfer.Source) *Verifier { return ledgerVerifier(t, b, l, route, src, d) }
 			arrived, gate := make(chan struct{}), make(chan struct{})
 			vB := verifier(gatedSource{Source: src, atOpen: true, arrived: arrived, gate: gate})
 			jobB := bus.Job{ID: "20261203T120000-0123456789ab-bbbbbbbbbbbbbbbb", Route: route, Host: "h1", Files: []bus.File{f}}

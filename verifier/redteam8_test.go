@@ -2,8 +2,6 @@ package verifier
 
 import (
 	"context"
-	"crypto/md5"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -69,25 +67,12 @@ func TestIntegrationDuplicateVerifyJobsDeleteOnce(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			h := md5.Sum([]byte(content))
-			files = append(files, bus.File{Path: rel, Size: st.Size, ModTime: st.ModTime.UnixNano(),
-				Ino: st.Ino, CTime: st.CTime.UnixNano(), Hash: hex.EncodeToString(h[:])})
+			files = append(files, copiedFile(rel, st, content))
 		}
 		// Two verifiers (two processes: each its own source and destination).
 		verifier := func() *Verifier {
-			src, err := transfer.OpenLocalSource(srcDir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			d, err := transfer.OpenDestination(ctx, dstDir, transfer.MD5)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return &Verifier{
-				deps: worker.Deps{Bus: b, Ledger: l, Log: bustest.Logger(t), Metrics: metrics.New()},
-				routes: worker.Live(worker.Routes{"r": {Route: worker.Route{Name: "r", Host: "h1", Hash: transfer.MD5, DeleteSource: true},
-					Src: src, Dst: d}}),
-			}
+			src, d := openPair(t, srcDir, dstDir)
+			return ledgerVerifier(t, b, l, "r", src, d)
 		}
 		reversed := slices.Clone(files)
 		slices.Reverse(reversed)
@@ -205,19 +190,8 @@ func TestIntegrationDuplicateVerifyJobsBothPassMayDelete(t *testing.T) {
 				t.Fatal(err)
 			}
 			open := func(src func(transfer.Source) transfer.Source) *Verifier {
-				local, err := transfer.OpenLocalSource(srcDir)
-				if err != nil {
-					t.Fatal(err)
-				}
-				d, err := transfer.OpenDestination(ctx, dstDir, transfer.MD5)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return &Verifier{
-					deps: worker.Deps{Bus: b, Ledger: l, Log: bustest.Logger(t), Metrics: metrics.New()},
-					routes: worker.Live(worker.Routes{"r": {Route: worker.Route{Name: "r", Host: "h1", Hash: transfer.MD5, DeleteSource: true},
-						Src: src(local), Dst: d}}),
-				}
+				local, d := openPair(t, srcDir, dstDir)
+				return ledgerVerifier(t, b, l, "r", src(local), d)
 			}
 			arrived, gate := make(chan struct{}), make(chan struct{})
 			va := open(func(s transfer.Source) transfer.Source { return s })
@@ -231,9 +205,7 @@ func TestIntegrationDuplicateVerifyJobsBothPassMayDelete(t *testing.T) {
 			if _, err := va.routes.Route("r").Dst.Put(ctx, rel, strings.NewReader(content), int64(len(content)), st.ModTime, nil); err != nil {
 				t.Fatal(err)
 			}
-			h := md5.Sum([]byte(content))
-			f := bus.File{Path: rel, Size: st.Size, ModTime: st.ModTime.UnixNano(), Ino: st.Ino, CTime: st.CTime.UnixNano(),
-				Hash: hex.EncodeToString(h[:])}
+			f := copiedFile(rel, st, content)
 			ja := bus.Job{ID: "20261202T031500-0123456789ab-aaaaaaaaaaaaaaaa", Route: "r", Host: "h1", Files: []bus.File{f}}
 			jb := ja
 			jb.ID = "20261202T031500-0123456789ab-bbbbbbbbbbbbbbbb"
@@ -326,9 +298,7 @@ func copiedWithSlowSibling(t *testing.T) slowSibling {
 		if _, err := dst.Put(ctx, rel, strings.NewReader(content), st.Size, st.ModTime, nil); err != nil {
 			t.Fatal(err)
 		}
-		h := md5.Sum([]byte(content))
-		job.Files = append(job.Files, bus.File{Path: rel, Size: st.Size, ModTime: st.ModTime.UnixNano(),
-			Ino: st.Ino, CTime: st.CTime.UnixNano(), Hash: hex.EncodeToString(h[:])})
+		job.Files = append(job.Files, copiedFile(rel, st, content))
 	}
 	return slowSibling{b: b, l: l, srcDir: srcDir, local: local, dst: dst, job: job}
 }
@@ -482,20 +452,9 @@ func TestIntegrationDuplicateVerifyJobDeletesByLinkMeanwhile(t *testing.T) {
 	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	local, err := transfer.OpenLocalSource(srcDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := transfer.OpenDestination(ctx, dstDir, transfer.MD5)
-	if err != nil {
-		t.Fatal(err)
-	}
+	local, d := openPair(t, srcDir, dstDir)
 	var stats int
-	v := &Verifier{
-		deps: worker.Deps{Bus: b, Ledger: l, Log: bustest.Logger(t), Metrics: metrics.New()},
-		routes: worker.Live(worker.Routes{"r": {Route: worker.Route{Name: "r", Host: "h1", Hash: transfer.MD5, DeleteSource: true},
-			Src: linkAsideSource{Source: local, t: t, path: p, stats: &stats}, Dst: d}}),
-	}
+	v := ledgerVerifier(t, b, l, "r", linkAsideSource{Source: local, t: t, path: p, stats: &stats}, d)
 	st, err := local.Stat(ctx, rel)
 	if err != nil {
 		t.Fatal(err)
@@ -503,9 +462,7 @@ func TestIntegrationDuplicateVerifyJobDeletesByLinkMeanwhile(t *testing.T) {
 	if _, err := d.Put(ctx, rel, strings.NewReader(content), int64(len(content)), st.ModTime, nil); err != nil {
 		t.Fatal(err)
 	}
-	h := md5.Sum([]byte(content))
-	f := bus.File{Path: rel, Size: st.Size, ModTime: st.ModTime.UnixNano(), Ino: st.Ino, CTime: st.CTime.UnixNano(),
-		Hash: hex.EncodeToString(h[:])}
+	f := copiedFile(rel, st, content)
 	job := bus.Job{ID: "20261202T031500-0123456789ab-bbbbbbbbbbbbbbbb", Route: "r", Host: "h1", Files: []bus.File{f}}
 	got := v.verifyJob(ctx, job, &transfer.Progress{})
 	if stats < 2 {
