@@ -81,7 +81,15 @@ func (v *Verifier) verifyFile(ctx context.Context, r *worker.OpenRoute, job bus.
 	if f.Size >= ledger.SlowFileSize {
 		_ = v.record(ctx, job, f, ledger.Verifying) // a hint only: logged if it fails
 	}
-	state, err := v.verifyPresent(ctx, r, job, f, progress)
+	before, err := r.Src.Stat(ctx, f.Path)
+	if errors.Is(err, fault.ErrSourceMissing) {
+		state, err := v.vanished(ctx, r, f, progress, err)
+		return verified{state: state}, err
+	}
+	if err != nil {
+		return verified{}, fmt.Errorf("couldn't stat source %s: %w", f.Path, err)
+	}
+	state, err := v.verifyPresent(ctx, r, job, f, before, progress)
 	if errors.Is(err, fault.ErrSourceChanged) || errors.Is(err, fault.ErrSourceMissing) {
 		// A duplicate job of this file may have deleted it while this one
 		// hashed it (its rename changes the ctime of the open file, then
@@ -95,13 +103,9 @@ func (v *Verifier) verifyFile(ctx context.Context, r *worker.OpenRoute, job bus.
 }
 
 // verifyPresent reads the copy back and hashes the source at the same
-// time, and deletes the source only if MayDelete says yes. It returns the
-// file's new state.
-func (v *Verifier) verifyPresent(ctx context.Context, r *worker.OpenRoute, job bus.Job, f bus.File, progress *transfer.Progress) (verified, error) {
-	before, err := r.Src.Stat(ctx, f.Path)
-	if err != nil {
-		return verified{}, fmt.Errorf("couldn't stat source %s: %w", f.Path, err)
-	}
+// time, and deletes the source only if MayDelete says yes. before is the
+// source's stat before both. It returns the file's new state.
+func (v *Verifier) verifyPresent(ctx context.Context, r *worker.OpenRoute, job bus.Job, f bus.File, before transfer.FileInfo, progress *transfer.Progress) (verified, error) {
 	m, err := measure(ctx, r, f.Path, progress)
 	v.deps.Metrics.VerifyRead.WithLabelValues(job.Route).Add(float64(m.read.n))
 	if m.dest.Size > 0 {
