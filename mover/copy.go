@@ -94,9 +94,10 @@ func (m *Mover) copyOne(ctx context.Context, job bus.Job, r *worker.OpenRoute, f
 // duplicate job moved it meanwhile (its verifier deleted the source after
 // this job read the record), so it is done, not a fault. Duplicate jobs of
 // a file are normal after a crash (a redelivered job beside the one its
-// redelivered announcement made).
+// redelivered announcement made). A duplicate that ran late may find the
+// record archived already (ledger.MovedHold): Lookup reads it there.
 func (m *Mover) doneMeanwhile(ctx context.Context, job bus.Job, f bus.File) bool {
-	rec, _, err := m.deps.Ledger.Get(ctx, job.Route, job.Host, f.Path)
+	rec, err := m.deps.Ledger.Lookup(ctx, job.Route, job.Host, f.Path)
 	return err == nil && ledger.CopyTaskOf(rec, f, job.ID) == ledger.CopyNone
 }
 

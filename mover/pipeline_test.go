@@ -3,6 +3,7 @@ package mover
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -246,12 +247,23 @@ type movedMeanwhileSource struct {
 	dir    string
 	ledger *ledger.Ledger
 	file   bus.File
+	// archived: the moved record has left the bucket for the archive
+	// (ledger.MovedHold) before this job looks again.
+	archived bool
 }
 
 func (s *movedMeanwhileSource) Open(ctx context.Context, rel string) (io.ReadCloser, transfer.FileInfo, error) {
 	if rel == s.moved {
 		if err := s.ledger.Set(ctx, "r", testHost, s.file, ledger.Moved, func(r *ledger.Record) { r.JobID = "20261202T031500-ba9876543210" }); err != nil {
 			return nil, transfer.FileInfo{}, err
+		}
+		for deadline := time.Now().Add(10 * time.Second); s.archived; time.Sleep(100 * time.Millisecond) {
+			if _, _, err := s.ledger.Get(ctx, "r", testHost, rel); errors.Is(err, ledger.ErrNoRecord) {
+				break
+			}
+			if time.Now().After(deadline) {
+				return nil, transfer.FileInfo{}, errors.New("moved record still in the bucket 10s after its hold")
+			}
 		}
 		if err := os.Remove(filepath.Join(s.dir, rel)); err != nil {
 			return nil, transfer.FileInfo{}, err
@@ -262,19 +274,25 @@ func (s *movedMeanwhileSource) Open(ctx context.Context, rel string) (io.ReadClo
 
 // A file whose source goes missing during its copy because a duplicate job
 // moved it meanwhile is done, not a source_missing dead letter (it was one
-// in cmd/ferry's TestIntegrationKilledMidRunConverges).
+// in cmd/ferry's TestIntegrationKilledMidRunConverges). So is one whose
+// duplicate ran so much earlier that its record is archived already.
 func TestIntegrationSourceMovedByADuplicateJobMeanwhile(t *testing.T) {
-	r := newPipelineRig(t, 10, "a.warc.gz", "b.warc.gz")
-	close(r.src.open)
-	route := *r.mover.routes.Route("r")
-	route.Src = &movedMeanwhileSource{Source: r.src, moved: "a.warc.gz", dir: r.src.Source.String(),
-		ledger: r.ledger, file: r.job.Files[0]}
-	r.mover.routes = worker.Live(worker.Routes{"r": &route})
-	out := <-r.run()
-	if len(out.Pending) > 0 || len(out.Dead) > 0 || out.Err != nil {
-		t.Fatalf("copy job = %+v, want a.warc.gz done and b.warc.gz handed on", out)
-	}
-	if j := r.verifyJobs(1); len(j[0].Files) != 1 || j[0].Files[0].Path != "b.warc.gz" {
-		t.Fatalf("verify jobs = %+v, want b.warc.gz alone", j)
+	for _, archived := range []bool{false, true} {
+		t.Run(fmt.Sprintf("archived=%t", archived), func(t *testing.T) {
+			r := newPipelineRig(t, 10, "a.warc.gz", "b.warc.gz")
+			r.ledger.WithHold(time.Second)
+			close(r.src.open)
+			route := *r.mover.routes.Route("r")
+			route.Src = &movedMeanwhileSource{Source: r.src, moved: "a.warc.gz", dir: r.src.Source.String(),
+				ledger: r.ledger, file: r.job.Files[0], archived: archived}
+			r.mover.routes = worker.Live(worker.Routes{"r": &route})
+			out := <-r.run()
+			if len(out.Pending) > 0 || len(out.Dead) > 0 || out.Err != nil {
+				t.Fatalf("copy job = %+v, want a.warc.gz done and b.warc.gz handed on", out)
+			}
+			if j := r.verifyJobs(1); len(j[0].Files) != 1 || j[0].Files[0].Path != "b.warc.gz" {
+				t.Fatalf("verify jobs = %+v, want b.warc.gz alone", j)
+			}
+		})
 	}
 }

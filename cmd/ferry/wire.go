@@ -141,7 +141,7 @@ func connConfig(cfg *config.Config, srv *bus.Server) bus.ConnConfig {
 		URLs: cfg.NATSURLs(), Server: srv, Name: "ferry@" + cfg.Host,
 		Creds: n.Creds, User: n.User, Password: n.Password, NKeySeed: n.NKey,
 		TLS: bus.TLSConfig{CA: n.TLS.CA, Cert: n.TLS.Cert, Key: n.TLS.Key}, Replicas: n.Replicas,
-		EventsKeep: eventsKeep(cfg),
+		EventsKeep: eventsKeep(cfg), LedgerKeep: time.Duration(cfg.Ledger.Keep),
 	}
 }
 

@@ -40,7 +40,7 @@ func TestIntegrationLedgerPermissions(t *testing.T) {
 	}
 	t.Cleanup(s.Shutdown)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	connect := func(user, password string) *ledger.Ledger {
+	connect := func(user, password string) *bus.Bus {
 		t.Helper()
 		b, err := bus.Connect(context.Background(), bus.ConnConfig{Server: &bus.Server{Server: s}, Name: user,
 			User: user, Password: password}, log)
@@ -48,10 +48,11 @@ func TestIntegrationLedgerPermissions(t *testing.T) {
 			t.Fatalf("connect as %s: %v", user, err)
 		}
 		t.Cleanup(b.Close)
-		return ledger.New(b.Ledger())
+		return b
 	}
 	connect("dispatcher", pw["DISPATCHER"]) // sets up the streams and the bucket
-	c1, c2 := connect("crawler01", pw["CRAWLER01"]), connect("crawler02", pw["CRAWLER02"])
+	c1Bus := connect("crawler01", pw["CRAWLER01"])
+	c1, c2 := ledger.New(c1Bus.Ledger()), ledger.New(connect("crawler02", pw["CRAWLER02"]).Ledger())
 	ctx := func() context.Context {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		t.Cleanup(cancel)
@@ -80,5 +81,33 @@ func TestIntegrationLedgerPermissions(t *testing.T) {
 	}
 	if r, _, err := c2.Get(ctx(), "warcs", "crawler02", f.Path); err != nil || r.State != ledger.Copied {
 		t.Errorf("crawler02's record is %+v, %v; want copied", r, err)
+	}
+
+	// A crawler archives its moved files' records (else they would stay in
+	// the bucket for ledger.keep, and each job would wait for a refusal),
+	// and finds them there; it cannot archive another host's.
+	c1.WithHold(time.Second)
+	moved := bus.File{Path: "b.warc.gz", Size: 1, ModTime: 1}
+	start := time.Now()
+	if err := c1.Set(ctx(), "warcs", "crawler01", moved, ledger.Moved, nil); err != nil {
+		t.Fatalf("crawler01 may not record its file moved: %v", err)
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("recording a moved file took %s: was archiving refused?", took)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if _, _, err := c1.Get(ctx(), "warcs", "crawler01", moved.Path); errors.Is(err, ledger.ErrNoRecord) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("crawler01's moved record is still in the bucket 10s after a hold of 1s: not archived")
+		}
+	}
+	if r, err := c1.Lookup(ctx(), "warcs", "crawler01", moved.Path); err != nil || r.State != ledger.Moved {
+		t.Fatalf("crawler01's archived record: %+v, %v", r, err)
+	}
+	forged := []bus.Archived{{Shard: "file.warcs.crawler02.00", Key: "file.warcs.crawler02.00", Value: []byte("{}")}}
+	if err := c1Bus.Ledger().Archive(ctx(), forged); err == nil {
+		t.Error("crawler01 may archive crawler02's record")
 	}
 }

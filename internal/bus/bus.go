@@ -28,6 +28,9 @@ type ConnConfig struct {
 	// EventsKeep is how long arrival events stay (FERRY_EVENTS's max age);
 	// zero means DefaultEventsKeep, negative no events at all.
 	EventsKeep time.Duration
+	// LedgerKeep is how long moved files' ledger records stay in the
+	// archive (FERRY_ARCHIVE's max age); zero keeps them for ever.
+	LedgerKeep time.Duration
 }
 
 // TLSConfig holds file paths; all empty means plain connections.
@@ -78,7 +81,7 @@ func Connect(ctx context.Context, cfg ConnConfig, log *slog.Logger) (*Bus, error
 		return nil, fmt.Errorf("couldn't open jetstream: %w", err)
 	}
 	b := &Bus{nc: nc, js: js, log: log, eventsKeep: cfg.EventsKeep}
-	if err := b.setup(ctx, max(cfg.Replicas, 1), cfg.Dead); err != nil {
+	if err := b.setup(ctx, max(cfg.Replicas, 1), cfg.Dead, cfg.LedgerKeep); err != nil {
 		nc.Close()
 		return nil, err
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -25,6 +27,9 @@ type KV struct {
 	// allowTTL: the bucket's stream takes per-value TTLs. A stream that
 	// does not refuses a value with one, so without it TTLs are dropped.
 	allowTTL bool
+	log      *slog.Logger
+	// archivePausedUntil: Archive fails at once until then (unix ns).
+	archivePausedUntil atomic.Int64
 }
 
 // Get returns a value and its revision, or ErrNoKey.

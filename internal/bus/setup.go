@@ -46,7 +46,7 @@ func (l DeadLimits) orDefaults() DeadLimits {
 // setup creates the streams and the ledger bucket, or checks they are as
 // wanted, whichever daemon comes first. A stream made by an older ferry
 // (FERRY_DEAD without limits) is updated.
-func (b *Bus) setup(ctx context.Context, replicas int, dead DeadLimits) error {
+func (b *Bus) setup(ctx context.Context, replicas int, dead DeadLimits, ledgerKeep time.Duration) error {
 	dead = dead.orDefaults()
 	streams := []jetstream.StreamConfig{
 		{Name: StreamClosed, Subjects: []string{"ferry.closed.>"}, Retention: jetstream.WorkQueuePolicy,
@@ -65,6 +65,7 @@ func (b *Bus) setup(ctx context.Context, replicas int, dead DeadLimits) error {
 		}
 	}
 	b.setupEvents(ctx, replicas)
+	b.setupArchive(ctx, replicas, ledgerKeep)
 	var kv jetstream.KeyValue
 	var allowTTL bool
 	err := b.retrySetup(ctx, func(ctx context.Context) (err error) {
@@ -76,7 +77,7 @@ func (b *Bus) setup(ctx context.Context, replicas int, dead DeadLimits) error {
 	if err != nil {
 		return fmt.Errorf("couldn't create ledger bucket: %w", err)
 	}
-	b.kv = &KV{kv: kv, js: b.js, nc: b.nc, bucket: LedgerBucket, allowTTL: allowTTL}
+	b.kv = &KV{kv: kv, js: b.js, nc: b.nc, bucket: LedgerBucket, allowTTL: allowTTL, log: b.log}
 	return nil
 }
 

@@ -37,8 +37,10 @@ type Config struct {
 type Ledger struct {
 	// Keep is how long a moved file's record stays, for `ferry status`;
 	// then it expires, so the ledger does not grow with every file ever
-	// moved. 0 keeps records for ever. Records of files still in flight,
-	// failed, or verified with their source kept never expire.
+	// moved. 0 keeps records for ever. It is the max age of the archive
+	// (FERRY_ARCHIVE), where a moved file's record goes a minute after the
+	// move. Records of files still in flight, failed, or verified with
+	// their source kept never expire.
 	Keep Duration `yaml:"keep"`
 }
 

@@ -18,9 +18,12 @@
 // A batch that fails is redone one file at a time, so a batch never decides
 // anything a single write would not.
 //
-// A moved file's record expires after ledger.keep (a per-record TTL): its
-// source is gone, so only an operator asking about it would read it, and
-// without expiry the ledger grows with every file ever moved. Records of
-// files in flight, failed or verified with their source kept never expire:
-// the watcher needs them to leave those files alone.
+// A moved file's record is kept for ledger.keep: its source is gone, so
+// only an operator asking about it, or a late duplicate job, would read
+// it, and without expiry the ledger grows with every file ever moved. It
+// is archived (bus.StreamArchive) as it is written, and leaves the bucket
+// after MovedHold (a per-record TTL): the bucket's server holds each live
+// key in memory, the archive's only a few subjects. Lookup and Records read
+// both. Records of files in flight, failed or verified with their source
+// kept never expire: the watcher needs them to leave those files alone.
 package ledger

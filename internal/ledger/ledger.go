@@ -19,6 +19,7 @@ type Ledger struct {
 	kv   *bus.KV
 	now  func() time.Time
 	keep time.Duration // how long a moved file's record is kept; 0: for ever
+	hold time.Duration // how long it stays in the bucket once archived
 }
 
 // DefaultKeep is how long a moved file's record is kept unless the config
@@ -27,7 +28,9 @@ const DefaultKeep = 30 * 24 * time.Hour
 
 // New returns a ledger over the bus's key-value bucket that keeps moved
 // files' records for DefaultKeep.
-func New(kv *bus.KV) *Ledger { return &Ledger{kv: kv, now: time.Now, keep: DefaultKeep} }
+func New(kv *bus.KV) *Ledger {
+	return &Ledger{kv: kv, now: time.Now, keep: DefaultKeep, hold: MovedHold}
+}
 
 // Keep is how long a moved file's record is kept; 0 means for ever.
 func (l *Ledger) Keep() time.Duration { return l.keep }
@@ -143,7 +146,9 @@ func (l *Ledger) Set(ctx context.Context, route, host string, f bus.File, state 
 		if err != nil || !change {
 			return err
 		}
-		if err := l.write(ctx, w); !errors.Is(err, bus.ErrKeyTaken) {
+		one := []bus.Write{w}
+		l.archiveMoved(ctx, one)
+		if err := l.write(ctx, one[0]); !errors.Is(err, bus.ErrKeyTaken) {
 			return err
 		}
 	}
@@ -188,21 +193,62 @@ func (l *Ledger) change(ctx context.Context, route, host string, f bus.File, sta
 	w = bus.Write{Key: fileKey(route, host, f.Path), Value: val, Rev: rev}
 	if r.State == Moved {
 		// The source is gone, so nothing will look for this record but an
-		// operator asking where the file went: keep it for ledger.keep only.
+		// operator asking where the file went, or a late duplicate job:
+		// keep it for ledger.keep only (archiveMoved shortens that).
 		w.TTL = l.keep
 	}
 	return w, true, nil
 }
 
-// Records calls fn for every file record, of one route or all ("").
+// Records calls fn for every file record, of one route or all (""): those
+// in the bucket, then those of moved files in the archive (once each: not
+// one the bucket still has, and of a file archived more than once, by
+// duplicate jobs, the last).
 func (l *Ledger) Records(ctx context.Context, route string, fn func(*Record) error) error {
-	return l.kv.Scan(ctx, FileKeys(route), func(key string, val []byte) error {
+	live := map[string]*Record{} // the bucket keeps one value a key
+	err := l.kv.Scan(ctx, FileKeys(route), func(key string, val []byte) error {
 		var r Record
 		if err := json.Unmarshal(val, &r); err != nil {
 			return fmt.Errorf("couldn't decode ledger record %s: %w", key, err)
 		}
+		live[key] = &r
 		return fn(&r)
 	})
+	if err != nil {
+		return err
+	}
+	type version struct {
+		key                string
+		size, mtime, ctime int64
+		ino                uint64
+	}
+	archived := map[version]*Record{}
+	var order []version
+	err = l.kv.ScanArchive(ctx, FileKeys(route), func(key string, val []byte) error {
+		var r Record
+		if err := json.Unmarshal(val, &r); err != nil {
+			return fmt.Errorf("couldn't decode archived ledger record %s: %w", key, err)
+		}
+		v := version{key, r.Size, r.ModTime, r.CTime, r.Ino}
+		if _, seen := archived[v]; !seen {
+			order = append(order, v)
+		}
+		archived[v] = &r
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, v := range order {
+		r := archived[v]
+		if lr := live[v.key]; lr != nil && lr.Same(r.file()) {
+			continue
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Reset replays a file: its record goes to Replayed, with a fresh attempt
@@ -254,6 +300,7 @@ func (l *Ledger) SetAll(ctx context.Context, route, host string, files []bus.Fil
 			}
 		}
 		if ok {
+			l.archiveMoved(ctx, writes)
 			if _, err := l.kv.WriteAll(ctx, writes); err == nil {
 				return nil
 			}

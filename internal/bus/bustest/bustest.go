@@ -45,23 +45,41 @@ func Start(tb testing.TB) *bus.Bus {
 // PublishRaw publishes data as it is, with no encoding or checks, on the
 // server of b, a bus Start made.
 func PublishRaw(ctx context.Context, b *bus.Bus, subject string, data []byte) error {
+	return withJetStream(b, func(js jetstream.JetStream) error {
+		if _, err := js.Publish(ctx, subject, data); err != nil {
+			return fmt.Errorf("couldn't publish to %s: %w", subject, err)
+		}
+		return nil
+	})
+}
+
+// DeleteStream deletes one of ferry's streams on the server of b, a bus
+// Start made: what an operator's mistake or an older deployment leaves.
+func DeleteStream(ctx context.Context, b *bus.Bus, name string) error {
+	return withJetStream(b, func(js jetstream.JetStream) error {
+		if err := js.DeleteStream(ctx, name); err != nil {
+			return fmt.Errorf("couldn't delete stream %s: %w", name, err)
+		}
+		return nil
+	})
+}
+
+// withJetStream runs fn on a connection of its own to b's server.
+func withJetStream(b *bus.Bus, fn func(jetstream.JetStream) error) error {
 	srv, ok := servers.Load(b)
 	if !ok {
-		return fmt.Errorf("couldn't publish to %s: the bus was not made by bustest.Start", subject)
+		return fmt.Errorf("the bus was not made by bustest.Start")
 	}
 	nc, err := nats.Connect("", nats.InProcessServer(srv.(*bus.Server)))
 	if err != nil {
-		return fmt.Errorf("couldn't connect to publish to %s: %w", subject, err)
+		return fmt.Errorf("couldn't connect: %w", err)
 	}
 	defer nc.Close()
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return err
 	}
-	if _, err := js.Publish(ctx, subject, data); err != nil {
-		return fmt.Errorf("couldn't publish to %s: %w", subject, err)
-	}
-	return nil
+	return fn(js)
 }
 
 // Logger discards logs unless the test runs verbose.
