@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/nats-io/nats.go"
@@ -93,3 +94,28 @@ func Logger(tb testing.TB) *slog.Logger {
 type tWriter struct{ tb testing.TB }
 
 func (w tWriter) Write(p []byte) (int, error) { w.tb.Log(string(p)); return len(p), nil }
+
+// CountMessages counts, until the test ends, the messages published on
+// subject (a pattern) on the server of b, a bus Start made: a second
+// subscriber beside the server's own sees each request, e.g. each direct
+// get of a stream ("$JS.API.DIRECT.GET.<stream>.>" and the stream's name).
+func CountMessages(tb testing.TB, b *bus.Bus, subject string) func() int64 {
+	tb.Helper()
+	srv, ok := servers.Load(b)
+	if !ok {
+		tb.Fatal("the bus was not made by bustest.Start")
+	}
+	nc, err := nats.Connect("", nats.InProcessServer(srv.(*bus.Server)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(nc.Close)
+	var n atomic.Int64
+	if _, err := nc.Subscribe(subject, func(*nats.Msg) { n.Add(1) }); err != nil {
+		tb.Fatal(err)
+	}
+	if err := nc.Flush(); err != nil {
+		tb.Fatal(err)
+	}
+	return n.Load
+}
