@@ -1,0 +1,171 @@
+package nats
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/ferrydata/ferry/internal/bus"
+	"github.com/ferrydata/ferry/internal/ledger"
+)
+
+// authServer runs JetStream under conf (an authorization file's text) and
+// connects user to it.
+func authServer(t *testing.T, conf string) func(user string) *bus.Bus {
+	t.Helper()
+	pw := map[string]string{"admin": "a", "dispatcher": "d", "crawler01": "c1", "crawler02": "c2"}
+	for user, p := range pw {
+		t.Setenv("FERRY_"+strings.ToUpper(user)+"_PASSWORD", p)
+	}
+	path := filepath.Join(t.TempDir(), "authorization.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	opts, err := server.ProcessConfigFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.JetStream, opts.StoreDir, opts.DontListen, opts.NoSigs, opts.NoLog = true, t.TempDir(), true, true, true
+	s, err := server.NewServer(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.Start()
+	if !s.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats not ready")
+	}
+	t.Cleanup(s.Shutdown)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	return func(user string) *bus.Bus {
+		t.Helper()
+		b, err := bus.Connect(context.Background(), bus.ConnConfig{Server: &bus.Server{Server: s}, Name: user,
+			User: user, Password: pw[user]}, log)
+		if err != nil {
+			t.Fatalf("connect as %s: %v", user, err)
+		}
+		t.Cleanup(b.Close)
+		return b
+	}
+}
+
+// olderAuthorization is authorization.conf as before ada36c8: no user may
+// create, read or publish to FERRY_ARCHIVE.
+func olderAuthorization(t *testing.T) string {
+	t.Helper()
+	conf, err := os.ReadFile("authorization.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keep []string
+	for _, line := range strings.Split(string(conf), "\n") {
+		if strings.Contains(line, "FERRY_ARCHIVE") || strings.Contains(line, "ferry.archive") {
+			continue
+		}
+		keep = append(keep, line)
+	}
+	return strings.Join(keep, "\n")
+}
+
+func movedFiles(prefix string, n int) []bus.File {
+	var files []bus.File
+	for i := range n {
+		files = append(files, bus.File{Path: fmt.Sprintf("%s-%d.warc.gz", prefix, i), Size: 1, ModTime: 1})
+	}
+	return files
+}
+
+// Red team (session 21): under an authorization.conf older than ada36c8
+// (and, with it, no FERRY_ARCHIVE), a crawler's verifier still records its
+// files moved, as a batch (SetAll) and one by one: the first write waits
+// at most archiveTimeout for the refused archive, the writes in the pause
+// after it do not wait, and the records stay in the bucket (ledger.keep's
+// TTL, not the hold), where the mover's and verifier's Get find them.
+func TestRedteam21OlderAuthorizationMovedRecordsStayAndDoNotStall(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: starts JetStream")
+	}
+	connect := authServer(t, olderAuthorization(t))
+	connect("dispatcher")
+	c1 := ledger.New(connect("crawler01").Ledger()).WithHold(time.Second)
+	// The verifier's record write has 5s (recordTimeout).
+	write := func(what string, fn func(ctx context.Context) error, within time.Duration) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		start := time.Now()
+		if err := fn(ctx); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		took := time.Since(start)
+		t.Logf("%s took %s", what, took)
+		if took > within {
+			t.Errorf("%s took %s, want at most %s", what, took, within)
+		}
+	}
+	batch, one := movedFiles("batch", 3), movedFiles("one", 2)
+	write("the first batch of moved records", func(ctx context.Context) error {
+		return errors.Join(c1.SetAll(ctx, "warcs", "crawler01", batch, ledger.Moved, nil)...)
+	}, 2500*time.Millisecond)
+	for _, f := range one {
+		write("a moved record in the pause", func(ctx context.Context) error {
+			return c1.Set(ctx, "warcs", "crawler01", f, ledger.Moved, nil)
+		}, 200*time.Millisecond)
+	}
+	time.Sleep(2 * time.Second) // twice the hold
+	for _, f := range append(batch, one...) {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		r, _, err := c1.Get(ctx, "warcs", "crawler01", f.Path)
+		cancel()
+		if err != nil || r.State != ledger.Moved {
+			t.Errorf("%s's moved record after the hold, with no archive: %+v, %v; want it in the bucket", f.Path, r, err)
+		}
+	}
+}
+
+// Red team (session 21): under today's authorization.conf a crawler's
+// batch of moved records (SetAll: one atomic archive batch) is archived,
+// leaves the bucket after the hold, and Lookup finds each.
+func TestRedteam21CrawlerArchivesABatch(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: starts JetStream")
+	}
+	conf, err := os.ReadFile("authorization.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	connect := authServer(t, string(conf))
+	connect("dispatcher")
+	c1 := ledger.New(connect("crawler01").Ledger()).WithHold(time.Second)
+	batch := movedFiles("batch", 3)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	start := time.Now()
+	if errs := c1.SetAll(ctx, "warcs", "crawler01", batch, ledger.Moved, nil); errors.Join(errs...) != nil {
+		t.Fatal(errs)
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("a batch of moved records took %s: was its archive refused?", took)
+	}
+	for _, f := range batch {
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			if _, _, err := c1.Get(ctx, "warcs", "crawler01", f.Path); errors.Is(err, ledger.ErrNoRecord) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s still in the bucket 10s after a hold of 1s: the batch was not archived", f.Path)
+			}
+		}
+		if r, err := c1.Lookup(ctx, "warcs", "crawler01", f.Path); err != nil || r.State != ledger.Moved {
+			t.Errorf("Lookup of %s: %+v, %v", f.Path, r, err)
+		}
+	}
+}
