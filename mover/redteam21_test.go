@@ -1,13 +1,17 @@
 package mover
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/ferrydata/ferry/internal/bus"
+	"github.com/ferrydata/ferry/internal/fault"
 	"github.com/ferrydata/ferry/internal/ledger"
 )
 
@@ -97,6 +101,69 @@ func TestRedteam21StaleAnnouncementAfterTheHoldIsNotADeadLetter(t *testing.T) {
 				rec, _ := r.ledger.Lookup(ctx, "r", testHost, f.Path)
 				t.Fatalf("copy job of a moved file = %+v (record now %s, %+v); want it done: the archive says moved",
 					out, rec.State, rec)
+			}
+		})
+	}
+}
+
+// Red team (session 21, ada36c8): a forged archive entry (a crawler may
+// archive its own host's records and shared routes') saying a file is
+// moved, with the identity the scan shows, does not make the mover skip a
+// copy whose source is there (doneMeanwhile runs only for a source missing
+// at open), nor count done a file that went missing while the bucket has
+// its record in flight (Lookup reads the archive only when the bucket has
+// none). Passes on ada36c8.
+func TestRedteam21ForgedArchiveEntryDoesNotSkipACopy(t *testing.T) {
+	for _, c := range []struct {
+		name          string
+		announced     bool // the bucket has the file's Announced record
+		sourceMissing bool
+	}{
+		{"source there, no record", false, false},
+		{"source there, announced", true, false},
+		{"source missing, announced", true, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := newPipelineRig(t, 10, "a.warc.gz")
+			close(r.src.open)
+			ctx := t.Context()
+			f := r.job.Files[0]
+			if c.announced {
+				if _, err := r.ledger.AnnounceAll(ctx, "r", testHost, []bus.File{f}, ledger.Policy{StaleAfter: time.Hour, DeletesSource: true}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			sum := sha256.Sum256([]byte(f.Path))
+			key := "file.r." + bus.HostToken(testHost) + "." + hex.EncodeToString(sum[:16])
+			forged := fmt.Sprintf(`{"route":"r","host":%q,"path":%q,"size":%d,"mtime_ns":%d,"state":"moved","job":"20261202T031500-ba9876543210"}`,
+				testHost, f.Path, f.Size, f.ModTime)
+			if err := r.bus.Ledger().Archive(ctx, []bus.Archived{{Shard: key[:len(key)-30], Key: key, Value: []byte(forged)}}); err != nil {
+				t.Fatal(err)
+			}
+			if c.announced {
+				if rec, _, err := r.ledger.Get(ctx, "r", testHost, f.Path); err != nil || rec.State != ledger.Announced {
+					t.Fatalf("bucket record %+v, %v", rec, err)
+				}
+			} else if rec, err := r.ledger.Lookup(ctx, "r", testHost, f.Path); err != nil || rec.State != ledger.Moved {
+				t.Fatalf("forged entry not found by Lookup: %+v, %v", rec, err)
+			}
+			if c.sourceMissing {
+				if err := os.Remove(filepath.Join(r.src.Source.String(), f.Path)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			out := <-r.run()
+			if c.sourceMissing {
+				if len(out.Pending)+len(out.Dead) != 1 || !errors.Is(out.Err, fault.ErrSourceMissing) {
+					t.Fatalf("copy job = %+v, want a.warc.gz failed source_missing, not done", out)
+				}
+				return
+			}
+			if len(out.Pending)+len(out.Dead) > 0 || out.Err != nil {
+				t.Fatalf("copy job = %+v", out)
+			}
+			if j := r.verifyJobs(1); len(j[0].Files) != 1 {
+				t.Fatalf("verify jobs = %+v, want a.warc.gz copied and handed on", j)
 			}
 		})
 	}

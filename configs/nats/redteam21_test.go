@@ -2,6 +2,8 @@ package nats
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -167,5 +169,38 @@ func TestRedteam21CrawlerArchivesABatch(t *testing.T) {
 		if r, err := c1.Lookup(ctx, "warcs", "crawler01", f.Path); err != nil || r.State != ledger.Moved {
 			t.Errorf("Lookup of %s: %+v, %v", f.Path, r, err)
 		}
+	}
+}
+
+// Red team (session 21, ada36c8): the archive's reads are not separated by
+// host (authorization.conf says so): crawler01, which may not read
+// crawler02's ledger records, reads crawler02's moved files' records (path,
+// size, hash, job) from FERRY_ARCHIVE with direct gets. Before ada36c8 a
+// moved record stayed in the bucket, where crawler01 could not read it
+// (TestIntegrationLedgerPermissions: "nor read where it is").
+func TestRedteam21CrawlerCannotReadAnotherHostsArchivedRecords(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: starts JetStream")
+	}
+	conf, err := os.ReadFile("authorization.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	connect := authServer(t, string(conf))
+	connect("dispatcher")
+	c1Bus := connect("crawler01")
+	c2 := ledger.New(connect("crawler02").Ledger()).WithHold(time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	f := bus.File{Path: "secret/c.warc.gz", Size: 1, ModTime: 1}
+	if err := c2.Set(ctx, "warcs", "crawler02", f, ledger.Moved, nil); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte(f.Path))
+	key := "file.warcs.crawler02." + hex.EncodeToString(sum[:16])
+	shard := key[:len(key)-30] // its route, host and two hex digits (ledger.archiveShard)
+	vals, err := c1Bus.Ledger().ArchivedValues(ctx, shard, key)
+	if err == nil && len(vals) > 0 {
+		t.Errorf("crawler01 read crawler02's moved record from the archive: %s", vals[len(vals)-1])
 	}
 }
