@@ -204,3 +204,43 @@ func TestRedteam21CrawlerCannotReadAnotherHostsArchivedRecords(t *testing.T) {
 		t.Errorf("crawler01 read crawler02's moved record from the archive: %s", vals[len(vals)-1])
 	}
 }
+
+// Red team (session 21, ada36c8): "a crawler archives only its own" holds
+// for subjects, not for what is filed there: crawler01 publishes on its own
+// shard a value whose Ferry-Key header and body name crawler02's file, and
+// Records (ferry status, as admin) lists it as crawler02's, in any state
+// the forger likes (here failed). The bucket refuses crawler01 any write of
+// crawler02's records; Records does not check an archived value against the
+// subject it was filed under.
+func TestRedteam21ForgedArchiveEntryIsNotAnotherHostsRecord(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: starts JetStream")
+	}
+	conf, err := os.ReadFile("authorization.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	connect := authServer(t, string(conf))
+	connect("dispatcher")
+	c1Bus := connect("crawler01")
+	admin := ledger.New(connect("admin").Ledger())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	path := "job/forged.warc.gz"
+	sum := sha256.Sum256([]byte(path))
+	victimKey := "file.warcs.crawler02." + hex.EncodeToString(sum[:16])
+	body := fmt.Sprintf(`{"route":"warcs","host":"crawler02","path":%q,"size":1,"mtime_ns":1,"state":"failed","reason":"mismatch"}`, path)
+	forged := []bus.Archived{{Shard: "file.warcs.crawler01.00", Key: victimKey, Value: []byte(body)}}
+	if err := c1Bus.Ledger().Archive(ctx, forged); err != nil {
+		t.Fatalf("crawler01 may not archive on its own shard: %v", err)
+	}
+	err = admin.Records(ctx, "", func(r *ledger.Record) error {
+		if r.Host == "crawler02" {
+			t.Errorf("ferry status lists a record crawler01 forged as crawler02's: %s %s (%s)", r.Path, r.State, r.Reason)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
