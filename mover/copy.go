@@ -95,10 +95,14 @@ func (m *Mover) copyOne(ctx context.Context, job bus.Job, r *worker.OpenRoute, f
 // this job read the record), so it is done, not a fault. Duplicate jobs of
 // a file are normal after a crash (a redelivered job beside the one its
 // redelivered announcement made). A duplicate that ran late may find the
-// record archived already (ledger.MovedHold): Lookup reads it there.
+// moved record gone from the bucket (ledger.MovedHold), or replaced there by
+// the record of a stale announcement: the archive still says moved.
 func (m *Mover) doneMeanwhile(ctx context.Context, job bus.Job, f bus.File) bool {
-	rec, err := m.deps.Ledger.Lookup(ctx, job.Route, job.Host, f.Path)
-	return err == nil && ledger.CopyTaskOf(rec, f, job.ID) == ledger.CopyNone
+	rec, _, err := m.deps.Ledger.Get(ctx, job.Route, job.Host, f.Path)
+	if err == nil && ledger.CopyTaskOf(rec, f, job.ID) == ledger.CopyNone {
+		return true
+	}
+	return (err == nil || errors.Is(err, ledger.ErrNoRecord)) && m.deps.Ledger.WasMoved(ctx, job.Route, job.Host, f)
 }
 
 // copyFile copies one file unless an identical copy is already there, and

@@ -83,7 +83,7 @@ func (v *Verifier) verifyFile(ctx context.Context, r *worker.OpenRoute, job bus.
 	}
 	before, err := r.Src.Stat(ctx, f.Path)
 	if errors.Is(err, fault.ErrSourceMissing) {
-		state, err := v.vanished(ctx, r, f, progress, err)
+		state, err := v.vanished(ctx, r, job, f, progress, err)
 		return verified{state: state}, err
 	}
 	if err != nil {
@@ -95,7 +95,7 @@ func (v *Verifier) verifyFile(ctx context.Context, r *worker.OpenRoute, job bus.
 		// hashed it (its rename changes the ctime of the open file, then
 		// the path is gone): not the file's failure if the copy is good.
 		if _, serr := r.Src.Stat(ctx, f.Path); errors.Is(serr, fault.ErrSourceMissing) {
-			state, err := v.vanished(ctx, r, f, progress, err)
+			state, err := v.vanished(ctx, r, job, f, progress, err)
 			return verified{state: state}, err
 		}
 	}
@@ -221,8 +221,13 @@ func hashSource(ctx context.Context, src transfer.Source, rel string, t transfer
 // vanished handles a source that is gone: most likely this verifier deleted
 // it and died before recording it. If the copy reads back as the bytes the
 // mover read, the file is moved; otherwise it is an operator's problem.
-// Nothing is deleted here either way.
-func (v *Verifier) vanished(ctx context.Context, r *worker.OpenRoute, f bus.File, progress *transfer.Progress, cause error) (ledger.State, error) {
+// Nothing is deleted here either way. A duplicate job that comes after the
+// moved record left the bucket (ledger.MovedHold) finds it in the archive,
+// as it found it in the bucket before: moved, with no read-back.
+func (v *Verifier) vanished(ctx context.Context, r *worker.OpenRoute, job bus.Job, f bus.File, progress *transfer.Progress, cause error) (ledger.State, error) {
+	if r.DeleteSource && v.deps.Ledger.WasMoved(ctx, job.Route, job.Host, f) {
+		return ledger.Moved, nil
+	}
 	var read byteCount
 	dest, _, err := r.Dst.ReadBackTo(ctx, f.Path, progress, &read)
 	v.deps.Metrics.VerifyRead.WithLabelValues(r.Name).Add(float64(read.n))

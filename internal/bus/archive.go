@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -114,38 +115,55 @@ func (k *KV) Archive(ctx context.Context, values []Archived) (err error) {
 	return nil
 }
 
-// ArchivedValues returns the values archived for key under shard, oldest
-// first; none when there are none or there is no archive. It reads the
-// shard's subject message by message (direct gets, which a crawler host's
-// user may make), so it is for rare questions, not for every file.
-func (k *KV) ArchivedValues(ctx context.Context, shard, key string) ([][]byte, error) {
-	s, err := k.js.Stream(ctx, StreamArchive)
-	if errors.Is(err, jetstream.ErrStreamNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("couldn't open the ledger's archive: %w", err)
-	}
-	var vals [][]byte
-	for seq := uint64(1); ; {
-		m, err := s.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(ArchiveSubject(shard)))
-		if errors.Is(err, jetstream.ErrMsgNotFound) {
-			return vals, nil
+// LastArchived returns the newest value archived for key under shard; nil
+// when there is none, or no archive. It is for rare questions, not for every
+// file: it reads the headers of the shard's values (the server filters the
+// shard's subject; only the key travels) through a consumer whose filter is
+// the shard (which a crawler host's user may create for its own shards
+// only), then that one value.
+func (k *KV) LastArchived(ctx context.Context, shard, key string) ([]byte, error) {
+	var last uint64
+	err := k.readArchive(ctx, ArchiveSubject(shard), 0, true, func(m jetstream.Msg, seq uint64) bool {
+		if m.Headers().Get(archiveKeyHeader) == key {
+			last = seq
 		}
-		if err != nil {
-			return nil, fmt.Errorf("couldn't read the ledger's archive: %w", err)
-		}
-		if m.Header.Get(archiveKeyHeader) == key {
-			vals = append(vals, m.Data)
-		}
-		seq = m.Sequence + 1
+		return true
+	})
+	if err != nil || last == 0 {
+		return nil, err
 	}
+	var val []byte
+	err = k.readArchive(ctx, ArchiveSubject(shard), last, false, func(m jetstream.Msg, seq uint64) bool {
+		if seq == last && m.Headers().Get(archiveKeyHeader) == key {
+			val = m.Data()
+		}
+		return false
+	})
+	if err == nil && val == nil {
+		err = fmt.Errorf("couldn't read archived value %d of %s: gone (older than ledger.keep?)", last, key)
+	}
+	return val, err
 }
 
 // ScanArchive calls fn for every archived value whose shard matches filter
-// (a subject pattern such as "file.warcs.>"), oldest first; nothing when
-// there is no archive.
-func (k *KV) ScanArchive(ctx context.Context, filter string, fn func(key string, val []byte) error) error {
+// (a pattern such as "file.warcs.>"), oldest first, with the shard it was
+// filed under; nothing when there is no archive.
+func (k *KV) ScanArchive(ctx context.Context, filter string, fn func(shard, key string, val []byte) error) error {
+	var ferr error
+	err := k.readArchive(ctx, ArchiveSubject(filter), 0, false, func(m jetstream.Msg, _ uint64) bool {
+		shard := strings.TrimPrefix(m.Subject(), ArchiveSubject(""))
+		ferr = fn(shard, m.Headers().Get(archiveKeyHeader), m.Data())
+		return ferr == nil
+	})
+	return errors.Join(err, ferr)
+}
+
+// readArchive passes each archived message on subjects matching filter to
+// fn, from sequence from on (0: the first), until fn returns false or none
+// is left. It counts what there is first, so it ends without waiting for
+// more, and waits at most archiveReadWait for any one message (one may
+// expire meanwhile).
+func (k *KV) readArchive(ctx context.Context, filter string, from uint64, headersOnly bool, fn func(m jetstream.Msg, seq uint64) bool) error {
 	s, err := k.js.Stream(ctx, StreamArchive)
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
 		return nil
@@ -153,39 +171,45 @@ func (k *KV) ScanArchive(ctx context.Context, filter string, fn func(key string,
 	if err != nil {
 		return fmt.Errorf("couldn't open the ledger's archive: %w", err)
 	}
-	info, err := s.Info(ctx, jetstream.WithSubjectFilter(ArchiveSubject(filter)))
+	info, err := s.Info(ctx, jetstream.WithSubjectFilter(filter))
 	if err != nil {
 		return fmt.Errorf("couldn't read the ledger's archive: %w", err)
 	}
-	if len(info.State.Subjects) == 0 {
+	if len(info.State.Subjects) == 0 || (from > 0 && from > info.State.LastSeq) {
 		return nil
 	}
-	cons, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{ArchiveSubject(filter)}})
+	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{filter}, HeadersOnly: headersOnly}
+	if from > 0 {
+		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, from
+	}
+	cons, err := s.OrderedConsumer(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("couldn't read the ledger's archive: %w", err)
 	}
+	msgs, err := cons.Messages()
+	if err != nil {
+		return fmt.Errorf("couldn't read the ledger's archive: %w", err)
+	}
+	defer msgs.Stop()
 	for {
-		msgs, err := cons.Fetch(1000, jetstream.FetchMaxWait(2*time.Second))
+		wait, cancel := context.WithTimeout(ctx, archiveReadWait)
+		m, err := msgs.Next(jetstream.NextContext(wait))
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil {
+				return fmt.Errorf("couldn't read the ledger's archive: %w", ctx.Err())
+			}
+			return nil // what was counted expired meanwhile
+		}
+		meta, err := m.Metadata()
 		if err != nil {
 			return fmt.Errorf("couldn't read the ledger's archive: %w", err)
 		}
-		n, last := 0, false
-		for m := range msgs.Messages() {
-			n++
-			if err := fn(m.Headers().Get(archiveKeyHeader), m.Data()); err != nil {
-				return err
-			}
-			meta, err := m.Metadata()
-			if err != nil {
-				return fmt.Errorf("couldn't read the ledger's archive: %w", err)
-			}
-			last = meta.NumPending == 0
-		}
-		if err := msgs.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) {
-			return fmt.Errorf("couldn't read the ledger's archive: %w", err)
-		}
-		if last || n == 0 {
+		if !fn(m, meta.Sequence.Stream) || meta.NumPending == 0 {
 			return nil
 		}
 	}
 }
+
+// archiveReadWait bounds readArchive's wait for one message.
+const archiveReadWait = 2 * time.Second

@@ -14,10 +14,11 @@ import (
 // MovedHold is how long a moved file's record stays in the bucket once it
 // is in the archive (bus.StreamArchive, where it stays for ledger.keep).
 // The bucket's server holds every live key in memory, so a backlog drained
-// at hundreds of files a second must not leave a month of them there; a
-// minute covers the duplicate jobs a crash makes, which find the record
-// there. Anything later finds it through Lookup, or, finding none, does
-// the safe thing: copies (the copy is there and equal) and verifies again.
+// at hundreds of files a second must not leave a month of them there. Within
+// the hold, a stale listing or a duplicate job finds the record in the
+// bucket, as before there was an archive; later ones (a job redelivered
+// after retry.ack_wait) find the source gone and ask the archive (WasMoved):
+// moved, so nothing is owed and nothing is dead-lettered.
 const MovedHold = time.Minute
 
 // WithHold sets MovedHold, for tests of what happens once it has passed.
@@ -61,24 +62,39 @@ func archiveShard(key string) string {
 
 // Lookup returns a file's record from the bucket or, once it left the
 // bucket, the last one archived; ErrNoRecord if neither has one. It reads
-// the archive only when the bucket has no record, and is for rare questions
-// (a source gone before its copy), not for every file.
+// the archive only when the bucket has no record, and is for rare questions,
+// not for every file.
 func (l *Ledger) Lookup(ctx context.Context, route, host, path string) (*Record, error) {
 	r, _, err := l.Get(ctx, route, host, path)
 	if !errors.Is(err, ErrNoRecord) {
 		return r, err
 	}
+	return l.archived(ctx, route, host, path)
+}
+
+// WasMoved reports whether the archive says this version of f was moved
+// (its source verified and deleted): the question of a late duplicate job
+// that finds the source gone once the moved record has left the bucket, or
+// a stale announcement or duplicate job wrote a newer record over it there.
+// An archive it cannot read says no.
+func (l *Ledger) WasMoved(ctx context.Context, route, host string, f bus.File) bool {
+	r, err := l.archived(ctx, route, host, f.Path)
+	return err == nil && r.State == Moved && r.Same(f)
+}
+
+// archived returns the last record archived for a file, or ErrNoRecord.
+func (l *Ledger) archived(ctx context.Context, route, host, path string) (*Record, error) {
 	key := fileKey(route, host, path)
-	vals, err := l.kv.ArchivedValues(ctx, archiveShard(key), key)
+	val, err := l.kv.LastArchived(ctx, archiveShard(key), key)
 	if err != nil {
 		return nil, err
 	}
-	if len(vals) == 0 {
+	if val == nil {
 		return nil, ErrNoRecord
 	}
-	var last Record
-	if err := json.Unmarshal(vals[len(vals)-1], &last); err != nil {
+	var r Record
+	if err := json.Unmarshal(val, &r); err != nil {
 		return nil, fmt.Errorf("couldn't decode archived ledger record of %s: %w", path, err)
 	}
-	return &last, nil
+	return &r, nil
 }

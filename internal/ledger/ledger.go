@@ -200,51 +200,45 @@ func (l *Ledger) change(ctx context.Context, route, host string, f bus.File, sta
 	return w, true, nil
 }
 
-// Records calls fn for every file record, of one route or all (""): those
-// in the bucket, then those of moved files in the archive (once each: not
-// one the bucket still has, and of a file archived more than once, by
-// duplicate jobs, the last).
+// Records calls fn for every file record, of one route or all (""), one
+// per file as the bucket keeps them: the bucket's, then, for a file the
+// bucket no longer holds, its last record in the archive. An archived value
+// filed under another file's shard (forged by a host for another) is left
+// out.
 func (l *Ledger) Records(ctx context.Context, route string, fn func(*Record) error) error {
-	live := map[string]*Record{} // the bucket keeps one value a key
+	live := map[string]bool{}
 	err := l.kv.Scan(ctx, FileKeys(route), func(key string, val []byte) error {
 		var r Record
 		if err := json.Unmarshal(val, &r); err != nil {
 			return fmt.Errorf("couldn't decode ledger record %s: %w", key, err)
 		}
-		live[key] = &r
+		live[key] = true
 		return fn(&r)
 	})
 	if err != nil {
 		return err
 	}
-	type version struct {
-		key                string
-		size, mtime, ctime int64
-		ino                uint64
-	}
-	archived := map[version]*Record{}
-	var order []version
-	err = l.kv.ScanArchive(ctx, FileKeys(route), func(key string, val []byte) error {
+	archived := map[string]*Record{}
+	var order []string
+	err = l.kv.ScanArchive(ctx, FileKeys(route), func(shard, key string, val []byte) error {
 		var r Record
-		if err := json.Unmarshal(val, &r); err != nil {
-			return fmt.Errorf("couldn't decode archived ledger record %s: %w", key, err)
+		if json.Unmarshal(val, &r) != nil || fileKey(r.Route, r.Host, r.Path) != key || archiveShard(key) != shard {
+			return nil // not a record of the file it is filed as
 		}
-		v := version{key, r.Size, r.ModTime, r.CTime, r.Ino}
-		if _, seen := archived[v]; !seen {
-			order = append(order, v)
+		if live[key] {
+			return nil
 		}
-		archived[v] = &r
+		if archived[key] == nil {
+			order = append(order, key)
+		}
+		archived[key] = &r // oldest first: the last is the newest
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	for _, v := range order {
-		r := archived[v]
-		if lr := live[v.key]; lr != nil && lr.Same(r.file()) {
-			continue
-		}
-		if err := fn(r); err != nil {
+	for _, key := range order {
+		if err := fn(archived[key]); err != nil {
 			return err
 		}
 	}

@@ -96,11 +96,6 @@ func sameIfKnown[T comparable](a, b T) bool {
 	return a == unknown || b == unknown || a == b
 }
 
-// file is the version of the file the record is of.
-func (r *Record) file() bus.File {
-	return bus.File{Path: r.Path, Size: r.Size, ModTime: r.ModTime, Ino: r.Ino, CTime: r.CTime}
-}
-
 // version copies f's identity into a fresh record.
 func (r *Record) version(f bus.File) {
 	r.Path, r.Size, r.ModTime, r.Ino, r.CTime = f.Path, f.Size, f.ModTime, f.Ino, f.CTime
