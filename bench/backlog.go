@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -39,10 +40,14 @@ func backlog(o options, out io.Writer, n int) error {
 	if err != nil {
 		return err
 	}
-	const scanned, dispatched = `msg=scanned`, "job dispatched"
-	logs := newLogClock(scanned, dispatched)
+	const scanned, dispatched, verified = `msg=scanned`, "job dispatched", `msg="file verified"`
+	logs := newLogClock(scanned, dispatched, verified)
 	o.progress("backlog: ferry run --once over %d files", n)
-	u, err := runChild([]string{o.ferry, "--config", config, "run", "--once"}, nil, logs)
+	var tenths []tenth
+	watch := func(pid int, done <-chan struct{}) {
+		tenths = sampleTenths(pid, n, func() int { c, _, _ := logs.seen(verified); return c }, done)
+	}
+	u, err := runChildWatched([]string{o.ferry, "--config", config, "run", "--once"}, nil, logs, watch)
 	if err != nil {
 		return fmt.Errorf("backlog of %d: %w", n, err)
 	}
@@ -68,6 +73,7 @@ func backlog(o options, out io.Writer, n int) error {
 	fmt.Fprintf(out, "| %d | %.1f | %.0f | %s | %.2f | %.1f | %.0f | %.1f | %.0f |\n\n", n, u.wall.Seconds(),
 		float64(n)/u.wall.Seconds(), scan, firstJob.Seconds(), u.cpu.Seconds(), float64(u.rssKB)/1024,
 		float64(state)/1e6, float64(state)/float64(n))
+	printTenths(out, tenths)
 	target(out, "peak RSS < 300 MB", u.rssKB < 300*1024, "%.0f MB", float64(u.rssKB)/1024)
 	if count > 0 && n >= 1_000_000 {
 		target(out, "first scan < 30 s", firstScan < 30*time.Second, "%.1f s", firstScan.Seconds())
@@ -102,4 +108,68 @@ func diskUsage(root string) (int64, error) {
 		return nil
 	})
 	return total, err
+}
+
+// tenth is the run when another tenth of the backlog had been verified.
+type tenth struct {
+	moved         int
+	at            time.Duration
+	rssKB, peakKB int64 // the child's RSS then, and its largest so far
+}
+
+// sampleTenths reads the child's RSS every 200 ms until done, and returns
+// it as each tenth of n files was verified (moved counts them), so one run
+// shows whether memory and speed stay flat as the backlog drains.
+func sampleTenths(pid, n int, moved func() int, done <-chan struct{}) []tenth {
+	start := time.Now()
+	var out []tenth
+	var peak int64
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-done:
+			return out
+		case <-tick.C:
+		}
+		rss := processRSSKB(pid)
+		peak = max(peak, rss)
+		if m := moved(); m >= (len(out)+1)*n/10 && len(out) < 10 {
+			out = append(out, tenth{moved: m, at: time.Since(start), rssKB: rss, peakKB: peak})
+		}
+	}
+}
+
+// processRSSKB is VmRSS of a process, in KiB; 0 if it cannot be read.
+func processRSSKB(pid int) int64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			var kb int64
+			fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), &kb)
+			return kb
+		}
+	}
+	return 0
+}
+
+func printTenths(out io.Writer, tenths []tenth) {
+	if len(tenths) == 0 {
+		return
+	}
+	fmt.Fprintln(out, "As the backlog drains (RSS read every 200 ms; files/s over each tenth):")
+	fmt.Fprintln(out)
+	fmt.Fprintln(out, "| verified | s | RSS MB | peak RSS MB so far | files/s in the tenth |")
+	fmt.Fprintln(out, "|---:|---:|---:|---:|---:|")
+	prev := tenth{}
+	for _, t := range tenths {
+		rate := float64(t.moved-prev.moved) / (t.at - prev.at).Seconds()
+		fmt.Fprintf(out, "| %d | %.0f | %.0f | %.0f | %.0f |\n", t.moved, t.at.Seconds(), float64(t.rssKB)/1024,
+			float64(t.peakKB)/1024, rate)
+		prev = t
+	}
+	fmt.Fprintln(out)
 }

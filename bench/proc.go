@@ -28,6 +28,12 @@ func (u *usage) add(v usage) {
 // copying its stderr line by line to logs, and fails with its output when it
 // exits non-zero.
 func runChild(argv, env []string, logs io.Writer) (usage, error) {
+	return runChildWatched(argv, env, logs, nil)
+}
+
+// runChildWatched is runChild with watch, if not nil, run beside the child
+// from its start until it exits (done closes then).
+func runChildWatched(argv, env []string, logs io.Writer, watch func(pid int, done <-chan struct{})) (usage, error) {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(cmd.Environ(), env...)
 	out := newLogClock() // only the tail of the output is kept
@@ -37,7 +43,19 @@ func runChild(argv, env []string, logs io.Writer) (usage, error) {
 		cmd.Stderr = io.MultiWriter(out, logs)
 	}
 	start := time.Now()
-	err := cmd.Run()
+	err := cmd.Start()
+	if err == nil {
+		done := make(chan struct{})
+		watched := make(chan struct{})
+		if watch != nil {
+			go func() { defer close(watched); watch(cmd.Process.Pid, done) }()
+		} else {
+			close(watched)
+		}
+		err = cmd.Wait()
+		close(done)
+		<-watched
+	}
 	u := usage{wall: time.Since(start)}
 	if cmd.ProcessState != nil {
 		u = childUsage(cmd.ProcessState, u.wall)
