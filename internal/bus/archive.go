@@ -38,25 +38,13 @@ type Archived struct {
 // setupArchive creates FERRY_ARCHIVE, keeping values for keep (0: for
 // ever). Like events, the ledger works without it (its records then stay in
 // the bucket for ledger.keep, as before there was an archive), so a daemon
-// does not wait for it: after one failed attempt it keeps trying in the
-// background (a crawler host's user may only see the stream once the
-// dispatcher made it).
+// does not wait for it (ensureStreamSoon).
 func (b *Bus) setupArchive(ctx context.Context, replicas int, keep time.Duration) {
 	sc := jetstream.StreamConfig{Name: StreamArchive, Subjects: []string{ArchiveSubject(">")},
 		Retention: jetstream.LimitsPolicy, MaxAge: keep, Discard: jetstream.DiscardOld,
 		Duplicates: 2 * time.Minute, Storage: jetstream.FileStorage, Replicas: replicas,
 		AllowAtomicPublish: true, AllowDirect: true}
-	attempt, cancel := context.WithTimeout(ctx, setupAttemptTimeout)
-	err := b.ensureStream(attempt, sc)
-	cancel()
-	if err == nil {
-		return
-	}
-	go func() {
-		if err := b.retrySetup(ctx, func(ctx context.Context) error { return b.ensureStream(ctx, sc) }); err != nil && ctx.Err() == nil {
-			b.log.Warn("couldn't create the ledger's archive; moved files' records stay in the ledger bucket", "stream", StreamArchive, "err", err)
-		}
-	}()
+	b.ensureStreamSoon(ctx, sc, "couldn't create the ledger's archive; moved files' records stay in the ledger bucket")
 }
 
 // archivePause is how long Archive stops trying after a failure: a user

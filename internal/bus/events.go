@@ -68,10 +68,8 @@ func (e MovedEvent) id() string {
 }
 
 // setupEvents creates FERRY_EVENTS. Events are a convenience beside the
-// ledger, not part of moving a file, so a daemon does not wait for them:
-// after one failed attempt it goes on and keeps trying in the background
-// (a crawler host's user may only see the stream once the dispatcher made
-// it; a fresh cluster may not answer yet), and says so if it gives up.
+// ledger, not part of moving a file, so a daemon does not wait for them
+// (ensureStreamSoon).
 func (b *Bus) setupEvents(ctx context.Context, replicas int) {
 	keep := b.eventsKeep
 	if keep < 0 {
@@ -83,17 +81,7 @@ func (b *Bus) setupEvents(ctx context.Context, replicas int) {
 	sc := jetstream.StreamConfig{Name: StreamEvents, Subjects: []string{"ferry.events.>"},
 		Retention: jetstream.LimitsPolicy, MaxAge: keep, Discard: jetstream.DiscardOld,
 		Duplicates: 2 * time.Minute, Storage: jetstream.FileStorage, Replicas: replicas, AllowAtomicPublish: true}
-	attempt, cancel := context.WithTimeout(ctx, setupAttemptTimeout)
-	err := b.ensureStream(attempt, sc)
-	cancel()
-	if err == nil {
-		return
-	}
-	go func() {
-		if err := b.retrySetup(ctx, func(ctx context.Context) error { return b.ensureStream(ctx, sc) }); err != nil && ctx.Err() == nil {
-			b.log.Warn("couldn't create the arrival events stream; events will not be kept", "stream", StreamEvents, "err", err)
-		}
-	}()
+	b.ensureStreamSoon(ctx, sc, "couldn't create the arrival events stream; events will not be kept")
 }
 
 // PublishMoved publishes arrival events and waits for the stream to store

@@ -105,6 +105,24 @@ func (b *Bus) ensureStream(ctx context.Context, want jetstream.StreamConfig) err
 	return err
 }
 
+// ensureStreamSoon is ensureStream for a stream the daemon works without:
+// after one failed attempt it goes on and keeps trying in the background (a
+// crawler host's user may only see the stream once the dispatcher made it;
+// a fresh cluster may not answer yet), and logs giveUp if it gives up.
+func (b *Bus) ensureStreamSoon(ctx context.Context, sc jetstream.StreamConfig, giveUp string) {
+	attempt, cancel := context.WithTimeout(ctx, setupAttemptTimeout)
+	err := b.ensureStream(attempt, sc)
+	cancel()
+	if err == nil {
+		return
+	}
+	go func() {
+		if err := b.retrySetup(ctx, func(ctx context.Context) error { return b.ensureStream(ctx, sc) }); err != nil && ctx.Err() == nil {
+			b.log.Warn(giveUp, "stream", sc.Name, "err", err)
+		}
+	}()
+}
+
 // sameLimits compares the limits ferry sets; the server reports an unset
 // (zero) count or size as -1.
 func sameLimits(have, want jetstream.StreamConfig) bool {

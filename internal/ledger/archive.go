@@ -27,27 +27,24 @@ func (l *Ledger) WithHold(hold time.Duration) *Ledger {
 	return l
 }
 
-// archiveMoved archives the records that writes move to Moved, before they
-// are written: a kill between the two leaves the archive saying moved (it
-// is: the source is deleted before the record is written) and the bucket
-// not, which the redelivered job repairs. If they could not be archived,
-// they stay in the bucket for ledger.keep instead of for MovedHold.
+// archiveMoved archives the records of writes, which move files to Moved,
+// before they are written: a kill between the two leaves the archive saying
+// moved (it is: the source is deleted before the record is written) and the
+// bucket not, which the redelivered job repairs. If they could not be
+// archived, they stay in the bucket for ledger.keep instead of for
+// MovedHold.
 func (l *Ledger) archiveMoved(ctx context.Context, writes []bus.Write) {
-	var values []bus.Archived
-	var moved []int
-	for i, w := range writes {
-		var r struct {
-			State State `json:"state"`
-		}
-		if json.Unmarshal(w.Value, &r) == nil && r.State == Moved && strings.HasPrefix(w.Key, "file.") {
-			values = append(values, bus.Archived{Shard: archiveShard(w.Key), Key: w.Key, Value: w.Value})
-			moved = append(moved, i)
-		}
-	}
-	if len(values) == 0 || l.kv.Archive(ctx, values) != nil {
+	if len(writes) == 0 {
 		return
 	}
-	for _, i := range moved {
+	values := make([]bus.Archived, len(writes))
+	for i, w := range writes {
+		values[i] = bus.Archived{Shard: archiveShard(w.Key), Key: w.Key, Value: w.Value}
+	}
+	if l.kv.Archive(ctx, values) != nil {
+		return
+	}
+	for i := range writes {
 		writes[i].TTL = l.hold
 	}
 }

@@ -146,9 +146,12 @@ func (l *Ledger) Set(ctx context.Context, route, host string, f bus.File, state 
 		if err != nil || !change {
 			return err
 		}
-		one := []bus.Write{w}
-		l.archiveMoved(ctx, one)
-		if err := l.write(ctx, one[0]); !errors.Is(err, bus.ErrKeyTaken) {
+		if state == Moved {
+			one := []bus.Write{w}
+			l.archiveMoved(ctx, one)
+			w = one[0]
+		}
+		if err := l.write(ctx, w); !errors.Is(err, bus.ErrKeyTaken) {
 			return err
 		}
 	}
@@ -294,7 +297,9 @@ func (l *Ledger) SetAll(ctx context.Context, route, host string, files []bus.Fil
 			}
 		}
 		if ok {
-			l.archiveMoved(ctx, writes)
+			if state == Moved {
+				l.archiveMoved(ctx, writes)
+			}
 			if _, err := l.kv.WriteAll(ctx, writes); err == nil {
 				return nil
 			}
