@@ -3,12 +3,8 @@ package nats
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
-
-	"github.com/nats-io/nats-server/v2/server"
 
 	"github.com/ferrydata/ferry/internal/bus"
 	"github.com/ferrydata/ferry/internal/ledger"
@@ -21,38 +17,10 @@ func TestIntegrationLedgerPermissions(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration test: starts JetStream")
 	}
-	pw := map[string]string{"ADMIN": "a", "DISPATCHER": "d", "CRAWLER01": "c1", "CRAWLER02": "c2"}
-	for user, p := range pw {
-		t.Setenv("FERRY_"+user+"_PASSWORD", p)
-	}
-	opts, err := server.ProcessConfigFile("authorization.conf")
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts.JetStream, opts.StoreDir, opts.DontListen, opts.NoSigs, opts.NoLog = true, t.TempDir(), true, true, true
-	s, err := server.NewServer(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats not ready")
-	}
-	t.Cleanup(s.Shutdown)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	connect := func(user, password string) *bus.Bus {
-		t.Helper()
-		b, err := bus.Connect(context.Background(), bus.ConnConfig{Server: &bus.Server{Server: s}, Name: user,
-			User: user, Password: password}, log)
-		if err != nil {
-			t.Fatalf("connect as %s: %v", user, err)
-		}
-		t.Cleanup(b.Close)
-		return b
-	}
-	connect("dispatcher", pw["DISPATCHER"]) // sets up the streams and the bucket
-	c1Bus := connect("crawler01", pw["CRAWLER01"])
-	c1, c2 := ledger.New(c1Bus.Ledger()), ledger.New(connect("crawler02", pw["CRAWLER02"]).Ledger())
+	connect := authServer(t, shippedAuthorization(t))
+	connect("dispatcher") // sets up the streams and the bucket
+	c1Bus := connect("crawler01")
+	c1, c2 := ledger.New(c1Bus.Ledger()), ledger.New(connect("crawler02").Ledger())
 	ctx := func() context.Context {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		t.Cleanup(cancel)
@@ -95,14 +63,7 @@ func TestIntegrationLedgerPermissions(t *testing.T) {
 	if took := time.Since(start); took > time.Second {
 		t.Errorf("recording a moved file took %s: was archiving refused?", took)
 	}
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		if _, _, err := c1.Get(ctx(), "warcs", "crawler01", moved.Path); errors.Is(err, ledger.ErrNoRecord) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("crawler01's moved record is still in the bucket 10s after a hold of 1s: not archived")
-		}
-	}
+	awaitLeftBucket(t, c1, "crawler01", moved.Path)
 	if r, err := c1.Lookup(ctx(), "warcs", "crawler01", moved.Path); err != nil || r.State != ledger.Moved {
 		t.Fatalf("crawler01's archived record: %+v, %v", r, err)
 	}

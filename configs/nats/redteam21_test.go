@@ -6,69 +6,20 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/nats-io/nats-server/v2/server"
 
 	"github.com/ferrydata/ferry/internal/bus"
 	"github.com/ferrydata/ferry/internal/ledger"
 )
 
-// authServer runs JetStream under conf (an authorization file's text) and
-// connects user to it.
-func authServer(t *testing.T, conf string) func(user string) *bus.Bus {
-	t.Helper()
-	pw := map[string]string{"admin": "a", "dispatcher": "d", "crawler01": "c1", "crawler02": "c2"}
-	for user, p := range pw {
-		t.Setenv("FERRY_"+strings.ToUpper(user)+"_PASSWORD", p)
-	}
-	path := filepath.Join(t.TempDir(), "authorization.conf")
-	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	opts, err := server.ProcessConfigFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts.JetStream, opts.StoreDir, opts.DontListen, opts.NoSigs, opts.NoLog = true, t.TempDir(), true, true, true
-	s, err := server.NewServer(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats not ready")
-	}
-	t.Cleanup(s.Shutdown)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	return func(user string) *bus.Bus {
-		t.Helper()
-		b, err := bus.Connect(context.Background(), bus.ConnConfig{Server: &bus.Server{Server: s}, Name: user,
-			User: user, Password: pw[user]}, log)
-		if err != nil {
-			t.Fatalf("connect as %s: %v", user, err)
-		}
-		t.Cleanup(b.Close)
-		return b
-	}
-}
-
 // olderAuthorization is authorization.conf as before ada36c8: no user may
 // create, read or publish to FERRY_ARCHIVE.
 func olderAuthorization(t *testing.T) string {
 	t.Helper()
-	conf, err := os.ReadFile("authorization.conf")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var keep []string
-	for _, line := range strings.Split(string(conf), "\n") {
+	for _, line := range strings.Split(shippedAuthorization(t), "\n") {
 		if strings.Contains(line, "FERRY_ARCHIVE") || strings.Contains(line, "ferry.archive") {
 			continue
 		}
@@ -140,11 +91,7 @@ func TestRedteam21CrawlerArchivesABatch(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration test: starts JetStream")
 	}
-	conf, err := os.ReadFile("authorization.conf")
-	if err != nil {
-		t.Fatal(err)
-	}
-	connect := authServer(t, string(conf))
+	connect := authServer(t, shippedAuthorization(t))
 	connect("dispatcher")
 	c1 := ledger.New(connect("crawler01").Ledger()).WithHold(time.Second)
 	batch := movedFiles("batch", 3)
@@ -158,14 +105,7 @@ func TestRedteam21CrawlerArchivesABatch(t *testing.T) {
 		t.Errorf("a batch of moved records took %s: was its archive refused?", took)
 	}
 	for _, f := range batch {
-		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-			if _, _, err := c1.Get(ctx, "warcs", "crawler01", f.Path); errors.Is(err, ledger.ErrNoRecord) {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s still in the bucket 10s after a hold of 1s: the batch was not archived", f.Path)
-			}
-		}
+		awaitLeftBucket(t, c1, "crawler01", f.Path)
 		if r, err := c1.Lookup(ctx, "warcs", "crawler01", f.Path); err != nil || r.State != ledger.Moved {
 			t.Errorf("Lookup of %s: %+v, %v", f.Path, r, err)
 		}
@@ -182,11 +122,7 @@ func TestRedteam21CrawlerCannotReadAnotherHostsArchivedRecords(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration test: starts JetStream")
 	}
-	conf, err := os.ReadFile("authorization.conf")
-	if err != nil {
-		t.Fatal(err)
-	}
-	connect := authServer(t, string(conf))
+	connect := authServer(t, shippedAuthorization(t))
 	connect("dispatcher")
 	c1Bus := connect("crawler01")
 	c2 := ledger.New(connect("crawler02").Ledger()).WithHold(time.Second)
@@ -216,11 +152,7 @@ func TestRedteam21ForgedArchiveEntryIsNotAnotherHostsRecord(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration test: starts JetStream")
 	}
-	conf, err := os.ReadFile("authorization.conf")
-	if err != nil {
-		t.Fatal(err)
-	}
-	connect := authServer(t, string(conf))
+	connect := authServer(t, shippedAuthorization(t))
 	connect("dispatcher")
 	c1Bus := connect("crawler01")
 	admin := ledger.New(connect("admin").Ledger())
@@ -234,7 +166,7 @@ func TestRedteam21ForgedArchiveEntryIsNotAnotherHostsRecord(t *testing.T) {
 	if err := c1Bus.Ledger().Archive(ctx, forged); err != nil {
 		t.Fatalf("crawler01 may not archive on its own shard: %v", err)
 	}
-	err = admin.Records(ctx, "", func(r *ledger.Record) error {
+	err := admin.Records(ctx, "", func(r *ledger.Record) error {
 		if r.Host == "crawler02" {
 			t.Errorf("ferry status lists a record crawler01 forged as crawler02's: %s %s (%s)", r.Path, r.State, r.Reason)
 		}
