@@ -57,7 +57,7 @@ var durableEntries sync.Map
 // root, once.
 func syncDirs(root, rel string) error {
 	dir := filepath.Dir(filepath.Join(root, filepath.FromSlash(rel)))
-	if err := syncFile(dir); err != nil {
+	if err := dirSyncs.sync(dir); err != nil {
 		return fmt.Errorf("couldn't sync directory %s: %w", dir, err)
 	}
 	root = filepath.Clean(root)
@@ -68,7 +68,7 @@ func syncDirs(root, rel string) error {
 		}
 		parent := filepath.Dir(dir)
 		if _, done := durableEntries.Load(key); !done {
-			if err := syncFile(parent); err != nil {
+			if err := dirSyncs.sync(parent); err != nil {
 				return fmt.Errorf("couldn't sync directory %s: %w", parent, err)
 			}
 			durableEntries.Store(key, true)
