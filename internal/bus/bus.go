@@ -44,6 +44,8 @@ type Bus struct {
 	log *slog.Logger
 
 	eventsKeep time.Duration
+	// closed is FERRY_CLOSED as set up, to make it again where it vanished.
+	closed jetstream.StreamConfig
 }
 
 // Connect connects, then creates streams and the ledger idempotently, so
@@ -121,7 +123,11 @@ func (b *Bus) Ledger() *KV { return b.kv }
 // PublishClosed announces a closed file; repeats within the dedup window are dropped.
 func (b *Bus) PublishClosed(ctx context.Context, c Closed) error {
 	c.V = Version
-	return b.publish(ctx, ClosedSubject(c.Route, c.Host), c, c.ID())
+	err := b.publish(ctx, ClosedSubject(c.Route, c.Host), c, c.ID())
+	if errors.Is(err, jetstream.ErrNoStreamResponse) && b.remakeClosed(ctx, err) {
+		err = b.publish(ctx, ClosedSubject(c.Route, c.Host), c, c.ID())
+	}
+	return err
 }
 
 // PublishClosedAll announces several closed files (a scan's backlog) in

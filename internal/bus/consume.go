@@ -41,6 +41,9 @@ func (b *Bus) consumer(ctx context.Context, cc ConsumerConfig) (jetstream.Consum
 	var cons jetstream.Consumer
 	err := b.retrySetup(ctx, func(ctx context.Context) (err error) {
 		cons, err = b.js.CreateOrUpdateConsumer(ctx, stream, cfg)
+		if stream == StreamClosed && errors.Is(err, jetstream.ErrStreamNotFound) && b.remakeClosed(ctx, err) {
+			cons, err = b.js.CreateOrUpdateConsumer(ctx, stream, cfg)
+		}
 		return err
 	})
 	if err != nil {

@@ -50,7 +50,8 @@ func (b *Bus) setup(ctx context.Context, replicas int, dead DeadLimits, ledgerKe
 	dead = dead.orDefaults()
 	streams := []jetstream.StreamConfig{
 		{Name: StreamClosed, Subjects: []string{"ferry.closed.>"}, Retention: jetstream.WorkQueuePolicy,
-			Duplicates: 2 * time.Minute, AllowAtomicPublish: true},
+			Duplicates: 2 * time.Minute, AllowAtomicPublish: true,
+			Storage: jetstream.MemoryStorage, MaxBytes: closedMaxBytes, Discard: jetstream.DiscardNew},
 		{Name: StreamJobs, Subjects: []string{"ferry.copy.>", "ferry.verify.>"}, Retention: jetstream.WorkQueuePolicy,
 			Duplicates: 10 * time.Minute},
 		{Name: StreamDead, Subjects: []string{"ferry.dead.>"}, Retention: jetstream.LimitsPolicy,
@@ -58,10 +59,19 @@ func (b *Bus) setup(ctx context.Context, replicas int, dead DeadLimits, ledgerKe
 			Discard: jetstream.DiscardOld},
 	}
 	for _, sc := range streams {
-		sc.Storage, sc.Replicas = jetstream.FileStorage, replicas
+		sc.Replicas = replicas
 		err := b.retrySetup(ctx, func(ctx context.Context) error { return b.ensureStream(ctx, sc) })
+		if isMemoryRefused(err) && sc.Storage == jetstream.MemoryStorage {
+			b.log.Warn("the NATS server has no room for a stream in memory; keeping it on disk (slower for small files)",
+				"stream", sc.Name, "err", err)
+			sc.Storage = jetstream.FileStorage
+			err = b.retrySetup(ctx, func(ctx context.Context) error { return b.ensureStream(ctx, sc) })
+		}
 		if err != nil {
 			return fmt.Errorf("couldn't create stream %s: %w", sc.Name, err)
+		}
+		if sc.Name == StreamClosed {
+			b.closed = sc
 		}
 	}
 	b.setupEvents(ctx, replicas)
@@ -87,6 +97,13 @@ func (b *Bus) setup(ctx context.Context, replicas int, dead DeadLimits, ledgerKe
 func (b *Bus) ensureStream(ctx context.Context, want jetstream.StreamConfig) error {
 	if s, err := b.js.Stream(ctx, want.Name); err == nil {
 		have := s.CachedInfo().Config
+		if have.Storage != want.Storage {
+			// A stream's storage cannot change in place (FERRY_CLOSED made on
+			// disk by an older ferry): it keeps it, and works as before.
+			b.log.Info("a stream keeps the storage it was made with", "stream", want.Name,
+				"storage", have.Storage.String(), "ferry_makes_it", want.Storage.String())
+			want.Storage = have.Storage
+		}
 		if slices.Equal(have.Subjects, want.Subjects) && have.Retention == want.Retention &&
 			have.Storage == want.Storage && have.Replicas == want.Replicas && have.Duplicates == want.Duplicates &&
 			sameLimits(have, want) {
@@ -122,6 +139,46 @@ func (b *Bus) ensureStreamSoon(ctx context.Context, sc jetstream.StreamConfig, g
 		}
 	}()
 }
+
+// remakeClosed makes FERRY_CLOSED again where it vanished and says whether
+// it is there now: kept in memory, it is gone after a restart of a NATS
+// server outside a cluster, which keeps no memory stream, not even its
+// config. A crawler's user may not make streams; the dispatcher makes it,
+// as its consumer finds the stream gone.
+func (b *Bus) remakeClosed(ctx context.Context, cause error) bool {
+	if b.closed.Name == "" {
+		return false
+	}
+	attempt, cancel := context.WithTimeout(ctx, setupAttemptTimeout)
+	defer cancel()
+	if err := b.ensureStream(attempt, b.closed); err != nil {
+		b.log.Debug("couldn't make the stream again", "stream", StreamClosed, "err", err)
+		return false
+	}
+	b.log.Warn("the stream was gone (kept in memory, a NATS restart loses it); made it again",
+		"stream", StreamClosed, "cause", cause)
+	return true
+}
+
+// closedMaxBytes bounds FERRY_CLOSED, kept in memory: the watchers' windows
+// (max_queued per route and host) keep it far below; past it announcements
+// are refused, and watchers keep them and try again.
+const closedMaxBytes = 256 << 20
+
+// isMemoryRefused reports whether the server refused a stream for want of
+// memory (a cluster whose max_memory_store is small or zero).
+func isMemoryRefused(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) &&
+		(apiErr.ErrorCode == jsErrInsufficientResources || apiErr.ErrorCode == jsErrMemoryResourcesExceeded)
+}
+
+// JetStream's error codes for a server without room (nats-server's
+// JSInsufficientResourcesErr and JSMemoryResourcesExceededErr).
+const (
+	jsErrInsufficientResources   jetstream.ErrorCode = 10023
+	jsErrMemoryResourcesExceeded jetstream.ErrorCode = 10028
+)
 
 // sameLimits compares the limits ferry sets; the server reports an unset
 // (zero) count or size as -1.
