@@ -60,6 +60,12 @@ func syncDirs(root, rel string) error {
 	if err := dirSyncs.sync(dir); err != nil {
 		return fmt.Errorf("couldn't sync directory %s: %w", dir, err)
 	}
+	return syncEntries(root, dir)
+}
+
+// syncEntries syncs each directory's entry in its parent, from dir up to
+// root, where this process has not synced that entry as it is now.
+func syncEntries(root, dir string) error {
 	root = filepath.Clean(root)
 	for dir != root && filepath.Dir(dir) != dir {
 		key, err := entryOf(dir)
@@ -143,16 +149,20 @@ func (d *Destination) Durable(_ context.Context, rel string) error {
 			durableCopiesHeld.Add(-1)
 		}
 	}
-	// A copy this process synced and nobody changed since needs no second
-	// fsync of its bytes; its directories are synced again all the same: a
-	// directory above it moved away and back leaves the copy's own ctime
-	// as it was.
-	if !synced {
-		if err := syncFile(path); err != nil {
-			return fmt.Errorf("couldn't sync the copy of %s on %s to disk: %w", rel, d, err)
-		}
+	// A copy this process synced with its name (commitLocal: bytes, then
+	// its directory after the rename) and nobody renamed, linked or wrote
+	// since (its ctime would be new) needs neither again. A directory above
+	// it moved away and back leaves the copy's ctime as it was but makes a
+	// new entry in its parent, which syncEntries finds and syncs.
+	var err error
+	if synced {
+		err = syncEntries(root, filepath.Dir(path))
+	} else if err = syncFile(path); err != nil {
+		return fmt.Errorf("couldn't sync the copy of %s on %s to disk: %w", rel, d, err)
+	} else {
+		err = syncDirs(root, rel)
 	}
-	if err := syncDirs(root, rel); err != nil {
+	if err != nil {
 		return fmt.Errorf("couldn't make the copy of %s on %s durable: %w", rel, d, err)
 	}
 	return nil

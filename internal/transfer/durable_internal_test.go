@@ -99,8 +99,9 @@ func TestLocalCopyIsSyncedBeforeItsNameAndBeforeTheDelete(t *testing.T) {
 	// logs, and a changed directory is not trusted to be the one synced.)
 
 	// Durable, before the delete: nothing to do for a copy this process
-	// synced and nobody touched since; a copy changed since (here its
-	// mode: any change gives it a new ctime) is synced again with its
+	// synced with its name and nobody touched since, but the entries above
+	// it that changed since (job gained logs); a copy changed since (here
+	// its mode: any change gives it a new ctime) is synced again with its
 	// directory, and so is one written by someone else.
 	durable := func() []string {
 		t.Helper()
@@ -114,8 +115,29 @@ func TestLocalCopyIsSyncedBeforeItsNameAndBeforeTheDelete(t *testing.T) {
 		}
 		return paths
 	}
-	if paths := durable(); slices.Contains(paths, final) || !slices.Contains(paths, filepath.Dir(final)) {
-		t.Fatalf("Durable of a copy Put synced just now synced %v, want its directory but not the copy's bytes again", paths)
+	if paths := durable(); slices.Contains(paths, final) || slices.Contains(paths, filepath.Dir(final)) {
+		t.Fatalf("Durable of a copy Put synced just now synced %v, want neither the copy's bytes nor its directory again", paths)
+	}
+	putCopy(t, d, "job/warcs/moved.warc.gz")
+	// Its directory moved away and back: the copy's ctime is as it was, but
+	// warcs's entry in job is new, and not durable until job is synced.
+	warcs := filepath.Dir(final)
+	if err := os.Rename(warcs, warcs+".away"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(warcs+".away", warcs); err != nil {
+		t.Fatal(err)
+	}
+	calls = nil
+	if err := d.Durable(t.Context(), "job/warcs/moved.warc.gz"); err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, c := range calls {
+		paths = append(paths, c.path)
+	}
+	if !slices.Contains(paths, filepath.Join(root, "job")) {
+		t.Fatalf("Durable of a copy whose directory moved away and back synced %v, want %s (the directory's new entry)", paths, filepath.Join(root, "job"))
 	}
 	if err := os.Chmod(final, 0o600); err != nil {
 		t.Fatal(err)
