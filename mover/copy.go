@@ -20,9 +20,10 @@ func (m *Mover) copyJob(ctx context.Context, job bus.Job, progress *transfer.Pro
 	r := m.routes.Route(job.Route)
 	h := newHandoff(ctx, m, job)
 	errs := make([]error, len(job.Files))
+	rd := m.deps.Ledger.ReadAll(ctx, job.Route, job.Host, job.Files)
 	parallel.Each(len(job.Files), r.FilesInFlight(), func(i int) {
 		f := job.Files[i]
-		res := m.copyOne(ctx, job, r, f, progress)
+		res := m.copyOne(ctx, rd, job, r, f, progress)
 		switch {
 		case res.err != nil:
 			errs[i] = res.err
@@ -67,8 +68,8 @@ type fileResult struct {
 // compareExisting finds the identical copy and hashes both sides afresh.
 // No record decides a delete (the verifier hashes both sides itself), and
 // a file with no Copied record is one the mover simply copies again.
-func (m *Mover) copyOne(ctx context.Context, job bus.Job, r *worker.OpenRoute, f bus.File, progress *transfer.Progress) fileResult {
-	rec, _, err := m.deps.Ledger.Get(ctx, job.Route, job.Host, f.Path)
+func (m *Mover) copyOne(ctx context.Context, rd *ledger.Read, job bus.Job, r *worker.OpenRoute, f bus.File, progress *transfer.Progress) fileResult {
+	rec, _, err := m.deps.Ledger.GetFrom(ctx, rd, job.Route, job.Host, f.Path)
 	if err != nil {
 		rec = nil // unknown: copy again
 	}

@@ -20,9 +20,10 @@ func (v *Verifier) verifyJob(ctx context.Context, job bus.Job, progress *transfe
 	r := v.routes.Route(job.Route)
 	states := make([]verified, len(job.Files))
 	errs := make([]error, len(job.Files))
+	rd := v.deps.Ledger.ReadAll(ctx, job.Route, job.Host, job.Files)
 	parallel.Each(len(job.Files), r.FilesInFlight(), func(i int) {
 		f := job.Files[i]
-		if !v.shouldVerify(ctx, job, f) {
+		if !v.shouldVerify(ctx, rd, job, f) {
 			return
 		}
 		states[i], errs[i] = v.verifyFile(ctx, r, job, f, progress)
@@ -61,8 +62,8 @@ const recordTimeout = 5 * time.Second
 
 // shouldVerify asks the ledger whether the file still needs verifying
 // (ledger.ShouldVerify); a record it cannot read says yes.
-func (v *Verifier) shouldVerify(ctx context.Context, job bus.Job, f bus.File) bool {
-	rec, _, err := v.deps.Ledger.Get(ctx, job.Route, job.Host, f.Path)
+func (v *Verifier) shouldVerify(ctx context.Context, rd *ledger.Read, job bus.Job, f bus.File) bool {
+	rec, _, err := v.deps.Ledger.GetFrom(ctx, rd, job.Route, job.Host, f.Path)
 	if err != nil {
 		rec = nil
 	}

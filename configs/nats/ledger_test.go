@@ -72,3 +72,42 @@ func TestIntegrationLedgerPermissions(t *testing.T) {
 		t.Error("crawler01 may archive crawler02's record")
 	}
 }
+
+// A crawler's user may not make batched gets (they could name any host's
+// keys): its ledger reads them one by one, without waiting out a timeout
+// for the refusal, and never sees another host's record.
+func TestIntegrationCrawlerBatchedReadsFallBack(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: starts JetStream")
+	}
+	connect := authServer(t, shippedAuthorization(t))
+	connect("dispatcher")
+	c1, c2 := ledger.New(connect("crawler01").Ledger()), ledger.New(connect("crawler02").Ledger())
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	files := []bus.File{{Path: "a.warc.gz", Size: 1, ModTime: 1}, {Path: "b.warc.gz", Size: 1, ModTime: 1}}
+	if errs := c2.SetAll(ctx, "warcs", "crawler02", files, ledger.Copied, nil); errs != nil {
+		t.Fatal(errs)
+	}
+	start := time.Now()
+	if errs := c1.SetAll(ctx, "warcs", "crawler01", files, ledger.Copied, nil); errs != nil {
+		t.Fatalf("crawler01 may not record its own files: %v", errs)
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("crawler01's first SetAll took %s: did it wait out the refused batched read?", took)
+	}
+	short := func() context.Context { // a refused read is answered by its deadline
+		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		t.Cleanup(cancel)
+		return ctx
+	}
+	rd := c1.ReadAll(short(), "warcs", "crawler02", files)
+	for _, f := range files {
+		if r, _, err := c1.GetFrom(short(), rd, "warcs", "crawler02", f.Path); err == nil {
+			t.Errorf("crawler01 read crawler02's record of %s: %+v", f.Path, r)
+		}
+		if r, _, err := c1.Get(ctx, "warcs", "crawler01", f.Path); err != nil || r.State != ledger.Copied {
+			t.Errorf("crawler01's own record of %s: %+v, %v", f.Path, r, err)
+		}
+	}
+}

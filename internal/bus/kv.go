@@ -30,6 +30,7 @@ type KV struct {
 	log      *slog.Logger
 	// archivePausedUntil: Archive fails at once until then (unix ns).
 	archivePausedUntil atomic.Int64
+	getAllState
 }
 
 // Get returns a value and its revision, or ErrNoKey.

@@ -61,7 +61,7 @@ func (l *Ledger) Get(ctx context.Context, route, host, path string) (*Record, ui
 // It reports whether the caller should publish the file. The write is a
 // compare-and-set, so a racing rescan and event announce a file once.
 func (l *Ledger) Announce(ctx context.Context, route, host string, f bus.File, p Policy) (bool, error) {
-	w, announce, err := l.announcement(ctx, route, host, f, p)
+	w, announce, err := l.announcement(ctx, nil, route, host, f, p)
 	if err != nil || !announce {
 		return false, err
 	}
@@ -80,10 +80,11 @@ func (l *Ledger) AnnounceAll(ctx context.Context, route, host string, files []bu
 	announce = make([]bool, len(files))
 	if len(files) > 1 && len(files) <= maxBatch {
 		// The reads are round trips, not writes: they go several at once.
+		rd := l.ReadAll(ctx, route, host, files)
 		found := make([]bus.Write, len(files))
 		errs := make([]error, len(files))
 		parallel.Each(len(files), readsInFlight, func(i int) {
-			found[i], announce[i], errs[i] = l.announcement(ctx, route, host, files[i], p)
+			found[i], announce[i], errs[i] = l.announcement(ctx, rd, route, host, files[i], p)
 		})
 		writes := make([]bus.Write, 0, len(files))
 		for i, w := range found {
@@ -110,8 +111,8 @@ func (l *Ledger) AnnounceAll(ctx context.Context, route, host string, files []bu
 
 // announcement returns the write that records f as closed, or false when
 // the ledger says it must not be announced.
-func (l *Ledger) announcement(ctx context.Context, route, host string, f bus.File, p Policy) (bus.Write, bool, error) {
-	old, rev, err := l.Get(ctx, route, host, f.Path)
+func (l *Ledger) announcement(ctx context.Context, rd *Read, route, host string, f bus.File, p Policy) (bus.Write, bool, error) {
+	old, rev, err := l.GetFrom(ctx, rd, route, host, f.Path)
 	if err != nil && !errors.Is(err, ErrNoRecord) {
 		return bus.Write{}, false, err
 	}
@@ -142,7 +143,7 @@ func (l *Ledger) announcement(ctx context.Context, route, host string, f bus.Fil
 // The write is a compare-and-set, retried when another role wrote first.
 func (l *Ledger) Set(ctx context.Context, route, host string, f bus.File, state State, edit func(*Record)) error {
 	for {
-		w, change, err := l.change(ctx, route, host, f, state, edit)
+		w, change, err := l.change(ctx, nil, route, host, f, state, edit)
 		if err != nil || !change {
 			return err
 		}
@@ -170,8 +171,8 @@ func (l *Ledger) write(ctx context.Context, w bus.Write) error {
 
 // change reads a file's record and returns the write that moves it to
 // state, or change false when the record may not change (a final state).
-func (l *Ledger) change(ctx context.Context, route, host string, f bus.File, state State, edit func(*Record)) (w bus.Write, change bool, err error) {
-	r, rev, err := l.Get(ctx, route, host, f.Path)
+func (l *Ledger) change(ctx context.Context, rd *Read, route, host string, f bus.File, state State, edit func(*Record)) (w bus.Write, change bool, err error) {
+	r, rev, err := l.GetFrom(ctx, rd, route, host, f.Path)
 	switch {
 	case errors.Is(err, ErrNoRecord) || (err == nil && !r.Same(f)):
 		r = &Record{Route: route, Host: host, Created: l.now().UTC()}
@@ -286,8 +287,9 @@ func (l *Ledger) SetAll(ctx context.Context, route, host string, files []bus.Fil
 	if len(files) > 1 && len(files) <= maxBatch {
 		writes := make([]bus.Write, 0, len(files))
 		ok := true
+		rd := l.ReadAll(ctx, route, host, files)
 		for _, f := range files {
-			w, change, err := l.change(ctx, route, host, f, state, edit)
+			w, change, err := l.change(ctx, rd, route, host, f, state, edit)
 			if err != nil || (change && w.Rev == 0) {
 				ok = false // a new record may meet a tombstone: Set handles that
 				break
