@@ -74,8 +74,8 @@ func TestIntegrationLedgerPermissions(t *testing.T) {
 }
 
 // A crawler's user may not make batched gets (they could name any host's
-// keys): its ledger reads them one by one, without waiting out a timeout
-// for the refusal, and never sees another host's record.
+// keys): its ledger reads them one by one, quickly, and never sees another
+// host's record.
 func TestIntegrationCrawlerBatchedReadsFallBack(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration test: starts JetStream")
@@ -94,7 +94,7 @@ func TestIntegrationCrawlerBatchedReadsFallBack(t *testing.T) {
 		t.Fatalf("crawler01 may not record its own files: %v", errs)
 	}
 	if took := time.Since(start); took > time.Second {
-		t.Errorf("crawler01's first SetAll took %s: did it wait out the refused batched read?", took)
+		t.Errorf("crawler01's first SetAll took %s: did it wait for a refused batched read?", took)
 	}
 	short := func() context.Context { // a refused read is answered by its deadline
 		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)

@@ -87,6 +87,12 @@ func Connect(ctx context.Context, cfg ConnConfig, log *slog.Logger) (*Bus, error
 		nc.Close()
 		return nil, err
 	}
+	if cfg.User != "" || cfg.Creds != "" || cfg.NKeySeed != "" {
+		// A user has permissions, and a crawler's exclude batched gets (they
+		// could name any host's keys): each would be refused with an error
+		// in every daemon's log. Without a user nothing is refused.
+		b.kv.getAllOff.Store(true)
+	}
 	return b, nil
 }
 
