@@ -124,7 +124,11 @@ func (w *Watcher) scanRoute(ctx context.Context, r *route, dir string, p pass) (
 				} else {
 					stale := w.cfg.StaleAfter
 					if !idleAt.IsZero() {
-						stale = min(stale, orphanGrace+time.Since(idleAt))
+						// Nothing queued: a record older than this process
+						// lost its message with the process before (kept in
+						// memory, announcements do not outlive their server),
+						// one younger than the grace may not be published yet.
+						stale = min(stale, orphanGrace+time.Since(idleAt), time.Since(w.started))
 					}
 					var err error
 					published, err = w.announceChunk(ctx, r, chunk, stale)

@@ -114,6 +114,10 @@ type Watcher struct {
 	done    chan struct{}              // set while Run runs; closed when it returns
 	recheck chan target                // timers hand their path to Run's loop
 
+	// started: a record of a file in flight written before it, with the
+	// queues empty, lost its message with an earlier process (see scanRoute).
+	started time.Time
+
 	// Files under a delete's private name renamed before leftBefore (unix
 	// ns; 0: never) are put back at once.
 	leftBefore atomic.Int64
@@ -159,7 +163,7 @@ func New(cfg Config, deps Deps) (*Watcher, error) {
 	if cfg.MaxQueued == 0 {
 		cfg.MaxQueued = DefaultMaxQueued
 	}
-	w := &Watcher{cfg: cfg, deps: deps, warned: map[string]bool{}, pending: map[string]bus.Closed{},
+	w := &Watcher{cfg: cfg, deps: deps, started: time.Now(), warned: map[string]bool{}, pending: map[string]bus.Closed{},
 		sources: map[string]transfer.Source{}, timers: map[string]*time.Timer{}, behind: map[string]bool{}, recheck: make(chan target, 64)}
 	for _, rc := range cfg.Routes {
 		r := &route{Route: rc, log: deps.Log.With("route", rc.Name, "host", rc.Host)}

@@ -63,6 +63,11 @@ type onceWait struct {
 	problems map[string]watcher.Problem // of every scan, by route, path and reason
 	tally    *tally
 	scans    int  // scans begun
+	// unannounced: files the last scan found in flight by the ledger but did
+	// not announce: held by a job, or orphans whose message was lost (with a
+	// killed predecessor: announcements are kept in memory). The run does
+	// not end before a scan with the queues empty finds none.
+	unannounced int64
 	restored bool // leftovers of killed deletes were put back (see restoreLeftovers)
 }
 
@@ -74,7 +79,7 @@ func (o *onceWait) scan(ctx context.Context) error {
 	since, doneBefore := time.Now(), o.tally.doneSoFar()
 	first := o.scans == 0
 	o.scans++
-	var toSettle, found, deferred atomic.Int64
+	var toSettle, found, deferred, unannounced atomic.Int64
 	problems, err := o.watcher.ScanEach(ctx, func(s watcher.Seen) {
 		found.Add(1)
 		if s.Deferred {
@@ -84,6 +89,9 @@ func (o *onceWait) scan(ctx context.Context) error {
 			return
 		}
 		toSettle.Add(1)
+		if !s.Announced && !s.Deferred {
+			unannounced.Add(1)
+		}
 	})
 	if ctx.Err() != nil {
 		return ctx.Err()
@@ -91,6 +99,7 @@ func (o *onceWait) scan(ctx context.Context) error {
 	o.sys.log.Info("scanned", "closed", found.Load(), "to_settle", toSettle.Load(), "deferred", deferred.Load(),
 		"took", time.Since(since))
 	o.tally.expect(doneBefore + int(toSettle.Load()))
+	o.unannounced = unannounced.Load()
 	if err != nil {
 		o.sys.log.Warn("scan incomplete", "err", err)
 		problems = append(problems, watcher.Problem{Reason: reasonScanFailed, Detail: err.Error()})
@@ -147,13 +156,18 @@ func (o *onceWait) wait(ctx context.Context, pipeline *background) (summary, err
 		if err != nil {
 			return sum, err
 		}
-		if settled && backlog == 0 && !behind {
+		// The tally may count a file twice (moved by a job of the run before
+		// and by this one's), so files the last scan left unannounced keep
+		// the run going until a rescan with the queues empty finds none.
+		orphans := settled && backlog == 0 && !behind && o.unannounced > 0
+		if settled && backlog == 0 && !behind && !orphans {
 			if o.restoreLeftovers(ctx) {
 				continue
 			}
 			sum.NotMoved = sortedProblems(o.problems)
 			return sum, nil
 		}
+		settled = settled && !orphans
 		next := tick.C
 		if settled {
 			// Only the last acks are still on their way: look again soon.

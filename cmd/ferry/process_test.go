@@ -140,7 +140,7 @@ func TestIntegrationKilledMidRunConverges(t *testing.T) {
 		}
 	}
 	if !maps.Equal(got, want) {
-		t.Fatalf("destination after convergence differs: %d files, want %d", len(got), len(want))
+		t.Fatalf("destination after convergence differs: %d files, want %d; sources left: %v\nrun --once stdout: %s\nstderr: %s", len(got), len(want), tree(t, s.src), out, errOut)
 	}
 	if left := tree(t, s.src); len(left) != 0 {
 		t.Fatalf("sources left behind: %v", left)
