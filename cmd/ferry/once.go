@@ -62,13 +62,13 @@ type onceWait struct {
 	show     func(summary)
 	problems map[string]watcher.Problem // of every scan, by route, path and reason
 	tally    *tally
-	scans    int  // scans begun
+	scans    int // scans begun
 	// unannounced: files the last scan found in flight by the ledger but did
 	// not announce: held by a job, or orphans whose message was lost (with a
 	// killed predecessor: announcements are kept in memory). The run does
 	// not end before a scan with the queues empty finds none.
 	unannounced int64
-	restored bool // leftovers of killed deletes were put back (see restoreLeftovers)
+	restored    bool // leftovers of killed deletes were put back (see restoreLeftovers)
 }
 
 // scan runs the watcher's scan, keeps its problems, and counts the files it
