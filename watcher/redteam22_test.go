@@ -51,7 +51,7 @@ func TestRedteam22AnnouncementsLostWithTheStreamAreAnnouncedAgain(t *testing.T) 
 				t.Fatal(err)
 			}
 			time.Sleep(orphanGrace + time.Second) // the record is older than the heal's grace
-			for i := range 3 {                     // three rescans: minutes of a default rescan_interval
+			for i := range 3 {                    // three rescans: minutes of a default rescan_interval
 				seen, _, err := h.w.Scan(t.Context())
 				if err != nil {
 					t.Fatal(err)
