@@ -192,12 +192,21 @@ func copyOf(path string) (entryKey, error) {
 	return entryKey{path: path, ino: ino, stamp: ctime}, nil
 }
 
-// rememberSynced records the copy at path as synced with its name.
-func rememberSynced(path string) {
+// rememberSynced records the copy at path as synced with its name, if it
+// is still the file synced (through descriptor synced) and unchanged since:
+// a second writer may have renamed another file over the name after the
+// directory's sync (an operator's rclone, whose Move replaces), and that
+// file's bytes and entry were never synced.
+func rememberSynced(path string, synced *os.File) {
 	if durableCopiesHeld.Load() >= maxDurableCopies {
 		return
 	}
-	if key, err := copyOf(path); err == nil && key.ino != 0 {
+	st, err := synced.Stat()
+	if err != nil {
+		return
+	}
+	ino, ctime := inode(st)
+	if key, err := copyOf(path); err == nil && key.ino != 0 && key.ino == ino && key.stamp == ctime {
 		if _, loaded := durableCopies.LoadOrStore(key, true); !loaded {
 			durableCopiesHeld.Add(1)
 		}
