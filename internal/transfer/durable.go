@@ -193,16 +193,17 @@ func copyOf(path string) (entryKey, error) {
 }
 
 // rememberSynced records the copy at path as synced with its name, if it
-// is still the file synced (through descriptor synced) and unchanged since:
-// a second writer may have renamed another file over the name after the
-// directory's sync (an operator's rclone, whose Move replaces), and that
-// file's bytes and entry were never synced.
-func rememberSynced(path string, synced *os.File) {
+// is still the file synced (descriptor f, which was as before when its
+// bytes were synced) and unchanged since but for its rename: a second writer
+// may have renamed another file over the name after the directory's sync
+// (an operator's rclone, whose Move replaces), or written into it, and
+// those bytes and that entry were never synced.
+func rememberSynced(path string, f *os.File, before os.FileInfo) {
 	if durableCopiesHeld.Load() >= maxDurableCopies {
 		return
 	}
-	st, err := synced.Stat()
-	if err != nil {
+	st, err := f.Stat()
+	if err != nil || st.Size() != before.Size() || !st.ModTime().Equal(before.ModTime()) {
 		return
 	}
 	ino, ctime := inode(st)

@@ -92,9 +92,12 @@ func (d *Destination) commitLocal(ctx context.Context, obj fs.Object, root, rel 
 	// second writer put at the name since (and its inode number cannot be
 	// handed out again while it is open).
 	up, err := os.Open(from)
+	var synced os.FileInfo // the upload as its bytes were synced
 	if err == nil {
 		defer up.Close()
-		err = fsync(up)
+		if err = fsync(up); err == nil {
+			synced, err = up.Stat()
+		}
 	}
 	if err != nil {
 		return d.undo(ctx, obj, fmt.Errorf("couldn't sync the upload of %s on %s to disk: %w", rel, d, err))
@@ -106,7 +109,7 @@ func (d *Destination) commitLocal(ctx context.Context, obj fs.Object, root, rel 
 		if serr := syncDirs(root, rel); serr != nil {
 			return fmt.Errorf("couldn't make the copy of %s on %s durable: %w", rel, d, serr)
 		}
-		rememberSynced(filepath.Join(root, filepath.FromSlash(rel)), up)
+		rememberSynced(filepath.Join(root, filepath.FromSlash(rel)), up, synced)
 	}
 	if errors.Is(err, iofs.ErrExist) {
 		err = fmt.Errorf("couldn't put %s on %s: an object appeared during the upload: %w", rel, d, fault.ErrConflict)

@@ -21,12 +21,42 @@ import (
 // replacement hashes equal, the source goes, and a power cut can leave an
 // empty copy (XFS), or the name of neither.
 func TestRedteam22CopyReplacedBeforeItWasRememberedIsSyncedBeforeTheDelete(t *testing.T) {
+	copyMeddledWithBeforeItWasRemembered(t, func(t *testing.T, final string) {
+		tmp := filepath.Join(filepath.Dir(final), ".a.warc.gz.rclone-partial")
+		if err := os.WriteFile(tmp, []byte("bytes"), 0o644); err != nil {
+			t.Error(err)
+		} else if err := os.Rename(tmp, final); err != nil {
+			t.Error(err)
+		}
+	})
+}
+
+// The same window, the copy written into in place (same size) by another
+// writer: its new bytes were never synced either.
+func TestRedteam22CopyWrittenInPlaceBeforeItWasRememberedIsSyncedBeforeTheDelete(t *testing.T) {
+	copyMeddledWithBeforeItWasRemembered(t, func(t *testing.T, final string) {
+		f, err := os.OpenFile(final, os.O_WRONLY, 0)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer f.Close()
+		if _, err := f.WriteAt([]byte("BYTES"), 0); err != nil {
+			t.Error(err)
+		}
+	})
+}
+
+// copyMeddledWithBeforeItWasRemembered runs meddle on the copy right after
+// the mover's sync of its directory, then wants Durable to sync the copy and
+// its directory.
+func copyMeddledWithBeforeItWasRemembered(t *testing.T, meddle func(t *testing.T, final string)) {
 	root := t.TempDir()
 	final := filepath.Join(root, "job", "warcs", "a.warc.gz")
 	dir := filepath.Dir(final)
 	var mu sync.Mutex
 	var synced []string
-	replaced := false
+	meddled := false
 	old := fsync
 	fsync = func(f *os.File) error {
 		err := f.Sync()
@@ -34,16 +64,11 @@ func TestRedteam22CopyReplacedBeforeItWasRememberedIsSyncedBeforeTheDelete(t *te
 		defer mu.Unlock()
 		synced = append(synced, f.Name())
 		// Right after the mover's sync of the copy's directory (its name is
-		// durable now), a second writer puts the same bytes over it by rename.
-		if f.Name() == dir && !replaced {
+		// durable now), a second writer meddles.
+		if f.Name() == dir && !meddled {
 			if _, serr := os.Lstat(final); serr == nil {
-				replaced = true
-				tmp := filepath.Join(dir, ".a.warc.gz.rclone-partial")
-				if werr := os.WriteFile(tmp, []byte("bytes"), 0o644); werr != nil {
-					t.Error(werr)
-				} else if rerr := os.Rename(tmp, final); rerr != nil {
-					t.Error(rerr)
-				}
+				meddled = true
+				meddle(t, final)
 			}
 		}
 		return err
@@ -56,9 +81,9 @@ func TestRedteam22CopyReplacedBeforeItWasRememberedIsSyncedBeforeTheDelete(t *te
 	}
 	putCopy(t, d, "job/warcs/a.warc.gz")
 	mu.Lock()
-	if !replaced {
+	if !meddled {
 		mu.Unlock()
-		t.Fatal("the copy was not replaced after its directory's sync; the attack did not run")
+		t.Fatal("nobody meddled with the copy after its directory's sync; the attack did not run")
 	}
 	synced = nil
 	mu.Unlock()
@@ -70,14 +95,14 @@ func TestRedteam22CopyReplacedBeforeItWasRememberedIsSyncedBeforeTheDelete(t *te
 	defer mu.Unlock()
 	var missing []string
 	if !slices.Contains(synced, final) {
-		missing = append(missing, "the replacement's bytes ("+final+")")
+		missing = append(missing, "the copy's new bytes ("+final+")")
 	}
 	if !slices.Contains(synced, dir) {
-		missing = append(missing, "its new entry ("+dir+")")
+		missing = append(missing, "its directory ("+dir+")")
 	}
 	if len(missing) > 0 {
-		t.Fatalf("the copy was replaced by another writer between the mover's directory sync and rememberSynced; "+
-			"Durable before the delete synced %v, missing %v: the replacement is remembered as the file ferry synced", synced, missing)
+		t.Fatalf("another writer changed the copy between the mover's directory sync and rememberSynced; "+
+			"Durable before the delete synced %v, missing %v: the changed copy is remembered as the file ferry synced", synced, missing)
 	}
 }
 
