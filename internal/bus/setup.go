@@ -97,7 +97,8 @@ func (b *Bus) setup(ctx context.Context, replicas int, dead DeadLimits, ledgerKe
 func (b *Bus) ensureStream(ctx context.Context, want jetstream.StreamConfig) error {
 	if s, err := b.js.Stream(ctx, want.Name); err == nil {
 		have := s.CachedInfo().Config
-		if have.Storage != want.Storage {
+		older := have.Storage != want.Storage
+		if older {
 			// A stream's storage cannot change in place (FERRY_CLOSED made on
 			// disk by an older ferry): it keeps it, and works as before.
 			b.log.Info("a stream keeps the storage it was made with", "stream", want.Name,
@@ -105,17 +106,30 @@ func (b *Bus) ensureStream(ctx context.Context, want jetstream.StreamConfig) err
 			want.Storage = have.Storage
 		}
 		if slices.Equal(have.Subjects, want.Subjects) && have.Retention == want.Retention &&
-			have.Storage == want.Storage && have.Replicas == want.Replicas && have.Duplicates == want.Duplicates &&
-			sameLimits(have, want) {
-			if have.AllowAtomicPublish == want.AllowAtomicPublish {
+			have.Storage == want.Storage && have.Replicas == want.Replicas && have.Duplicates == want.Duplicates {
+			limits := sameLimits(have, want)
+			if limits && have.AllowAtomicPublish == want.AllowAtomicPublish {
 				return nil
 			}
-			// Only batches are missing, which publishers fall back from: a
-			// user who may not update streams (a crawler host) goes on.
-			if _, err := b.js.UpdateStream(ctx, want); err != nil {
-				b.log.Warn("couldn't allow atomic batches on a stream; publishing one by one", "stream", want.Name, "err", err)
+			if limits {
+				// Only batches are missing, which publishers fall back from: a
+				// user who may not update streams (a crawler host) goes on.
+				if _, err := b.js.UpdateStream(ctx, want); err != nil {
+					b.log.Warn("couldn't allow atomic batches on a stream; publishing one by one", "stream", want.Name, "err", err)
+				}
+				return nil
 			}
-			return nil
+			if older {
+				// The stream an older ferry made on disk (FERRY_CLOSED) has
+				// none of the limits ferry now sets with memory storage, and
+				// works as it did without them: a user who may not update
+				// streams (a crawler host upgraded before the dispatcher)
+				// goes on.
+				if _, err := b.js.UpdateStream(ctx, want); err != nil {
+					b.log.Warn("couldn't set a stream's limits; it works without them", "stream", want.Name, "err", err)
+				}
+				return nil
+			}
 		}
 	}
 	_, err := b.js.CreateOrUpdateStream(ctx, want)

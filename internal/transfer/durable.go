@@ -192,12 +192,22 @@ func copyOf(path string) (entryKey, error) {
 	return entryKey{path: path, ino: ino, stamp: ctime}, nil
 }
 
-// rememberSynced records the copy at path as synced with its name.
-func rememberSynced(path string) {
+// rememberSynced records the copy at path as synced with its name, if it
+// is still the file synced (descriptor f, which was as before when its
+// bytes were synced) and unchanged since but for its rename: a second writer
+// may have renamed another file over the name after the directory's sync
+// (an operator's rclone, whose Move replaces), or written into it, and
+// those bytes and that entry were never synced.
+func rememberSynced(path string, f *os.File, before os.FileInfo) {
 	if durableCopiesHeld.Load() >= maxDurableCopies {
 		return
 	}
-	if key, err := copyOf(path); err == nil && key.ino != 0 {
+	st, err := f.Stat()
+	if err != nil || st.Size() != before.Size() || !st.ModTime().Equal(before.ModTime()) {
+		return
+	}
+	ino, ctime := inode(st)
+	if key, err := copyOf(path); err == nil && key.ino != 0 && key.ino == ino && key.stamp == ctime {
 		if _, loaded := durableCopies.LoadOrStore(key, true); !loaded {
 			durableCopiesHeld.Add(1)
 		}

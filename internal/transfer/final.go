@@ -87,17 +87,29 @@ func (d *Destination) commitLocal(ctx context.Context, obj fs.Object, root, rel 
 	if st, err := os.Lstat(from); err != nil || !st.Mode().IsRegular() || st.Size() != obj.Size() {
 		return d.undo(ctx, obj, fmt.Errorf("couldn't find the upload of %s on %s at %s: %v", rel, d, from, err))
 	}
-	if err := syncFile(from); err != nil {
+	// The upload stays open until it is remembered as synced: what is
+	// remembered is the file this descriptor synced, never whatever a
+	// second writer put at the name since (and its inode number cannot be
+	// handed out again while it is open).
+	up, err := os.Open(from)
+	var synced os.FileInfo // the upload as its bytes were synced
+	if err == nil {
+		defer up.Close()
+		if err = fsync(up); err == nil {
+			synced, err = up.Stat()
+		}
+	}
+	if err != nil {
 		return d.undo(ctx, obj, fmt.Errorf("couldn't sync the upload of %s on %s to disk: %w", rel, d, err))
 	}
-	err := renameNoReplace(from, filepath.Join(root, filepath.FromSlash(rel)))
+	err = renameNoReplace(from, filepath.Join(root, filepath.FromSlash(rel)))
 	if err == nil {
 		// The copy stays if its name cannot be synced: it is whole, and
 		// only a retry, which finds it identical, can make it durable.
 		if serr := syncDirs(root, rel); serr != nil {
 			return fmt.Errorf("couldn't make the copy of %s on %s durable: %w", rel, d, serr)
 		}
-		rememberSynced(filepath.Join(root, filepath.FromSlash(rel)))
+		rememberSynced(filepath.Join(root, filepath.FromSlash(rel)), up, synced)
 	}
 	if errors.Is(err, iofs.ErrExist) {
 		err = fmt.Errorf("couldn't put %s on %s: an object appeared during the upload: %w", rel, d, fault.ErrConflict)
