@@ -22,7 +22,7 @@ const maxPending = 10000
 // event and rescan announce once. A record in flight is announced again
 // once older than staleAfter. It reports whether f was published.
 func (w *Watcher) announce(ctx context.Context, r *route, f bus.File, staleAfter time.Duration) (bool, error) {
-	published, err := w.announceChunk(ctx, r, []bus.File{f}, staleAfter)
+	published, err := w.announceChunk(ctx, r, []bus.File{f}, staleAfter, time.Time{})
 	return published[0], err
 }
 
@@ -88,8 +88,8 @@ func (a *announceErrors) err() error {
 // announceChunk is announce for several files: the ledger records them in
 // one batch, then the events of those it says to announce go out together.
 // published[i] says whether files[i] was announced now.
-func (w *Watcher) announceChunk(ctx context.Context, r *route, files []bus.File, staleAfter time.Duration) (published []bool, err error) {
-	policy := ledger.Policy{StaleAfter: staleAfter, DeletesSource: r.DeletesSource}
+func (w *Watcher) announceChunk(ctx context.Context, r *route, files []bus.File, staleAfter time.Duration, lostBefore time.Time) (published []bool, err error) {
+	policy := ledger.Policy{StaleAfter: staleAfter, DeletesSource: r.DeletesSource, LostBefore: lostBefore}
 	publish, lerr := w.deps.Ledger.AnnounceAll(ctx, r.Name, r.Host, files, policy)
 	if lerr != nil {
 		lerr = fmt.Errorf("couldn't record files of route %s: %w", r.Name, lerr)

@@ -102,8 +102,11 @@ func TestRedteam22AnnouncementRefusedByAFullStreamIsRetriedSoon(t *testing.T) {
 	if _, _, err := h.w.Scan(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// Once by the kept announcement, and maybe once more: its record is older
+	// than the stream made again (ledger.Policy.LostBefore). The dispatcher
+	// takes a path once per group; a second job of it finds it done.
 	n, err := h.bus.RouteBacklog(ctx, testRoute, "crawler1")
-	if err != nil || n != 1 {
+	if err != nil || n < 1 || n > 2 {
 		t.Fatalf("route backlog after the stream had room = %d, %v; want a.warc.gz's announcement queued", n, err)
 	}
 }

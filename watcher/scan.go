@@ -100,6 +100,12 @@ func (w *Watcher) scanRoute(ctx context.Context, r *route, dir string, p pass) (
 	if !p.heal {
 		idleAt = time.Time{}
 	}
+	var lostBefore time.Time // FERRY_CLOSED made again since: see ledger.Policy
+	if p.heal {
+		if since, err := w.deps.Bus.ClosedSince(ctx); err == nil {
+			lostBefore = since
+		}
+	}
 	walkCtx, stopWalk := context.WithCancel(ctx)
 	defer stopWalk()
 	win := &window{room: int64(w.cfg.MaxQueued) - int64(min(queued, uint64(w.cfg.MaxQueued)))}
@@ -131,7 +137,7 @@ func (w *Watcher) scanRoute(ctx context.Context, r *route, dir string, p pass) (
 						stale = min(stale, orphanGrace+time.Since(idleAt), time.Since(w.started))
 					}
 					var err error
-					published, err = w.announceChunk(ctx, r, chunk, stale)
+					published, err = w.announceChunk(ctx, r, chunk, stale, lostBefore)
 					failures.add(err)
 					win.announced.Add(int64(countTrue(published)))
 				}

@@ -121,6 +121,16 @@ func (b *Bus) RouteBacklog(ctx context.Context, route, host string) (uint64, err
 	return total, nil
 }
 
+// ClosedSince is when FERRY_CLOSED was made: a file announced before then
+// lost its message where the stream is kept in memory (see setup).
+func (b *Bus) ClosedSince(ctx context.Context) (time.Time, error) {
+	stream, err := b.js.Stream(ctx, StreamClosed)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("couldn't open stream %s: %w", StreamClosed, err)
+	}
+	return stream.CachedInfo().Created, nil
+}
+
 // deadDigest names a dead letter's content for dedup: its route, host, job,
 // attempts, reason, files and raw bytes (an event's raw bytes tell its
 // announcements apart), but not error texts, which may differ between two

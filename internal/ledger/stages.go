@@ -20,6 +20,11 @@ type Policy struct {
 	// while it kept them (delete_source: false) is announced again, so it is
 	// verified afresh and deleted: the old verification is not evidence.
 	DeletesSource bool
+	// LostBefore: a record still "closed" (announced, not yet in a job)
+	// and last written before this lost its message: the announcements'
+	// stream was made again since (kept in memory, it does not outlive its
+	// server), so it is announced again at once, busy queues or not.
+	LostBefore time.Time
 }
 
 // ShouldAnnounce decides whether the watcher announces a closed file it sees
@@ -38,6 +43,8 @@ func ShouldAnnounce(r *Record, f bus.File, now time.Time, p Policy) bool {
 		return p.DeletesSource // kept by an older config, or still to be kept
 	case r.State.Done():
 		return false // moved: the source was deleted, so this is a stale listing
+	case r.State == Announced && r.Updated.Before(p.LostBefore):
+		return true
 	default:
 		return now.Sub(r.Updated) > p.StaleAfter // in flight, unless its job was lost
 	}

@@ -186,4 +186,23 @@ func TestShouldAnnounce(t *testing.T) {
 			}
 		})
 	}
+	// The announcements' stream made again a minute ago: a file still
+	// announced before then lost its message; one announced since, or in a
+	// job (whose message is on disk), or done, has not.
+	lost := Policy{StaleAfter: stale, LostBefore: now.Add(-time.Minute)}
+	for _, tt := range []struct {
+		name string
+		rec  *Record
+		want bool
+	}{
+		{"announced before the stream", rec(Announced, 2*time.Minute), true},
+		{"announced since", rec(Announced, 30*time.Second), false},
+		{"batched before the stream", rec(Batched, 2*time.Minute), false},
+		{"copied before the stream", rec(Copied, 2*time.Minute), false},
+		{"moved before the stream", rec(Moved, 2*time.Minute), false},
+	} {
+		if got := ShouldAnnounce(tt.rec, f, now, lost); got != tt.want {
+			t.Errorf("%s: ShouldAnnounce = %v, want %v", tt.name, got, tt.want)
+		}
+	}
 }
