@@ -71,7 +71,10 @@ func (k *KV) getSome(ctx context.Context, keys []string, out map[string]Value) e
 		defer cancel()
 	}
 	inbox := k.nc.NewRespInbox()
-	sub, err := k.nc.SubscribeSync(inbox)
+	// A channel just large enough for the answers (one per key, and the end
+	// of the batch): SubscribeSync's own holds 64k, half a megabyte a job.
+	answers := make(chan *nats.Msg, len(keys)+2)
+	sub, err := k.nc.ChanSubscribe(inbox, answers)
 	if err != nil {
 		return fmt.Errorf("couldn't read %d keys at once: %w", len(keys), err)
 	}
@@ -81,7 +84,7 @@ func (k *KV) getSome(ctx context.Context, keys []string, out map[string]Value) e
 		return fmt.Errorf("couldn't read %d keys at once: %w", len(keys), err)
 	}
 	for n := 0; ; n++ {
-		m, err := k.next(ctx, sub, subject, n == 0)
+		m, err := k.next(ctx, answers, subject, n == 0)
 		if err != nil {
 			if n == 0 && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrPermissionViolation)) {
 				k.getAllOff.Store(true) // no answer at all: not allowed, or not served
@@ -114,20 +117,27 @@ func (k *KV) getSome(ctx context.Context, keys []string, out map[string]Value) e
 // next is the next answer on sub. Waiting for the first, it looks soon and
 // then every 50 ms whether the server refused the request: a permissions
 // violation comes as the connection's error, not as an answer.
-func (k *KV) next(ctx context.Context, sub *nats.Subscription, subject string, first bool) (*nats.Msg, error) {
-	if !first {
-		return sub.NextMsgWithContext(ctx)
+func (k *KV) next(ctx context.Context, answers <-chan *nats.Msg, subject string, first bool) (*nats.Msg, error) {
+	poll := time.Duration(0) // after the first answer: wait for ctx only
+	if first {
+		poll = 2 * time.Millisecond
 	}
-	for poll := 2 * time.Millisecond; ; poll = min(2*poll, 50*time.Millisecond) {
-		wait, cancel := context.WithTimeout(ctx, poll)
-		m, err := sub.NextMsgWithContext(wait)
-		cancel()
-		if err == nil || ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
-			return m, err
+	for {
+		var tick <-chan time.Time
+		if poll > 0 {
+			tick = time.After(poll)
+		}
+		select {
+		case m := <-answers:
+			return m, nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-tick:
 		}
 		if last := k.nc.LastError(); errors.Is(last, nats.ErrPermissionViolation) && strings.Contains(last.Error(), `"`+subject+`"`) {
 			return nil, last
 		}
+		poll = min(2*poll, 50*time.Millisecond)
 	}
 }
 
