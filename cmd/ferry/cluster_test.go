@@ -415,14 +415,26 @@ func TestIntegrationRemoteSourceTwoWorkers(t *testing.T) {
 	testkit.WaitFor(t, 60*time.Second, "every object copied and verified", func() bool {
 		return maps.Equal(tree(t, dst), want) && len(tree(t, bucket)) == 0
 	})
-	recs := ledgerRecords(t, js)
-	if len(recs) != len(want) {
-		t.Errorf("ledger holds %d records, want %d", len(recs), len(want))
-	}
-	for rel := range want {
-		if r := recs[rel]; r.State != ledger.Moved || r.Host != "any" {
-			t.Errorf("ledger record of %s: state %q host %q, want %s any", rel, r.State, r.Host, ledger.Moved)
+	// A verifier records a job's files once its last file is done, after
+	// their sources are gone: the records may trail the bucket by a moment.
+	var wrong []string
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		recs := ledgerRecords(t, js)
+		wrong = nil
+		if len(recs) != len(want) {
+			wrong = append(wrong, fmt.Sprintf("ledger holds %d records, want %d", len(recs), len(want)))
 		}
+		for rel := range want {
+			if r := recs[rel]; r.State != ledger.Moved || r.Host != "any" {
+				wrong = append(wrong, fmt.Sprintf("ledger record of %s: state %q host %q, want %s any", rel, r.State, r.Host, ledger.Moved))
+			}
+		}
+		if len(wrong) == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	for _, w := range wrong {
+		t.Error(w)
 	}
 	if n := deadCount(t, js); n != 0 {
 		t.Errorf("%d dead letters", n)
