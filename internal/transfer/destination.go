@@ -6,20 +6,25 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/ferrydata/ferry/internal/fault"
 	"github.com/ferrydata/ferry/internal/relpath"
+	"github.com/rclone/rclone/backend/s3"
 	"github.com/rclone/rclone/fs"
 	"github.com/rclone/rclone/fs/accounting"
 	"github.com/rclone/rclone/fs/cache"
+	"github.com/rclone/rclone/fs/fspath"
 	"github.com/rclone/rclone/fs/object"
 )
 
 // Destination is a route's long-term storage: any rclone remote.
 type Destination struct {
-	f    fs.Fs    // the remote itself: uploads and existence checks
+	f    fs.Fs    // the remote itself: existence checks and the delete's last look
+	up   fs.Fs    // f for uploads: on S3 without rclone's HEAD after each PUT (see s3Tuned)
 	h    fs.Fs    // a hasher over f: read-backs (see ReadBack)
+	getS bool     // h reads S3 with one GET, no HEAD first: ReadBack's identity is the GET's
 	link fs.Fs    // SFTP only: f with hard links for Copy (see commit)
 	ht   HashType // the hash Put and ReadBack compute
 	bw   *BwLimit // the route's bandwidth limit, nil for none
@@ -38,7 +43,14 @@ func OpenDestination(ctx context.Context, remote string, t HashType) (*Destinati
 	if err != nil {
 		return nil, fmt.Errorf("couldn't open destination %q: %w", remote, err)
 	}
-	h, err := openHasher(ctx, remote, t)
+	up, readRemote := f, remote
+	if _, direct := f.(*s3.Fs); direct {
+		if up, err = cache.Get(ctx, s3Tuned(remote, "no_head")); err != nil {
+			return nil, fmt.Errorf("couldn't open destination %q for uploads: %w", remote, err)
+		}
+		readRemote = s3Tuned(remote, "no_head_object")
+	}
+	h, err := openHasher(ctx, readRemote, t)
 	if err != nil {
 		return nil, fmt.Errorf("couldn't open hasher over destination %q: %w", remote, err)
 	}
@@ -46,7 +58,29 @@ func OpenDestination(ctx context.Context, remote string, t HashType) (*Destinati
 	if err != nil {
 		return nil, fmt.Errorf("couldn't open destination %q for hard links: %w", remote, err)
 	}
-	return &Destination{f: f, h: h, link: link, ht: t}, nil
+	d := &Destination{f: f, up: up, h: h, link: link, ht: t}
+	_, d.getS = fs.UnWrapFs(h).(*s3.Fs)
+	return d, nil
+}
+
+// s3Tuned is remote, an S3 remote, with the boolean backend option set,
+// for the requests of a small file that nothing of ferry's needs:
+//
+//   - no_head: rclone's HEAD after each PUT checks the stored size. The
+//     read-back checks every byte.
+//   - no_head_object: the HEAD before each GET. The GET's own headers
+//     describe the bytes it returns; ReadBack takes the copy's identity
+//     from them (see getS).
+//
+// Existence checks and the delete's last look keep their HEADs: they open
+// remote itself. Where the option cannot reach the S3 backend (an alias
+// names it), rclone ignores it and the requests stay; nothing else changes.
+func s3Tuned(remote, option string) string {
+	p, err := fspath.Parse(remote)
+	if err != nil || p.Name == "" {
+		return remote
+	}
+	return strings.TrimSuffix(p.ConfigString, ":") + "," + option + "=true:" + p.Path
 }
 
 // SetBwLimit limits Put's uploads and ReadBack's downloads from now on;
@@ -104,7 +138,7 @@ func (d *Destination) Put(ctx context.Context, rel string, r io.Reader, size int
 	if name == rel {
 		opts = d.putOptions()
 	}
-	obj, err := d.f.Put(ctx, in, object.NewStaticObjectInfo(name, modTime, size, true, nil, d.f), opts...)
+	obj, err := d.up.Put(ctx, in, object.NewStaticObjectInfo(name, modTime, size, true, nil, d.up), opts...)
 	switch {
 	case err != nil && sr.err != nil:
 		return Sum{}, fmt.Errorf("couldn't upload %s to %s: %w", rel, d, sr.err)

@@ -54,6 +54,9 @@ func (d *Destination) ReadBackTo(ctx context.Context, rel string, p *Progress, a
 	if err != nil {
 		return Sum{}, FileInfo{}, readBackErr(rel, d, err)
 	}
+	if d.getS {
+		return d.readGET(ctx, rel, obj, p, also)
+	}
 	id, err = objectIdentity(ctx, obj)
 	if err != nil {
 		return Sum{}, FileInfo{}, readBackErr(rel, d, err)
@@ -71,6 +74,26 @@ func (d *Destination) ReadBackTo(ctx context.Context, rel string, p *Progress, a
 		// Retryable: the next read-back hashes whatever is there now.
 		return Sum{}, FileInfo{}, fmt.Errorf("couldn't read back %s from %s: it changed while being read (%+v, then %+v)", rel, d, id, after)
 	}
+	return sum, id, nil
+}
+
+// readGET is ReadBack on S3: the identity is that of the GET's response
+// (rclone's Open sets size, ETag and metadata from its headers), which
+// describe the very bytes it carried, so no look before or after the read
+// is needed to bind the two. The delete's last look compares the copy with
+// this identity. obj is made without a HEAD where no_head_object reached
+// the backend; where it did not (an alias), rclone HEADs first and the GET
+// still overwrites what it saw.
+func (d *Destination) readGET(ctx context.Context, rel string, obj rfs.Object, p *Progress, also io.Writer) (Sum, FileInfo, error) {
+	sum, err := d.read(ctx, rel, obj, p, also)
+	if err != nil {
+		return Sum{}, FileInfo{}, err
+	}
+	id, err := objectIdentity(ctx, obj)
+	if err != nil {
+		return Sum{}, FileInfo{}, readBackErr(rel, d, err)
+	}
+	id.Path = rel
 	return sum, id, nil
 }
 
