@@ -83,10 +83,10 @@ func objectIdentity(ctx context.Context, obj fs.Object) (FileInfo, error) {
 	return fi, nil
 }
 
-// s3Tag tells S3 objects apart by what the HEAD already gave: the MD5 from
-// the ETag or the md5chksum metadata (a multipart upload may have neither)
-// and the server's upload time (btime, Last-Modified), which a rewrite
-// changes even when the new bytes have the old size and mtime.
+// s3Tag tells S3 objects apart by what the HEAD or GET already gave: the
+// MD5 from the ETag or the md5chksum metadata (a multipart upload may have
+// neither) and the server's upload time (btime, Last-Modified), which a
+// rewrite changes even when the new bytes have the old size and mtime.
 func s3Tag(ctx context.Context, o fs.Object) string {
 	var parts []string
 	if sum, err := o.Hash(ctx, hash.MD5); err == nil && sum != "" {
