@@ -51,7 +51,10 @@ func compare(o options, w workload) ([]result, error) {
 	runs := map[string][]usage{}
 	for rep := range o.reps {
 		for _, t := range all {
-			u, err := runOnce(o, t, dest, want, master, filepath.Join(dir, fmt.Sprintf("%s-%d", strings.ReplaceAll(t.name, " ", "-"), rep)))
+			name := fmt.Sprintf("%s-%d", strings.ReplaceAll(t.name, " ", "-"), rep)
+			u, err := runLogged(o, w.name+"-"+name, func(logs io.Writer) (usage, error) {
+				return runOnce(o, t, dest, want, master, filepath.Join(dir, name), logs)
+			})
 			if err != nil {
 				return nil, fmt.Errorf("%s, %s run %d: %w", w.name, t.name, rep+1, err)
 			}
@@ -68,7 +71,7 @@ func compare(o options, w workload) ([]result, error) {
 
 // runOnce gives t a fresh copy of the master tree and a fresh destination,
 // runs it, and checks what it left.
-func runOnce(o options, t tool, dest *destination, want map[string][32]byte, master, dir string) (usage, error) {
+func runOnce(o options, t tool, dest *destination, want map[string][32]byte, master, dir string, logs io.Writer) (usage, error) {
 	defer os.RemoveAll(dir)
 	src := filepath.Join(dir, "heritrix")
 	if err := copyTree(master, src); err != nil {
@@ -79,12 +82,29 @@ func runOnce(o options, t tool, dest *destination, want map[string][32]byte, mas
 		return usage{}, err
 	}
 	defer os.RemoveAll(disk)
-	r := runSpec{bins: o.bins, src: src, dst: remote, dir: dir, env: dest.env, ns: dest.ns}
+	r := runSpec{bins: o.bins, src: src, dst: remote, dir: dir, env: dest.env, ns: dest.ns, logs: logs}
 	u, err := t.run(r)
 	if err != nil {
 		return u, err
 	}
 	return u, checkMoved(want, src, disk, t.deletes)
+}
+
+// runLogged runs run with its ferry's log kept in o.logs as name.log,
+// when -logs is given.
+func runLogged(o options, name string, run func(logs io.Writer) (usage, error)) (usage, error) {
+	if o.logs == "" {
+		return run(nil)
+	}
+	if err := os.MkdirAll(o.logs, 0o755); err != nil {
+		return usage{}, err
+	}
+	f, err := os.Create(filepath.Join(o.logs, name+".log"))
+	if err != nil {
+		return usage{}, err
+	}
+	defer f.Close()
+	return run(f)
 }
 
 // destination is where a workload's tools write: a local directory, or

@@ -22,6 +22,7 @@ type options struct {
 	backlog   []int           // backlog sizes
 	latencyN  int             // files closed one at a time
 	tmp       string
+	logs      string // where each ferry run's stderr is kept, or ""
 	progressW io.Writer
 	// others are more ferry binaries (-compare), each run beside the
 	// three tools as one more row: a change measured side by side with
@@ -138,6 +139,7 @@ func parseFlags(args []string, errOut io.Writer) (options, error) {
 	backlogs := fs.String("backlog", "20000", "comma-separated numbers of waiting files for the backlog benchmark")
 	fs.IntVar(&o.latencyN, "latency-files", 20, "files closed one at a time in the latency benchmark")
 	fs.StringVar(&o.tmp, "tmp", os.TempDir(), "where the trees, destinations and state dirs go")
+	fs.StringVar(&o.logs, "logs", "", "a directory to keep each ferry run's log in (comparison workloads), as <workload>-<tool>-<run>.log")
 	others := fs.String("compare", "", "comma-separated name=binary (name: a-z, 0-9, -): more ferry binaries, run interleaved with the tools as rows \"ferry name\" (comparison workloads)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
