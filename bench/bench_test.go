@@ -142,3 +142,19 @@ func TestTreeIsTheSameEveryTimeAndDistinctPerFile(t *testing.T) {
 		seen[sum] = true
 	}
 }
+
+func TestRetryLinesCountsRetriesSplitAcrossWrites(t *testing.T) {
+	r := &retryLines{}
+	for _, chunk := range []string{"time=1 level=INFO msg=\"file copied\"\ntime=2 level=WARN msg=\"job fa", "iled; will retry\" err=x\n", "time=3 msg=\"job failed; will retry\" err=y"} {
+		if _, err := r.Write([]byte(chunk)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r.n != 1 || !strings.Contains(r.first, "err=x") {
+		t.Fatalf("counted %d retries, first %q; want 1 whole line (the last is not ended yet)", r.n, r.first)
+	}
+	_, _ = r.Write([]byte("\n"))
+	if r.n != 2 {
+		t.Fatalf("counted %d retries after the last line ended, want 2", r.n)
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -91,20 +92,51 @@ func runOnce(o options, t tool, dest *destination, want map[string][32]byte, mas
 }
 
 // runLogged runs run with its ferry's log kept in o.logs as name.log,
-// when -logs is given.
+// when -logs is given, and says in the progress lines when ferry retried
+// a job: a run with a retry waited out its backoff (10 s at first), so its
+// time says more about the server than about ferry.
 func runLogged(o options, name string, run func(logs io.Writer) (usage, error)) (usage, error) {
-	if o.logs == "" {
-		return run(nil)
+	retries := &retryLines{}
+	var logs io.Writer = retries
+	if o.logs != "" {
+		if err := os.MkdirAll(o.logs, 0o755); err != nil {
+			return usage{}, err
+		}
+		f, err := os.Create(filepath.Join(o.logs, name+".log"))
+		if err != nil {
+			return usage{}, err
+		}
+		defer f.Close()
+		logs = io.MultiWriter(retries, f)
 	}
-	if err := os.MkdirAll(o.logs, 0o755); err != nil {
-		return usage{}, err
+	u, err := run(logs)
+	if retries.n > 0 {
+		o.progress("%s: ferry retried %d job(s); the first: %s", name, retries.n, retries.first)
 	}
-	f, err := os.Create(filepath.Join(o.logs, name+".log"))
-	if err != nil {
-		return usage{}, err
+	return u, err
+}
+
+// retryLines counts ferry's "will retry" log lines written to it.
+type retryLines struct {
+	partial []byte
+	n       int
+	first   string
+}
+
+func (r *retryLines) Write(p []byte) (int, error) {
+	r.partial = append(r.partial, p...)
+	for {
+		i := bytes.IndexByte(r.partial, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		if line := string(r.partial[:i]); strings.Contains(line, `msg="job failed; will retry"`) {
+			if r.n++; r.n == 1 {
+				r.first = line
+			}
+		}
+		r.partial = r.partial[i+1:]
 	}
-	defer f.Close()
-	return run(f)
 }
 
 // destination is where a workload's tools write: a local directory, or
