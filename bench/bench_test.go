@@ -143,18 +143,19 @@ func TestTreeIsTheSameEveryTimeAndDistinctPerFile(t *testing.T) {
 	}
 }
 
-func TestRetryLinesCountsRetriesSplitAcrossWrites(t *testing.T) {
-	r := &retryLines{}
+func TestLogClockKeepsTheFirstLineOfAKey(t *testing.T) {
+	const retried = `msg="job failed; will retry"`
+	c := newLogClock(retried)
 	for _, chunk := range []string{"time=1 level=INFO msg=\"file copied\"\ntime=2 level=WARN msg=\"job fa", "iled; will retry\" err=x\n", "time=3 msg=\"job failed; will retry\" err=y"} {
-		if _, err := r.Write([]byte(chunk)); err != nil {
+		if _, err := c.Write([]byte(chunk)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if r.n != 1 || !strings.Contains(r.first, "err=x") {
-		t.Fatalf("counted %d retries, first %q; want 1 whole line (the last is not ended yet)", r.n, r.first)
+	if n, _, _ := c.seen(retried); n != 1 || !strings.Contains(c.firstLine(retried), "err=x") {
+		t.Fatalf("counted %d retries, first %q; want 1 whole line (the last is not ended yet)", n, c.firstLine(retried))
 	}
-	_, _ = r.Write([]byte("\n"))
-	if r.n != 2 {
-		t.Fatalf("counted %d retries after the last line ended, want 2", r.n)
+	_, _ = c.Write([]byte("\n"))
+	if n, _, _ := c.seen(retried); n != 2 || !strings.Contains(c.firstLine(retried), "err=x") {
+		t.Fatalf("counted %d retries after the last line ended, first %q; want 2, first still err=x", n, c.firstLine(retried))
 	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -96,7 +95,8 @@ func runOnce(o options, t tool, dest *destination, want map[string][32]byte, mas
 // a job: a run with a retry waited out its backoff (10 s at first), so its
 // time says more about the server than about ferry.
 func runLogged(o options, name string, run func(logs io.Writer) (usage, error)) (usage, error) {
-	retries := &retryLines{}
+	const retried = `msg="job failed; will retry"`
+	retries := newLogClock(retried)
 	var logs io.Writer = retries
 	if o.logs != "" {
 		if err := os.MkdirAll(o.logs, 0o755); err != nil {
@@ -110,33 +110,10 @@ func runLogged(o options, name string, run func(logs io.Writer) (usage, error)) 
 		logs = io.MultiWriter(retries, f)
 	}
 	u, err := run(logs)
-	if retries.n > 0 {
-		o.progress("%s: ferry retried %d job(s); the first: %s", name, retries.n, retries.first)
+	if n, _, _ := retries.seen(retried); n > 0 {
+		o.progress("%s: ferry retried %d job(s); the first: %s", name, n, retries.firstLine(retried))
 	}
 	return u, err
-}
-
-// retryLines counts ferry's "will retry" log lines written to it.
-type retryLines struct {
-	partial []byte
-	n       int
-	first   string
-}
-
-func (r *retryLines) Write(p []byte) (int, error) {
-	r.partial = append(r.partial, p...)
-	for {
-		i := bytes.IndexByte(r.partial, '\n')
-		if i < 0 {
-			return len(p), nil
-		}
-		if line := string(r.partial[:i]); strings.Contains(line, `msg="job failed; will retry"`) {
-			if r.n++; r.n == 1 {
-				r.first = line
-			}
-		}
-		r.partial = r.partial[i+1:]
-	}
 }
 
 // destination is where a workload's tools write: a local directory, or

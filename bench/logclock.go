@@ -9,7 +9,8 @@ import (
 
 // logClock timestamps the log lines a child writes, as it writes them: for
 // each key, how many lines held it and when the first and the latest came
-// (since start). It keeps only the tail of the output, for error messages.
+// (since start), and the first such line. It keeps only the tail of the
+// output, for error messages.
 type logClock struct {
 	mu      sync.Mutex
 	start   time.Time
@@ -18,6 +19,7 @@ type logClock struct {
 	count   map[string]int
 	first   map[string]time.Duration
 	latest  map[string]time.Duration
+	line    map[string]string // the first line that held each key
 	tail    []byte
 }
 
@@ -25,7 +27,7 @@ const tailBytes = 16 << 10
 
 func newLogClock(keys ...string) *logClock {
 	return &logClock{start: time.Now(), keys: keys,
-		count: map[string]int{}, first: map[string]time.Duration{}, latest: map[string]time.Duration{}}
+		count: map[string]int{}, first: map[string]time.Duration{}, latest: map[string]time.Duration{}, line: map[string]string{}}
 }
 
 func (c *logClock) Write(p []byte) (int, error) {
@@ -49,7 +51,7 @@ func (c *logClock) Write(p []byte) (int, error) {
 				continue
 			}
 			if c.count[k] == 0 {
-				c.first[k] = now
+				c.first[k], c.line[k] = now, line
 			}
 			c.count[k]++
 			c.latest[k] = now
@@ -63,6 +65,13 @@ func (c *logClock) seen(key string) (n int, first, latest time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.count[key], c.first[key], c.latest[key]
+}
+
+// firstLine returns the first line that held key, or "".
+func (c *logClock) firstLine(key string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.line[key]
 }
 
 func (c *logClock) String() string {

@@ -35,10 +35,11 @@ func quote(s string) string {
 // ReadBack downloads rel in full and returns the size and hash of the bytes
 // actually read, and the identity of the object they came from (see
 // Identity): on S3 the GET's own (see readGET), elsewhere taken before the
-// read and checked again after it, so the bytes belong to that object. The hash is never taken from Object.Hash, the
-// hasher's cache, an S3 ETag or operations.CheckHashes: those can vouch for
-// bytes that are no longer there, or for none at all. A missing object is
-// fault.ErrNotFound (retryable: storage may be eventually consistent).
+// read and checked again after it, so the bytes belong to that object. The
+// hash is never taken from Object.Hash, the hasher's cache, an S3 ETag or
+// operations.CheckHashes: those can vouch for bytes that are no longer
+// there, or for none at all. A missing object is fault.ErrNotFound
+// (retryable: storage may be eventually consistent).
 func (d *Destination) ReadBack(ctx context.Context, rel string, p *Progress) (sum Sum, id FileInfo, err error) {
 	return d.ReadBackTo(ctx, rel, p, nil)
 }
